@@ -1,0 +1,211 @@
+"""The extraction result: pydantic models that are nianbao's public contract.
+
+Every number carries a ``Span`` into the text the user sent (character offsets, end exclusive).
+``Extraction.to_flat()`` gives the documented flat view: one key per canonical value.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from schemas.keys import FACT_KEYS, Version, cell_keys
+
+SCHEMA_VERSION = "1"
+
+
+class Span(BaseModel):
+    """Character offsets ``[start, end)`` into the text as the user sent it."""
+
+    start: int
+    end: int
+
+
+class CellState(StrEnum):
+    """What a table cell holds. Only ``number`` has a value; the others are never 0."""
+
+    number = "number"
+    blank = "blank"  # printed, but empty
+    not_applicable = "not_applicable"  # printed as "/", "—", "-", "无"
+    missing = "missing"  # its row or table is absent from the document
+    unknown = "unknown"  # present, but the text does not decide which number goes here
+
+
+class Cell(BaseModel):
+    """One canonical cell of 表二/表三/表四."""
+
+    state: CellState
+    value: int | Decimal | None = None
+    raw: str | None = Field(None, description="the characters of the cell as written (numbers only)")
+    span: Span | None = None
+    repaired: bool = Field(False, description="the reading of this cell rests on a listed repair")
+
+
+class CheckStatus(StrEnum):
+    """Outcome of one consistency rule (勾稽关系)."""
+
+    passed = "pass"
+    failed = "fail"
+    not_assessable = "not_assessable"
+
+
+class Check(BaseModel):
+    """One instance of a consistency rule, with both sides and the cells involved."""
+
+    id: str = Field(description='rule instance, e.g. "T3-balance[natural_person]"')
+    rule: Literal["T3-balance", "T3-results", "T3-columns", "T4-blocks"]
+    status: CheckStatus
+    left: Decimal | None = None
+    right: Decimal | None = None
+    left_keys: list[str]
+    right_keys: list[str]
+    unassessable_keys: list[str] = Field(default_factory=list, description="cells without a number")
+
+
+class Repair(BaseModel):
+    """An ambiguity in the printed table that was resolved, and why."""
+
+    kind: Literal["spurious_blank", "digit_split", "alignment", "dropped_token"]
+    method: Literal["arithmetic", "layout", "unique"]
+    keys: list[str]
+    reason: str
+    proved_by: list[str] = Field(default_factory=list, description="rule instances that decided it")
+
+
+class Warning(BaseModel):  # noqa: A001 - the result's vocabulary, not the builtin
+    """Something the reader could not settle; the cells it names are left unknown or missing."""
+
+    code: str
+    message: str
+    keys: list[str] = Field(default_factory=list)
+
+
+class Grounded(BaseModel):
+    """A text value found in the report, with where it came from."""
+
+    value: str
+    span: Span | None = None
+
+
+class Meta(BaseModel):
+    """Report metadata."""
+
+    agency: str | None = None
+    agency_span: Span | None = None
+    year: int | None = None
+    year_span: Span | None = None
+    format_version: Version | None = None
+    version_evidence: list[str] = Field(default_factory=list)
+    phone: list[Grounded] = Field(default_factory=list)
+    email: list[Grounded] = Field(default_factory=list)
+    website: list[Grounded] = Field(default_factory=list)
+    encoding: str | None = None
+
+
+class Section(BaseModel):
+    """One of the six statutory sections as located in the text."""
+
+    number: int = Field(ge=1, le=6)
+    title: str
+    span: Span = Field(description="heading start to the end of the section body")
+    occurrences: int = Field(1, description="how many times the heading is printed (duplicates)")
+
+
+class TableInfo(BaseModel):
+    """Where a table was found and how complete it is."""
+
+    status: Literal["found", "truncated", "missing"]
+    span: Span | None = None
+    rows_found: int = 0
+    rows_expected: int = 0
+    source: Literal["text", "grid"] = "text"
+
+
+class Fact(BaseModel):
+    """A count the prose states, e.g. 共收到政府信息公开申请19件."""
+
+    value: Decimal
+    qualifier: Literal["exact", "approx", "more_than", "at_least"] = "exact"
+    quote: str
+    span: Span | None = None
+    grounding: Literal["exact", "fuzzy", "none"] = "exact"
+
+
+class Problem(BaseModel):
+    """One problem the report admits in section 五."""
+
+    text: str
+    span: Span | None = None
+
+
+class NarrativeUsage(BaseModel):
+    """Which backend read the narrative, and what it cost."""
+
+    backend: str = "rules"
+    model: str | None = None
+    prompt_hash: str | None = None
+    llm_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    errors: list[str] = Field(default_factory=list)
+
+
+class Extraction(BaseModel):
+    """Everything nianbao read from one report."""
+
+    schema_version: str = SCHEMA_VERSION
+    source: str | None = None
+    is_report: bool = True
+    not_found: list[str] = Field(default_factory=list, description="what an annual report has and this text lacks")
+    meta: Meta = Field(default_factory=Meta)
+    sections: list[Section] = Field(default_factory=list)
+    tables: dict[str, TableInfo] = Field(default_factory=dict)
+    cells: dict[str, Cell] = Field(default_factory=dict, description="canonical key -> cell")
+    missing: list[str] = Field(default_factory=list, description="key prefixes whose table or rows are absent")
+    checks: list[Check] = Field(default_factory=list)
+    repairs: list[Repair] = Field(default_factory=list)
+    warnings: list[Warning] = Field(default_factory=list)
+    facts: dict[str, Fact] = Field(default_factory=dict)
+    problems: list[Problem] = Field(default_factory=list)
+    narrative: NarrativeUsage = Field(default_factory=NarrativeUsage)
+
+    def cell_value(self, key: str) -> int | Decimal | None:
+        """The number of a canonical cell, or None when it has none."""
+        cell = self.cells.get(key)
+        return cell.value if cell is not None and cell.state == CellState.number else None
+
+    def failed_checks(self) -> list[str]:
+        """Ids of the rule instances that failed."""
+        return [c.id for c in self.checks if c.status == CheckStatus.failed]
+
+    def to_flat(self) -> dict[str, Any]:
+        """The flat view: meta, every canonical cell key (number or null), facts, problems, failed checks."""
+        flat: dict[str, Any] = {
+            "source": self.source,
+            "meta.agency": self.meta.agency,
+            "meta.year": self.meta.year,
+            "meta.format_version": self.meta.format_version,
+        }
+        if self.meta.format_version is not None:
+            for key in cell_keys(self.meta.format_version):
+                flat[key] = _json_number(self.cell_value(key))
+        for key in FACT_KEYS:
+            fact = self.facts.get(key)
+            if fact is not None:
+                flat[f"facts.{key}"] = _json_number(fact.value)
+                flat[f"facts.{key}.qualifier"] = fact.qualifier
+        flat["problems"] = [p.text for p in self.problems]
+        flat["checks.failed"] = self.failed_checks()
+        return flat
+
+
+def _json_number(value: int | Decimal | None) -> int | float | None:
+    """A JSON-friendly number: integers stay integers, decimals become floats (shortest repr)."""
+    if value is None or isinstance(value, int):
+        return value
+    if value == value.to_integral_value() and value.as_tuple().exponent == 0:
+        return int(value)
+    return float(value)

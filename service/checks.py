@@ -1,0 +1,97 @@
+"""Step 4: the consistency rules (勾稽关系) of report-format.md, as equations over canonical keys.
+
+The same equations serve twice: to check a finished table (``run_checks``) and, while reading, to decide
+between readings of an ambiguous row (``service.tables``). Stated values are never changed here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+
+from schemas import Check, CheckStatus
+from schemas.keys import (
+    APPLICANT_COLUMNS,
+    REQUEST_COLUMNS,
+    REVIEW_BLOCKS,
+    REVIEW_COLUMNS,
+    request_rows,
+    result_rows,
+)
+
+Number = int | Decimal
+
+
+@dataclass(frozen=True)
+class Equation:
+    """sum(left) == sum(right), exact, on integers."""
+
+    id: str
+    rule: str
+    left: tuple[str, ...]
+    right: tuple[str, ...]
+
+    @property
+    def keys(self) -> frozenset[str]:
+        """Every cell the equation reads."""
+        return frozenset(self.left + self.right)
+
+
+@cache
+def equations(version: str) -> tuple[Equation, ...]:
+    """Every rule instance of a format version, in a stable order."""
+    eqs: list[Equation] = []
+    rows = request_rows(version)
+    for col in REQUEST_COLUMNS:
+        def r(row: str, col: str = col) -> str:
+            return f"requests.{row}.{col}"
+        eqs.append(Equation(f"T3-balance[{col}]", "T3-balance", (r("new_received"), r("carried_over")),
+                            (r("total"), r("carried_forward"))))
+        eqs.append(Equation(f"T3-results[{col}]", "T3-results", (r("total"),),
+                            tuple(r(x) for x in result_rows(version))))
+    for row in rows:
+        eqs.append(Equation(f"T3-columns[{row}]", "T3-columns", (f"requests.{row}.total",),
+                            tuple(f"requests.{row}.{c}" for c in APPLICANT_COLUMNS)))
+    for block in REVIEW_BLOCKS:
+        eqs.append(Equation(f"T4-blocks[{block}]", "T4-blocks", (f"review.{block}.total",),
+                            tuple(f"review.{block}.{c}" for c in REVIEW_COLUMNS[:-1])))
+    return tuple(eqs)
+
+
+def evaluate(eq: Equation, values: Mapping[str, Number | None]) -> Check:
+    """Check one equation against cell values (None = no number)."""
+    unknown = [k for k in eq.left + eq.right if values.get(k) is None]
+    if unknown:
+        return Check(id=eq.id, rule=eq.rule, status=CheckStatus.not_assessable,  # type: ignore[arg-type]
+                     left_keys=list(eq.left), right_keys=list(eq.right), unassessable_keys=unknown)
+    left = _sum(values[k] for k in eq.left)
+    right = _sum(values[k] for k in eq.right)
+    status = CheckStatus.passed if left == right else CheckStatus.failed
+    return Check(id=eq.id, rule=eq.rule, status=status, left=left, right=right,  # type: ignore[arg-type]
+                 left_keys=list(eq.left), right_keys=list(eq.right))
+
+
+def holds(eq: Equation, values: Mapping[str, Number | None]) -> bool | None:
+    """True/False when every cell has a number, None otherwise (fast path used while reading)."""
+    try:
+        left = _sum(values[k] for k in eq.left)  # type: ignore[misc]
+        right = _sum(values[k] for k in eq.right)  # type: ignore[misc]
+    except (KeyError, TypeError):
+        return None
+    return left == right
+
+
+def run_checks(version: str, values: Mapping[str, Number | None]) -> list[Check]:
+    """Every rule instance of the version, with status and both sides."""
+    return [evaluate(eq, values) for eq in equations(version)]
+
+
+def _sum(numbers: Iterable[Number | None]) -> Decimal:
+    total = Decimal(0)
+    for n in numbers:
+        if n is None:
+            raise TypeError("no number")
+        total += n
+    return total

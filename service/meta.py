@@ -1,0 +1,60 @@
+"""Step 3b: report metadata: the reporting agency and year (from the title), and contact details."""
+
+from __future__ import annotations
+
+import re
+
+from schemas import Grounded, Meta, Span
+
+_CN_DIGITS = {"〇": "0", "零": "0", "○": "0", "O": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5",
+              "六": "6", "七": "7", "八": "8", "九": "9"}
+_YEAR = r"(?P<year>(?:19|20)\d{2}|[二][〇零○O][一二三四五六七八九〇零○O]{2})"
+_TITLE_TAIL = r"\s*年\s*度?\s*(?:的)?\s*(?:政府)?\s*信息\s*公开\s*(?:工作)?\s*(?:年度)?\s*(?:工作)?\s*报\s*告"
+# "原州区人民政府办公室 2021 年政府信息公开工作年度报告" and "2021年度原州区…政府信息公开工作年度报告".
+_AGENCY_FIRST = re.compile(r"(?P<agency>[^\s\d《》“”\"，。,:：;；()（）]{2,40}?)\s*(?:关于)?\s*" + _YEAR + _TITLE_TAIL)
+_YEAR_FIRST = re.compile(_YEAR + r"\s*年\s*度?\s*(?P<agency>[^\s\d《》“”\"，。,:：;；]{2,40}?)\s*(?:政府)?\s*信息\s*公开"
+                         r"\s*(?:工作)?\s*(?:年度)?\s*报\s*告")
+_STATS_YEAR = re.compile(r"(?:统计|期限|数据)[^\n。]{0,12}?(?P<year>(?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
+_PHONE = re.compile(r"(?<![\d-])(?:0\d{2,3}[-—–\s]?\d{7,8}|1[3-9]\d{9})(?!\d)")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_WEBSITE = re.compile(r"(?:https?://|www\.)[A-Za-z0-9./_%?=&#:-]+[A-Za-z0-9/]")
+_AGENCY_JUNK = re.compile(r"^(?:.*?[》>】\]]|首页|当前位置|您的位置)")
+
+
+def _year_value(raw: str) -> int:
+    return int("".join(_CN_DIGITS.get(c, c) for c in raw))
+
+
+def read_meta(view: str, head_limit: int = 3000) -> Meta:
+    """Agency, year and contact details; the title is looked for near the top (after any web header)."""
+    meta = Meta()
+    head = view[:head_limit]
+    for pattern in (_AGENCY_FIRST, _YEAR_FIRST):
+        m = pattern.search(head)
+        if m:
+            agency = m.group("agency").strip()
+            cut = _AGENCY_JUNK.match(agency)
+            offset = m.start("agency") + (cut.end() if cut else 0)
+            agency = agency[cut.end():] if cut else agency
+            if len(agency) >= 2:
+                meta.agency = agency
+                meta.agency_span = Span(start=offset, end=offset + len(agency))
+            meta.year = _year_value(m.group("year"))
+            meta.year_span = Span(start=m.start("year"), end=m.end("year"))
+            break
+    if meta.year is None:
+        m = _STATS_YEAR.search(view)
+        if m:
+            meta.year = int(m.group("year"))
+            meta.year_span = Span(start=m.start("year"), end=m.end("year"))
+    meta.phone = _grounded(_PHONE, view)
+    meta.email = _grounded(_EMAIL, view)
+    meta.website = _grounded(_WEBSITE, view)
+    return meta
+
+
+def _grounded(pattern: re.Pattern[str], view: str) -> list[Grounded]:
+    seen: dict[str, Grounded] = {}
+    for m in pattern.finditer(view):
+        seen.setdefault(m.group(0), Grounded(value=m.group(0), span=Span(start=m.start(), end=m.end())))
+    return list(seen.values())[:5]

@@ -1,0 +1,169 @@
+"""Read raw rows into canonical cells: fit each row, then settle what is left with the table's equations.
+
+Order of evidence for a row (see ``fit``): as printed → the row's own equations → the layout of the
+nearest settled row above (how many empty cells follow its label) → the equations across rows (表三
+columns) → unknown, with a warning. Each decision other than "as printed" becomes a ``Repair``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from schemas import Cell, CellState, Repair, Span, TableInfo, Warning
+from service.checks import Equation, equations, holds
+from service.tables.fit import CellReading, Fit, Reading, fit_row
+from service.tables.rows import RawRow
+from service.tables.specs import TableSpec, cell_key
+
+_STATE = {"number": CellState.number, "blank": CellState.blank, "not_applicable": CellState.not_applicable}
+
+
+@dataclass
+class TableRead:
+    """Cells of one table with what was repaired and what could not be settled."""
+
+    cells: dict[str, Cell] = field(default_factory=dict)
+    repairs: list[Repair] = field(default_factory=list)
+    warnings: list[Warning] = field(default_factory=list)
+    info: TableInfo = field(default_factory=lambda: TableInfo(status="missing"))
+    missing_rows: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _RowFit:
+    row: RawRow
+    keys: list[str]
+    fit: Fit
+
+
+def assemble(raw_rows: Sequence[RawRow], table: TableSpec, version: str, source: str = "text") -> TableRead:
+    """Canonical cells of one table from its raw rows."""
+    out = TableRead()
+    eqs = equations(version)
+    fits: list[_RowFit] = []
+    prior: int | None = None
+    for raw in raw_rows:
+        keys = [cell_key(table, raw.spec, c) for c in raw.spec.columns]
+        own = [eq for eq in eqs if eq.keys <= set(keys)]
+        fit = fit_row(raw.tokens, keys, raw.spec.kinds, own, prior)
+        if fit.chosen is not None and fit.method in ("unique", "arithmetic") and fit.tier == 0:
+            prior = fit.chosen.lead_drop
+        fits.append(_RowFit(raw, keys, fit))
+    _settle_across_rows(fits, eqs)
+    for rf in fits:
+        _emit(rf, out)
+    found = {rf.row.spec.key for rf in fits}
+    for spec in table.rows:
+        if spec.key in found:
+            continue
+        out.missing_rows.append(spec.key)
+        for col in spec.columns:
+            out.cells[cell_key(table, spec, col)] = Cell(state=CellState.missing)
+    status = "missing" if not fits else ("truncated" if out.missing_rows else "found")
+    span = Span(start=raw_rows[0].label_start, end=_row_end(raw_rows[-1])) if raw_rows else None
+    out.info = TableInfo(status=status, span=span, rows_found=len(fits), rows_expected=len(table.rows),
+                         source=source)  # type: ignore[arg-type]
+    return out
+
+
+def _row_end(row: RawRow) -> int:
+    return max([row.label_end, *(t.end for t in row.tokens)])
+
+
+def _settle_across_rows(fits: list[_RowFit], eqs: Sequence[Equation]) -> None:
+    """An ambiguous row is settled when exactly one of its readings makes the cross-row equations hold."""
+    for rf in fits:
+        if rf.fit.method != "ambiguous" or not rf.fit.alternatives or rf.fit.too_many:
+            continue
+        keys = set(rf.keys)
+        values = _current_values(fits, exclude=rf)
+        related = [eq for eq in eqs if eq.keys & keys and not eq.keys <= keys]
+        winners: list[tuple[Reading, list[str]]] = []
+        for reading in rf.fit.alternatives:
+            trial = dict(values)
+            trial.update({k: (c.value if c.state == "number" else 0) for k, c in
+                          zip(rf.keys, reading.cells, strict=True)})
+            verdicts = [(eq.id, holds(eq, trial)) for eq in related]
+            if any(v is False for _, v in verdicts):
+                continue
+            proved = [i for i, v in verdicts if v]
+            if proved:
+                winners.append((reading, proved))
+        if len(winners) == 1:
+            reading, proved = winners[0]
+            rf.fit = Fit(list(reading.cells), "arithmetic", reading, rf.fit.alternatives, proved, rf.fit.tier)
+
+
+def _current_values(fits: list[_RowFit], exclude: _RowFit) -> dict[str, int | object | None]:
+    values: dict[str, int | object | None] = {}
+    for rf in fits:
+        if rf is exclude:
+            continue
+        for key, cell in zip(rf.keys, rf.fit.cells, strict=False):
+            if cell is None:
+                values[key] = None
+            else:
+                values[key] = cell.value if cell.state == "number" else 0
+    return values
+
+
+def _emit(rf: _RowFit, out: TableRead) -> None:
+    fit, keys = rf.fit, rf.keys
+    if fit.method == "empty":
+        blanks = [t for t in rf.row.tokens if t.kind == "blank"]
+        state = CellState.blank if len(blanks) >= len(keys) else CellState.missing
+        for key in keys:
+            out.cells[key] = Cell(state=state)
+        if state == CellState.missing:
+            out.warnings.append(Warning(code="row_without_values", keys=keys,
+                                        message=f"row {rf.row.spec.key!r} is printed without values"))
+        return
+    repaired = _record_repair(rf, out)
+    for key, reading in zip(keys, fit.cells, strict=True):
+        out.cells[key] = _cell(reading, repaired)
+    unknown = [k for k, r in zip(keys, fit.cells, strict=True) if r is None]
+    if unknown:
+        why = ("too many possible readings" if fit.too_many else
+               f"{len(fit.alternatives)} readings fit the printed cells and no equation decides between them"
+               if fit.alternatives else "the printed cells cannot be fitted to the columns")
+        out.warnings.append(Warning(code="ambiguous_row", keys=unknown,
+                                    message=f"row {rf.row.spec.key!r}: {why}; these cells are left unknown"))
+
+
+def _cell(reading: CellReading | None, repaired: bool) -> Cell:
+    if reading is None:
+        return Cell(state=CellState.unknown)
+    span = Span(start=reading.start, end=reading.end) if reading.start is not None and reading.end is not None \
+        else None
+    if reading.state == "blank":
+        return Cell(state=CellState.blank, span=span, repaired=repaired)
+    return Cell(state=_STATE[reading.state], value=reading.value, raw=reading.raw or None, span=span,
+                repaired=repaired)
+
+
+def _record_repair(rf: _RowFit, out: TableRead) -> bool:
+    """Add a Repair when the reading is not simply the printed cells in order; True if one was added."""
+    fit, chosen = rf.fit, rf.fit.chosen
+    if chosen is None:
+        return False
+    row = rf.row.spec.key or "data row"
+    if chosen.split:
+        kind, what = "digit_split", "digits printed without separators were split"
+    elif chosen.dropped:
+        kind, what = "dropped_token", "a number at the edge of the row was left out"
+    elif fit.method in ("arithmetic", "layout"):
+        kind = "spurious_blank" if fit.method == "arithmetic" else "alignment"
+        what = f"{chosen.dropped_blanks} of the row's empty cells were taken as spurious"
+    else:
+        return False
+    if fit.method == "arithmetic":
+        reason = f"{row}: {what}; the only reading under which {', '.join(fit.proved_by)} hold"
+    elif fit.method == "layout":
+        reason = (f"{row}: {what}, as in the row above (empty cells after the label); "
+                  f"the arithmetic cannot decide between {len(fit.alternatives)} readings")
+    else:
+        reason = f"{row}: {what}; it is the only reading that fills the columns"
+    out.repairs.append(Repair(kind=kind, method=fit.method if fit.method != "ambiguous" else "unique",  # type: ignore[arg-type]
+                              keys=list(rf.keys), reason=reason, proved_by=list(fit.proved_by)))
+    return True

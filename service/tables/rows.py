@@ -1,0 +1,99 @@
+"""Find each row of a table by its label, and cut out the tokens that belong to it.
+
+Text path: labels are searched in printed order on the compact text of the table's region; a row's
+tokens lie between the end of its label and the start of the next row's label. Grid path (HTML, DOCX,
+PDF tables): a row's label is its text cells joined; its tokens are its cells. Both give ``RawRow``s,
+which ``service.tables.assemble`` reads with the same column logic.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from service.tables.compact import Compact
+from service.tables.locate import Region
+from service.tables.specs import RowSpec, TableSpec
+from service.tables.tokens import Token, classify_cell, tokenise_region
+
+
+@dataclass(frozen=True)
+class RawRow:
+    """A row as printed: which row it is, where its label is, and its value tokens."""
+
+    spec: RowSpec
+    label_start: int
+    label_end: int
+    tokens: tuple[Token, ...]
+
+
+@dataclass(frozen=True)
+class GridCell:
+    """One cell of a table that arrived as a grid; offsets are into the user's text when known."""
+
+    text: str
+    start: int = 0
+    end: int = 0
+
+
+@cache
+def _label_pattern(spec: RowSpec) -> re.Pattern[str]:
+    # The item number ("6." / "(6)" / "6、") belongs to the label; without its dot it would be a value.
+    item = rf"(?:\(?{spec.item}[).、]|\({spec.item}\))?" if spec.item else ""
+    return re.compile(item + spec.label)
+
+
+def rows_from_text(view: str, region: Region, table: TableSpec) -> list[RawRow]:
+    """Rows of a table region in the parse view, in printed order; absent rows are left out."""
+    if not table.rows[0].label:  # 表四: one unlabelled data row after the header
+        tokens = tokenise_region(view, region.start, region.end)
+        return [RawRow(table.rows[0], region.start, region.start, tuple(tokens))] if tokens else []
+    compact = Compact(view, region.start, region.end)
+    hits: list[tuple[RowSpec, int, int]] = []
+    cursor = 0
+    for spec in table.rows:
+        m = _label_pattern(spec).search(compact.text, cursor)
+        if m is None:
+            continue
+        hits.append((spec, compact.to_view(m.start()), compact.end_in_view(m.end())))
+        cursor = m.end()
+    rows: list[RawRow] = []
+    for i, (spec, start, end) in enumerate(hits):
+        stop = hits[i + 1][1] if i + 1 < len(hits) else region.end
+        rows.append(RawRow(spec, start, end, tuple(tokenise_region(view, end, stop))))
+    return rows
+
+
+def rows_from_grid(grid: Sequence[Sequence[GridCell]], table: TableSpec) -> list[RawRow]:
+    """Rows of a table given as a grid of cells, matched to the spec by their label cells."""
+    rows: list[RawRow] = []
+    specs = list(table.rows)
+    for cells in grid:
+        tokens: list[Token] = []
+        label = ""
+        for cell in cells:
+            classified = classify_cell(cell.text, cell.start) if cell.text.strip() else [
+                Token("blank", cell.start, cell.end, "")]
+            if any(t.kind == "text" for t in classified) and not any(t.kind == "num" for t in tokens):
+                label += re.sub(r"\s", "", cell.text)
+                tokens = []  # cells before and inside the label area are not values
+                continue
+            tokens.extend(t for t in classified if t.kind != "text")
+        spec = _match_grid_label(label, specs)
+        if spec is None or not tokens:
+            continue
+        specs = specs[specs.index(spec) + 1:]
+        start = cells[0].start if cells else 0
+        rows.append(RawRow(spec, start, start, tuple(tokens)))
+    return rows
+
+
+def _match_grid_label(label: str, specs: Sequence[RowSpec]) -> RowSpec | None:
+    if len(specs) == 1 and not specs[0].label:
+        return specs[0]
+    for spec in specs:
+        if spec.label and _label_pattern(spec).search(label):
+            return spec
+    return None
