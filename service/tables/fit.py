@@ -11,7 +11,7 @@ several → the cells the readings disagree on stay unknown. Every choice is rep
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
@@ -21,6 +21,7 @@ from service.tables.specs import ValueKind
 from service.tables.tokens import Token
 
 MAX_READINGS = 4000
+MAX_STEPS = 100_000
 MAX_PART_DIGITS = 7
 
 ReadingState = Literal["number", "blank", "not_applicable"]
@@ -75,30 +76,112 @@ def fit_row(tokens: Sequence[Token], keys: Sequence[str], kinds: Sequence[ValueK
     """Read ``tokens`` into ``len(keys)`` columns (see the module docstring for the order of evidence)."""
     if not any(t.kind in ("num", "na") for t in tokens):
         return Fit([], "empty", None)
+    tokens = _without_page_marks(tokens, len(keys))
+    sum_row = _sum_row_split(tokens, keys, equations)
+    if sum_row is not None:
+        return sum_row
     for tier in (0, 1, 2):
-        readings, too_many = _enumerate(tokens, kinds, tier)
-        if readings:
-            return _choose(readings, keys, equations, layout_prior, tier, too_many)
+        # Beyond "as printed" the readings multiply; only those the row's equations accept are kept.
+        keep = None if tier == 0 or not equations else (lambda r: all(_holds0(eq, r, keys) for eq in equations))
+        found = _enumerate(tokens, kinds, tier, keep)
+        if found.count:
+            return _choose(found, keys, equations, layout_prior, tier)
     return Fit([None] * len(keys), "ambiguous", None, tier=2)
 
 
-def _choose(readings: list[Reading], keys: Sequence[str], equations: Sequence[Equation],
-            layout_prior: int | None, tier: int, too_many: bool) -> Fit:
-    if too_many:
-        return Fit(_agreement(readings), "ambiguous", None, readings[:50], tier=tier, too_many=True)
-    if len(readings) == 1:
+def _sum_row_split(tokens: Sequence[Token], keys: Sequence[str], equations: Sequence[Equation]) -> Fit | None:
+    """Fast path for a whole row printed as one digit run whose last column is the sum of the others.
+
+    "31620000318" → 316,2,0,0,0,0,318: choose the total as a suffix, then cut the rest into parts that
+    add up to it. Equivalent to tier 1 of the general search, without its combinatorial cost.
+    """
+    values = [t for t in tokens if t.kind != "blank"]
+    n = len(keys)
+    if len(values) != 1 or not values[0].splittable or len(values[0].raw) <= n:
+        return None
+    eq = next((e for e in equations if e.left == (keys[-1],) and set(e.right) == set(keys[:-1])), None)
+    if eq is None:
+        return None
+    token, digits = values[0], values[0].raw
+    solutions: list[list[str]] = []
+    for total_len in range(1, min(MAX_PART_DIGITS, len(digits) - n + 1) + 1):
+        total = digits[-total_len:]
+        if len(total) > 1 and total[0] == "0":
+            continue
+        for parts in _parts_summing(digits[:-total_len], n - 1, int(total)):
+            solutions.append([*parts, total])
+            if len(solutions) > 1:
+                return Fit([None] * n, "ambiguous", None, tier=1)
+    if not solutions:
+        return Fit([None] * n, "ambiguous", None, tier=1)  # no split adds up: nothing is safe to keep
+    cells, pos = [], token.start
+    for piece in solutions[0]:
+        cells.append(CellReading("number", int(piece), piece, pos, pos + len(piece)))
+        pos += len(piece)
+    reading = Reading(tuple(cells), 0, 0, True, 0)
+    return Fit(cells, "arithmetic", reading, tier=1, proved_by=[eq.id])
+
+
+def _parts_summing(digits: str, parts: int, target: int) -> Iterator[list[str]]:
+    """Cuts of ``digits`` into ``parts`` numbers (no leading zeros) that add up to ``target``."""
+    if parts == 1:
+        if digits and (digits == "0" or digits[0] != "0") and int(digits) == target:
+            yield [digits]
+        return
+    longest = 1 if digits[:1] == "0" else min(len(str(target)), len(digits) - parts + 1)
+    for cut in range(1, longest + 1):
+        head = int(digits[:cut])
+        if head > target:
+            break
+        for rest in _parts_summing(digits[cut:], parts - 1, target - head):
+            yield [digits[:cut], *rest]
+
+
+_DASHES = ("-", "—", "–", "--", "——")
+
+
+def _without_page_marks(tokens: Sequence[Token], n: int) -> Sequence[Token]:
+    """Drop "- 4 -" page numbers that a flattened page break left inside a row with too many cells."""
+    if sum(t.kind != "blank" for t in tokens) <= n:
+        return tokens
+    out = list(tokens)
+    i = 0
+    while i + 2 < len(out):
+        a, b, c = out[i:i + 3]
+        if (a.kind == "na" and a.raw in _DASHES and c.kind == "na" and c.raw in _DASHES and b.kind == "num"
+                and b.raw.isdigit() and len(b.raw) <= 3):
+            del out[i:i + 3]
+            if sum(t.kind != "blank" for t in out) <= n:
+                break
+            continue
+        i += 1
+    return out
+
+
+def _choose(found: _Found, keys: Sequence[str], equations: Sequence[Equation],
+            layout_prior: int | None, tier: int) -> Fit:
+    readings = found.kept or found.others
+    if found.too_many or (tier and found.count > 1 and len(found.kept) != 1):
+        # Several splits of a digit run: no cell is safe to keep, even where the splits happen to agree.
+        return Fit([None] * len(keys), "ambiguous", None, readings[:50], tier=tier, too_many=found.too_many)
+    if tier and equations and not found.kept:
+        # A split or a dropped number is an interpretation: only the row's equations can justify it.
+        return Fit([None] * len(keys), "ambiguous", None, readings[:50], tier=tier)
+    if found.count == 1:
         return Fit(list(readings[0].cells), "unique", readings[0], tier=tier,
                    proved_by=_passing(readings[0], keys, equations))
-    passing = [r for r in readings if equations and all(_holds0(eq, r, keys) for eq in equations)]
+    passing = found.kept if tier else [r for r in readings if equations and
+                                       all(_holds0(eq, r, keys) for eq in equations)]
     if len(passing) == 1:
         return Fit(list(passing[0].cells), "arithmetic", passing[0], readings, tier=tier,
                    proved_by=[eq.id for eq in equations])
     pool = passing or readings
+    agreed = _agreement(readings)  # over every reading: safe even if the report's own sums are off
     if layout_prior is not None and tier == 0:
         same_layout = [r for r in pool if r.lead_drop == layout_prior]
         if len(same_layout) == 1:
             return Fit(list(same_layout[0].cells), "layout", same_layout[0], pool, tier=tier)
-    return Fit(_agreement(pool), "ambiguous", None, pool, tier=tier)
+    return Fit(agreed, "ambiguous", None, pool, tier=tier)
 
 
 def _agreement(readings: Sequence[Reading]) -> list[CellReading | None]:
@@ -134,23 +217,31 @@ def _fits(kind: ValueKind, raw: str) -> bool:
     return not signed
 
 
-def _splits(digits: str, parts: int) -> list[list[str]]:
-    """Ways to cut a digit run into ``parts`` numbers without leading zeros."""
+def _splits(digits: str, parts: int) -> Iterator[list[str]]:
+    """Ways to cut a digit run into ``parts`` numbers without leading zeros (lazily: there can be many)."""
     if parts == 1:
-        ok = len(digits) <= MAX_PART_DIGITS and (digits == "0" or digits[0] != "0")
-        return [[digits]] if ok else []
-    out: list[list[str]] = []
+        if len(digits) <= MAX_PART_DIGITS and (digits == "0" or digits[0] != "0"):
+            yield [digits]
+        return
     first_max = 1 if digits[0] == "0" else MAX_PART_DIGITS
     for cut in range(1, min(first_max, len(digits) - parts + 1) + 1):
         for rest in _splits(digits[cut:], parts - 1):
-            out.append([digits[:cut], *rest])
-            if len(out) > MAX_READINGS:
-                return out
-    return out
+            yield [digits[:cut], *rest]
 
 
-def _enumerate(tokens: Sequence[Token], kinds: Sequence[ValueKind], tier: int) -> tuple[list[Reading], bool]:
-    """All readings of the tier, de-duplicated; the flag says the cap was hit."""
+@dataclass
+class _Found:
+    """Readings of one tier: those kept (all, or those the equations accept) and a few others."""
+
+    kept: list[Reading] = field(default_factory=list)
+    others: list[Reading] = field(default_factory=list)
+    count: int = 0  # distinct readings seen, kept or not
+    too_many: bool = False
+
+
+def _enumerate(tokens: Sequence[Token], kinds: Sequence[ValueKind], tier: int,
+               keep: Callable[[Reading], bool] | None) -> _Found:
+    """Distinct readings of the tier; ``keep`` filters what is stored (the count covers all)."""
     n = len(kinds)
     values = [t for t in tokens if t.kind != "blank"]
     first_value = next(i for i, t in enumerate(tokens) if t.kind != "blank")
@@ -165,19 +256,29 @@ def _enumerate(tokens: Sequence[Token], kinds: Sequence[ValueKind], tier: int) -
         if tier >= 2 and t.kind != "blank" and values and (t is values[0] or t is values[-1]):
             t_lo = 0
         lo[i], hi[i] = lo[i + 1] + t_lo, hi[i + 1] + t_hi
-    out: dict[tuple[tuple[object, ...], ...], Reading] = {}
-    too_many = False
+    seen: set[tuple[tuple[object, ...], ...]] = set()
+    found = _Found()
+    steps = 0
 
     def walk(i: int, acc: list[CellReading], lead: int, blanks: int, split: bool, dropped: int) -> None:
-        nonlocal too_many
-        if too_many:
+        nonlocal steps
+        steps += 1
+        if found.too_many or steps > MAX_STEPS:
+            found.too_many = True
             return
         col = len(acc)
         if i == len(tokens):
             if col == n:
                 reading = Reading(tuple(acc), lead, blanks, split, dropped)
-                out.setdefault(reading.key(), reading)
-                too_many = len(out) > MAX_READINGS
+                if reading.key() in seen:
+                    return
+                seen.add(reading.key())
+                found.count += 1
+                if keep is None or keep(reading):
+                    found.kept.append(reading)
+                elif len(found.others) < 2:
+                    found.others.append(reading)
+                found.too_many = len(found.kept) > MAX_READINGS
             return
         if not lo[i] <= n - col <= hi[i]:
             return
@@ -201,6 +302,8 @@ def _enumerate(tokens: Sequence[Token], kinds: Sequence[ValueKind], tier: int) -
         if tier >= 1 and t.splittable:
             for parts in range(2, min(len(t.raw), n - col) + 1):
                 for pieces in _splits(t.raw, parts):
+                    if found.too_many:
+                        return
                     cells, pos = [], t.start
                     for piece in pieces:
                         cells.append(CellReading("number", int(piece), piece, pos, pos + len(piece)))
@@ -208,4 +311,4 @@ def _enumerate(tokens: Sequence[Token], kinds: Sequence[ValueKind], tier: int) -
                     walk(i + 1, [*acc, *cells], lead, blanks, True, dropped)
 
     walk(0, [], 0, 0, False, 0)
-    return list(out.values()), too_many
+    return found
