@@ -24,9 +24,11 @@ _TITLE_KEYWORDS: dict[int, str] = {
 }
 
 _HEADING = re.compile(
-    r"(?:^|(?<=[\n。；;：:！!？?]))[ \t>*#]*(?:第)?(?P<num>[一二三四五六])(?:部分)?[ \t]*[、.．,，\s]"
-    r"[ \t*]*(?P<title>[^\n\t]{0,40})"
+    r"(?:^|(?<=[\s。；;：:！!？?]))[ \t>*#]*(?:第)?(?P<num>[一二三四五六])(?:部分)?[ \t]*[、.．,，\s]"
+    r"[ \t*]*(?=(?P<title>(?:[^\n\t\d]|(?:19|20)\d\d){0,40}))"  # a look-ahead: titles may overlap
 )
+
+_NEXT_HEADING = re.compile(r"[一二三四五六七八九十][、.．]")
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ def find_headings(view: str) -> list[SectionHit]:
     hits: list[SectionHit] = []
     for m in _HEADING.finditer(view):
         number = NUMERALS.index(m.group("num")) + 1
-        title = m.group("title")
+        title = _NEXT_HEADING.split(m.group("title"), maxsplit=1)[0]  # one-line reports run on
         kw = re.search(_TITLE_KEYWORDS[number], title)
         if kw is None:
             continue

@@ -44,6 +44,12 @@ class PayloadTooLarge(InputError):
     code = "too_large"
 
 
+def too_large(size: int, limit: int, what: str = "report") -> PayloadTooLarge:
+    """The error for a ``what`` of ``size`` bytes over a ``limit``."""
+    return PayloadTooLarge(f"the {what} has {size} bytes, over the limit of {limit}; send a smaller report "
+                           "or raise NIANBAO_MAX_UPLOAD_BYTES", detail={"limit_bytes": limit})
+
+
 class UnsupportedMediaType(InputError):
     """The request body is neither JSON nor a multipart upload."""
 
@@ -117,10 +123,15 @@ def _title(exc: NianbaoError) -> str:
     return doc[0].rstrip(".") if doc else type(exc).__name__
 
 
+def error_response(exc: NianbaoError, request_id: str | None) -> JSONResponse:
+    """The problem+json answer to one of nianbao's errors; its ``detail`` dict becomes extra members."""
+    return problem_response(status_for(exc), exc.code, _title(exc), exc.message, request_id=request_id,
+                            extra=dict(exc.detail))
+
+
 async def _nianbao_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, NianbaoError)
-    return problem_response(status_for(exc), exc.code, _title(exc), exc.message,
-                            request_id=_request_id(request), extra=dict(exc.detail))
+    return error_response(exc, _request_id(request))
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

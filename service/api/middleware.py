@@ -16,7 +16,7 @@ from time import perf_counter
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.api.errors import PayloadTooLarge, internal_error_response, problem_response, status_for
+from service.api.errors import error_response, internal_error_response, too_large
 
 log = logging.getLogger("nianbao.http")
 
@@ -91,10 +91,8 @@ class BodyLimit:
         limit = self.limit()
         declared = Headers(scope=scope).get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            error = _too_large(int(declared), limit)
-            response = problem_response(status_for(error), error.code, "Report too large", error.message,
-                                        request_id=scope.get("state", {}).get("request_id"),
-                                        extra=dict(error.detail))
+            response = error_response(too_large(int(declared), limit, "request body"),
+                                      scope.get("state", {}).get("request_id"))
             await response(scope, receive, send)
             return
         received = 0
@@ -106,12 +104,8 @@ class BodyLimit:
                 received += len(message.get("body", b""))
                 if received > limit:
                     # Raised inside the route's body read, so the app's own handler answers 413.
-                    raise _too_large(received, limit)
+                    raise too_large(received, limit, "request body")
             return message
 
         await self.app(scope, limited_receive, send)
 
-
-def _too_large(size: int, limit: int) -> PayloadTooLarge:
-    return PayloadTooLarge(f"the request body has {size} bytes, over the limit of {limit}; send a smaller "
-                           "report or raise NIANBAO_MAX_UPLOAD_BYTES", detail={"limit_bytes": limit})

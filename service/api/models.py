@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-BackendName = Literal["rules", "llm", "hybrid"]
+from service.config import Backend
 
 
 class ExtractRequest(BaseModel):
@@ -16,7 +16,7 @@ class ExtractRequest(BaseModel):
 
     text: str = Field(description="the report's full text (tables included), as extracted from its PDF or page")
     source: str | None = Field(None, description="a name for the report, echoed in the result")
-    backend: BackendName | None = Field(None, description="narrative backend; default: NIANBAO_BACKEND")
+    backend: Backend | None = Field(None, description="narrative backend; default: NIANBAO_BACKEND")
 
 
 class Health(BaseModel):
