@@ -53,12 +53,8 @@ def decode(data: bytes) -> tuple[str, str]:
 
 
 def _looks_utf16(data: bytes) -> bool:
-    """BOM-less UTF-16: many NUL bytes on one parity (ASCII digits and tabs are common in reports)."""
-    sample = data[:4000]
-    if len(sample) < 4:
-        return False
-    zeros = max(sample[0::2].count(0), sample[1::2].count(0))
-    return zeros > len(sample) // 8
+    """BOM-less UTF-16: text files in UTF-8 or GBK never hold NUL bytes; UTF-16 has one per ASCII char."""
+    return len(data) % 2 == 0 and b"\x00" in data[:4000]
 
 
 def normalise(text: str) -> str:
