@@ -7,7 +7,7 @@ between readings of an ambiguous row (``service.tables``). Stated values are nev
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 
@@ -32,11 +32,10 @@ class Equation:
     rule: str
     left: tuple[str, ...]
     right: tuple[str, ...]
+    keys: frozenset[str] = field(init=False, repr=False, compare=False)
 
-    @property
-    def keys(self) -> frozenset[str]:
-        """Every cell the equation reads."""
-        return frozenset(self.left + self.right)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "keys", frozenset(self.left + self.right))
 
 
 @cache
@@ -58,6 +57,12 @@ def equations(version: str) -> tuple[Equation, ...]:
         eqs.append(Equation(f"T4-blocks[{block}]", "T4-blocks", (f"review.{block}.total",),
                             tuple(f"review.{block}.{c}" for c in REVIEW_COLUMNS[:-1])))
     return tuple(eqs)
+
+
+@cache
+def equations_within(version: str, keys: frozenset[str]) -> tuple[Equation, ...]:
+    """The equations that read only cells among ``keys`` (a row's own rules)."""
+    return tuple(eq for eq in equations(version) if eq.keys <= keys)
 
 
 def evaluate(eq: Equation, values: Mapping[str, Number | None]) -> Check:

@@ -7,7 +7,7 @@ the app reads ``NIANBAO_*`` when it starts.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -17,6 +17,7 @@ from service.api import install_error_handlers, router
 from service.api.deps import Backends
 from service.api.middleware import BodyLimit, RequestContext
 from service.config import Settings, get_settings
+from service.narrative import NarrativeBackend
 
 log = logging.getLogger("nianbao.app")
 
@@ -31,13 +32,14 @@ apart from 0), the consistency checks, repairs, narrative facts and admitted pro
 span in the text. Errors are RFC 9457 `application/problem+json` documents with a stable `code`."""
 
 
-def create_app(settings: Settings | None = None, *, llm_client: Any = None) -> FastAPI:
-    """The HTTP app; ``llm_client`` is handed to the LLM backends (tests pass a fake)."""
+def create_app(settings: Settings | None = None, *, llm_client: Any = None,
+               backends: Mapping[str, NarrativeBackend] | None = None) -> FastAPI:
+    """The HTTP app; ``llm_client`` goes to the LLM backends, ``backends`` replace backends by name."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings or get_settings()
-        app.state.backends = Backends(app.state.settings, llm_client)
+        app.state.backends = Backends(app.state.settings, llm_client, backends)
         log.info("ready: backend=%s max_upload_bytes=%d", app.state.backends.default,
                  app.state.settings.max_upload_bytes)
         try:

@@ -204,3 +204,17 @@ def test_a_table_given_as_a_grid_is_read_by_the_same_logic() -> None:
     assert read.cells["requests.new_received.natural_person"].value == 52
     assert read.cells["requests.total.total"].value == 0
     assert read.cells["requests.carried_over.total"].state == CellState.missing
+
+
+def test_review_table_without_its_header_is_still_read_in_its_section() -> None:
+    text = _report().replace(T4_HEAD, "四、政府信息公开行政复议、行政诉讼情况\n") .replace(
+        "四、政府信息公开行政复议、行政诉讼情况\n\n", "四、政府信息公开行政复议、行政诉讼情况\n0 0 0 0 0 1 0 0 0 1 0 0 0 0 0\n")
+    result = extract(text)
+    assert _review(result) == [0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0]
+
+
+def test_section_four_in_prose_only_gives_no_numbers() -> None:
+    text = _report().replace(T4_HEAD, "四、政府信息公开行政复议、行政诉讼情况\n本年度发生行政复议2件，均已办结。\n")
+    result = extract(text)
+    assert all(c.state == CellState.missing for k, c in result.cells.items()
+               if k.startswith("review."))

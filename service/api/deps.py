@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -25,11 +26,13 @@ _backend_name: TypeAdapter[Backend | None] = TypeAdapter(Backend | None)  # type
 class Backends:
     """Narrative backends by name: the default built at start-up, the others on first request."""
 
-    def __init__(self, settings: Settings, llm_client: Any = None) -> None:
+    def __init__(self, settings: Settings, llm_client: Any = None,
+                 prebuilt: Mapping[str, NarrativeBackend] | None = None) -> None:
         self.settings = settings
         self.default: Backend = settings.backend
         self._client = llm_client
-        self._built: dict[str, NarrativeBackend] = {}
+        self._built: dict[str, NarrativeBackend] = dict(prebuilt or {})
+        self._owned: list[NarrativeBackend] = []  # built here, so closed here; the caller closes the rest
         self._lock = threading.Lock()  # routes run in a threadpool
         self.get(None)
 
@@ -39,15 +42,16 @@ class Backends:
         with self._lock:
             if name not in self._built:
                 self._built[name] = make_backend(name, self.settings, client=self._client)
+                self._owned.append(self._built[name])
             return self._built[name]
 
     def close(self) -> None:
         """Close what the backends hold open (HTTP clients of the LLM backends)."""
-        for backend in self._built.values():
+        for backend in self._owned:
             close = getattr(backend, "close", None)
             if callable(close):
                 close()
-        self._built.clear()
+        self._owned.clear()
 
 
 @dataclass(frozen=True)

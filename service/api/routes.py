@@ -14,7 +14,7 @@ from service import pipeline
 from service.api.deps import FORM_TYPES, JSON_TYPES, BackendsDep, DocumentDep
 from service.api.errors import problem_responses
 from service.api.models import ExtractRequest, Health
-from service.errors import NotAReport
+from service.gate import require_report
 
 router = APIRouter()
 
@@ -54,11 +54,8 @@ def extract_report(
     UTF-8, UTF-16 or GB18030/GBK; the service detects which). Every number carries its span in the text.
     A text that is not an annual report is refused with 422 and `not_found`, the parts it lacks.
     """
-    result = pipeline.extract(document.data, source=document.source, narrative=backends.get(document.backend))
-    if not result.is_report:
-        raise NotAReport("the text has neither the statutory sections nor the tables of an annual report "
-                         "(政府信息公开工作年度报告); send the whole report, tables included",
-                         detail={"not_found": result.not_found})
+    result = require_report(pipeline.extract(document.data, source=document.source,
+                                             narrative=backends.get(document.backend)))
     return JSONResponse(result.to_flat() if flat else result.model_dump(mode="json"))
 
 

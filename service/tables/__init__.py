@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from service.sections import LocatedSection
+from service.tables.compact import Compact
 from service.tables.assemble import TableRead, assemble
 from service.tables.locate import ORDER, Region, locate_tables
 from service.tables.rows import GridCell, RawRow, rows_from_grid, rows_from_text
@@ -18,12 +19,13 @@ __all__ = ["ORDER", "GridCell", "RawRow", "Region", "TableRead", "read_grid", "r
 
 def read_tables(view: str, sections: list[LocatedSection], version: str) -> dict[str, TableRead]:
     """Every table of the version, read from the parse view; absent tables come back all missing."""
-    regions = locate_tables(view, sections)
+    compact = Compact(view)
+    regions = locate_tables(view, compact, sections)
     out: dict[str, TableRead] = {}
     for table in ORDER:
         spec = table_spec(version, table)
         region = regions.get(table)
-        rows = rows_from_text(view, region, spec) if region else []
+        rows = rows_from_text(view, compact, region, spec) if region else []
         out[table] = assemble(rows, spec, version)
     return out
 

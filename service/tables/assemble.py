@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from schemas import Cell, CellState, Repair, Span, TableInfo, Warning
-from service.checks import Equation, equations, holds
+from service.checks import Equation, equations, equations_within, holds
 from service.tables.fit import CellReading, Fit, Reading, fit_row
 from service.tables.rows import RawRow
 from service.tables.specs import TableSpec, cell_key
@@ -45,7 +45,7 @@ def assemble(raw_rows: Sequence[RawRow], table: TableSpec, version: str, source:
     prior: int | None = None
     for raw in raw_rows:
         keys = [cell_key(table, raw.spec, c) for c in raw.spec.columns]
-        own = [eq for eq in eqs if eq.keys <= set(keys)]
+        own = equations_within(version, frozenset(keys))
         fit = fit_row(raw.tokens, keys, raw.spec.kinds, own, prior)
         if fit.chosen is not None and fit.method in ("unique", "arithmetic") and fit.tier == 0:
             prior = fit.chosen.lead_drop
@@ -132,14 +132,16 @@ def _emit(rf: _RowFit, out: TableRead) -> None:
 
 
 def _cell(reading: CellReading | None, repaired: bool) -> Cell:
+    # model_construct: the reader built these values itself; validating 200 cells per report costs more
+    # than the rest of the table step.
     if reading is None:
-        return Cell(state=CellState.unknown)
-    span = Span(start=reading.start, end=reading.end) if reading.start is not None and reading.end is not None \
-        else None
+        return Cell.model_construct(state=CellState.unknown, value=None, raw=None, span=None, repaired=False)
+    span = Span.model_construct(start=reading.start, end=reading.end) \
+        if reading.start is not None and reading.end is not None else None
     if reading.state == "blank":
-        return Cell(state=CellState.blank, span=span, repaired=repaired)
-    return Cell(state=_STATE[reading.state], value=reading.value, raw=reading.raw or None, span=span,
-                repaired=repaired)
+        return Cell.model_construct(state=CellState.blank, value=None, raw=None, span=span, repaired=repaired)
+    return Cell.model_construct(state=_STATE[reading.state], value=reading.value, raw=reading.raw or None,
+                                span=span, repaired=repaired)
 
 
 def _record_repair(rf: _RowFit, out: TableRead) -> bool:

@@ -77,6 +77,9 @@ def fit_row(tokens: Sequence[Token], keys: Sequence[str], kinds: Sequence[ValueK
     if not any(t.kind in ("num", "na") for t in tokens):
         return Fit([], "empty", None)
     tokens = _without_page_marks(tokens, len(keys))
+    plain = _as_printed(tokens, kinds)
+    if plain is not None:
+        return Fit(list(plain.cells), "unique", plain, proved_by=_passing(plain, keys, equations))
     sum_row = _sum_row_split(tokens, keys, equations)
     if sum_row is not None:
         return sum_row
@@ -87,6 +90,23 @@ def fit_row(tokens: Sequence[Token], keys: Sequence[str], kinds: Sequence[ValueK
         if found.count:
             return _choose(found, keys, equations, layout_prior, tier)
     return Fit([None] * len(keys), "ambiguous", None, tier=2)
+
+
+def _as_printed(tokens: Sequence[Token], kinds: Sequence[ValueKind]) -> Reading | None:
+    """The common case: exactly one printed value per column, every empty cell spurious."""
+    values = [t for t in tokens if t.kind != "blank"]
+    if len(values) != len(kinds):
+        return None
+    cells = []
+    for t, kind in zip(values, kinds, strict=True):
+        if t.kind == "na":
+            cells.append(CellReading("not_applicable", None, t.raw, t.start, t.end))
+        elif _fits(kind, t.raw):
+            cells.append(CellReading("number", t.number(), t.raw, t.start, t.end))
+        else:
+            return None
+    lead = next(i for i, t in enumerate(tokens) if t.kind != "blank")
+    return Reading(tuple(cells), lead, len(tokens) - len(values), False, 0)
 
 
 def _sum_row_split(tokens: Sequence[Token], keys: Sequence[str], equations: Sequence[Equation]) -> Fit | None:

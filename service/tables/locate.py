@@ -30,7 +30,7 @@ class Region:
     end: int
 
 
-def locate_tables(view: str, sections: list[LocatedSection]) -> dict[str, Region]:
+def locate_tables(view: str, compact: Compact, sections: list[LocatedSection]) -> dict[str, Region]:
     """Regions of the tables that are present, keyed by table id."""
     by_number = {s.number: s for s in sections}
     heads = sorted(s.start for s in sections)
@@ -39,22 +39,21 @@ def locate_tables(view: str, sections: list[LocatedSection]) -> dict[str, Region
     for table in ORDER:
         section = by_number.get(_SECTION_OF[table])
         lo, hi = (section.body_start, section.end) if section else (cursor, len(view))
-        cue = _find(view, CUES[table], lo, hi)
+        cue = _find(compact, CUES[table], lo, hi)
+        if cue is None and section is not None:
+            cue = section.body_start  # header lost in flattening: the section itself still holds the table
         if cue is None:
             continue
         end = min([h for h in heads if h > cue] + [hi])
-        later = [_find(view, CUES[t], cue, end) for t in ORDER[ORDER.index(table) + 1:]]
+        later = [_find(compact, CUES[t], cue, end) for t in ORDER[ORDER.index(table) + 1:]]
         end = min([p for p in later if p is not None] + [end])
         found[table] = Region(table, cue, end)
         cursor = end
     return found
 
 
-def _find(view: str, pattern: re.Pattern[str], lo: int, hi: int) -> int | None:
-    """First match of a cue between lo and hi, as an offset into the view."""
-    if lo >= hi:
-        return None
-    compact = Compact(view, lo, hi)
-    m = pattern.search(compact.text)
+def _find(compact: Compact, pattern: re.Pattern[str], lo: int, hi: int) -> int | None:
+    """First match of a cue between view offsets lo and hi, as a view offset."""
+    c_lo, c_hi = compact.bounds(lo, hi)
+    m = pattern.search(compact.text, c_lo, c_hi)
     return compact.to_view(m.start()) if m else None
-

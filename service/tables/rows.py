@@ -45,16 +45,18 @@ def _label_pattern(spec: RowSpec) -> re.Pattern[str]:
     return re.compile(item + spec.label)
 
 
-def rows_from_text(view: str, region: Region, table: TableSpec) -> list[RawRow]:
+def rows_from_text(view: str, compact: Compact, region: Region, table: TableSpec) -> list[RawRow]:
     """Rows of a table region in the parse view, in printed order; absent rows are left out."""
     if not table.rows[0].label:  # 表四: one unlabelled data row after the header
         tokens = tokenise_region(view, region.start, region.end)
-        return [RawRow(table.rows[0], region.start, region.start, tuple(tokens))] if tokens else []
-    compact = Compact(view, region.start, region.end)
+        # Without a label, a stray number of the prose ("行政复议2件") is not the table's row.
+        if sum(t.kind != "blank" for t in tokens) * 3 < len(table.rows[0].columns):
+            return []
+        return [RawRow(table.rows[0], region.start, region.start, tuple(tokens))]
+    cursor, c_end = compact.bounds(region.start, region.end)
     hits: list[tuple[RowSpec, int, int]] = []
-    cursor = 0
     for spec in table.rows:
-        m = _label_pattern(spec).search(compact.text, cursor)
+        m = _label_pattern(spec).search(compact.text, cursor, c_end)
         if m is None:
             continue
         hits.append((spec, compact.to_view(m.start()), compact.end_in_view(m.end())))

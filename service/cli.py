@@ -1,0 +1,177 @@
+"""The ``nianbao`` command.
+
+    nianbao extract PATH... [--flat | --csv] [--backend rules|llm|hybrid]
+    nianbao serve [--host HOST] [--port PORT] [--backend NAME] [--log-level LEVEL]
+    nianbao eval [ARGS...]                     (the eval runner: ``nianbao eval --help``)
+
+``extract`` reads each PATH as bytes ("-" is stdin) and writes to stdout one result per report, in input
+order: the full result as one JSON line (default), the flat view as one JSON line (``--flat``), or a CSV
+row under a header (``--csv``). A file that cannot be read, cannot be decoded or is not an annual report
+writes nothing to stdout; it gets one JSON line on stderr instead,
+``{"source": PATH, "error": CODE, "message": ..., ...}``, and the others go on.
+Exit status: 0 when every file was read, 1 when any failed, 2 for a usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from pydantic import ValidationError
+
+from schemas import FACT_KEYS, cell_keys
+from schemas.keys import TABLE_PREFIXES, table_of
+from service.config import BACKENDS, Settings
+from service.errors import NianbaoError
+from service.gate import require_report
+from service.narrative import NarrativeBackend
+from service.narrative.factory import make_backend
+from service.pipeline import extract
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+_OVERRIDES = ("backend", "host", "port")  # options that override NIANBAO_* settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["eval"]:
+        return _eval(args_list[1:])  # its own argparse owns every option after "eval"
+    args = _parser().parse_args(args_list)
+    try:
+        settings = Settings(**{k: v for k, v in vars(args).items() if k in _OVERRIDES and v is not None})
+    except ValidationError as exc:
+        print(f"nianbao: {'; '.join(str(e['msg']) for e in exc.errors())}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.command == "serve":
+        return _serve(settings, args.log_level)
+    try:
+        backend = make_backend(settings.backend, settings)
+    except NianbaoError as exc:
+        print(f"nianbao: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE
+    _utf8(sys.stdout)
+    _utf8(sys.stderr)
+    return run_extract(args.paths, backend, fmt=args.format, out=sys.stdout, err=sys.stderr)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nianbao", description="Structured data from 政府信息公开工作年度报告.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{extract,serve,eval}")
+    ext = sub.add_parser("extract", help="read reports into JSON Lines or CSV on stdout",
+                         description="Read reports (text files in UTF-8, UTF-16 or GB18030/GBK) into JSON "
+                         "Lines or CSV on stdout; failures go to stderr as JSON lines, exit status 1.")
+    ext.add_argument("paths", nargs="+", metavar="PATH", help='report files ("-" reads stdin)')
+    fmt = ext.add_mutually_exclusive_group()
+    fmt.add_argument("--flat", dest="format", action="store_const", const="flat",
+                     help="one flat JSON object per report (Extraction.to_flat)")
+    fmt.add_argument("--csv", dest="format", action="store_const", const="csv",
+                     help="one CSV row per report, one column per canonical key of both format versions")
+    ext.set_defaults(format="full")
+    ext.add_argument("--backend", choices=BACKENDS, help="narrative backend (default: NIANBAO_BACKEND or rules)")
+    srv = sub.add_parser("serve", help="run the HTTP API (uvicorn)")
+    srv.add_argument("--host", help="address to bind (default: NIANBAO_HOST or 127.0.0.1)")
+    srv.add_argument("--port", type=int, help="port (default: NIANBAO_PORT or 8000)")
+    srv.add_argument("--backend", choices=BACKENDS, help="default narrative backend (default: NIANBAO_BACKEND)")
+    srv.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+    sub.add_parser("eval", add_help=False, help="score extractions against the labelled samples "
+                   "(options: nianbao eval --help)")
+    return parser
+
+
+def run_extract(paths: Sequence[str], backend: NarrativeBackend, *, fmt: str, out: TextIO, err: TextIO) -> int:
+    """Extract each path, writing results to ``out`` and failures to ``err``; the exit status."""
+    writer = None
+    if fmt == "csv":
+        writer = csv.writer(out)
+        writer.writerow(CSV_COLUMNS)
+    failed = False
+    for path in paths:
+        try:
+            result = require_report(extract(_read(path), source=path, narrative=backend))
+        except Exception as exc:  # one bad file must not stop the others
+            failed = True
+            print(json.dumps(_failure(path, exc), ensure_ascii=False), file=err, flush=True)
+            continue
+        if writer is not None:
+            writer.writerow(csv_row(result.to_flat()))
+        else:
+            body = result.to_flat() if fmt == "flat" else result.model_dump(mode="json")
+            out.write(json.dumps(body, ensure_ascii=False) + "\n")
+        out.flush()
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _read(path: str) -> bytes:
+    return sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+
+
+def _failure(path: str, exc: Exception) -> dict[str, Any]:
+    """The stderr line for a file that failed: its code, what to do, and the error's details."""
+    if isinstance(exc, NianbaoError):
+        return {"source": path, "error": exc.code, "message": exc.message, **exc.detail}
+    if isinstance(exc, OSError):
+        return {"source": path, "error": "unreadable", "message": f"cannot read {path}: {exc.strerror or exc}"}
+    return {"source": path, "error": "internal_error", "message": f"{type(exc).__name__}: {exc}"}
+
+
+def _csv_columns() -> list[str]:
+    """source, meta.*, each table's 2021 keys then its 2019-only keys, facts, problems, failed checks."""
+    cells_2021, cells_2019 = cell_keys("2021"), cell_keys("2019")
+    cells = [k for table in TABLE_PREFIXES for k in
+             [*(k for k in cells_2021 if table_of(k) == table),
+              *(k for k in cells_2019 if table_of(k) == table and k not in cells_2021)]]
+    facts = [col for key in FACT_KEYS for col in (f"facts.{key}", f"facts.{key}.qualifier")]
+    return ["source", "meta.agency", "meta.year", "meta.format_version", *cells, *facts,
+            "problems", "checks.failed"]
+
+
+CSV_COLUMNS = _csv_columns()
+
+
+def csv_row(flat: dict[str, Any]) -> list[str]:
+    """One CSV row of a flat view: null is an empty field, lists are JSON arrays."""
+    return [_csv_field(flat.get(column)) for column in CSV_COLUMNS]
+
+
+def _csv_field(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _serve(settings: Settings, log_level: str) -> int:
+    import uvicorn
+
+    from service.logs import configure_logging
+    from service.main import create_app
+
+    configure_logging(log_level)
+    # The app logs each request itself (with its id); uvicorn's access log would repeat it.
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=log_level,
+                access_log=False)
+    return EXIT_OK
+
+
+def _eval(argv: list[str]) -> int:
+    from eval.runner import main as eval_main
+
+    return eval_main(argv)
+
+
+def _utf8(stream: TextIO) -> None:
+    """Results are UTF-8 whatever the locale says (a C locale would otherwise fail on Chinese)."""
+    if isinstance(stream, io.TextIOWrapper) and (stream.encoding or "").lower().replace("-", "") != "utf8":
+        stream.reconfigure(encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
