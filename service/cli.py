@@ -62,7 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="nianbao", description="Structured data from 政府信息公开工作年度报告.")
+    parser = argparse.ArgumentParser(prog="nianbao",
+                                     description="Structured data from 政府信息公开工作年度报告.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="{extract,serve,eval}")
     ext = sub.add_parser("extract", help="read reports into JSON Lines or CSV on stdout",
                          description="Read reports (text files in UTF-8, UTF-16 or GB18030/GBK) into JSON "
@@ -74,18 +75,21 @@ def _parser() -> argparse.ArgumentParser:
     fmt.add_argument("--csv", dest="format", action="store_const", const="csv",
                      help="one CSV row per report, one column per canonical key of both format versions")
     ext.set_defaults(format="full")
-    ext.add_argument("--backend", choices=BACKENDS, help="narrative backend (default: NIANBAO_BACKEND or rules)")
+    ext.add_argument("--backend", choices=BACKENDS,
+                     help="narrative backend (default: NIANBAO_BACKEND or rules)")
     srv = sub.add_parser("serve", help="run the HTTP API (uvicorn)")
     srv.add_argument("--host", help="address to bind (default: NIANBAO_HOST or 127.0.0.1)")
     srv.add_argument("--port", type=int, help="port (default: NIANBAO_PORT or 8000)")
-    srv.add_argument("--backend", choices=BACKENDS, help="default narrative backend (default: NIANBAO_BACKEND)")
+    srv.add_argument("--backend", choices=BACKENDS,
+                     help="default narrative backend (default: NIANBAO_BACKEND or rules)")
     srv.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
     sub.add_parser("eval", add_help=False, help="score extractions against the labelled samples "
                    "(options: nianbao eval --help)")
     return parser
 
 
-def run_extract(paths: Sequence[str], backend: NarrativeBackend, *, fmt: str, out: TextIO, err: TextIO) -> int:
+def run_extract(paths: Sequence[str], backend: NarrativeBackend, *, fmt: str, out: TextIO,
+                err: TextIO) -> int:
     """Extract each path, writing results to ``out`` and failures to ``err``; the exit status."""
     writer = None
     if fmt == "csv":
@@ -117,7 +121,8 @@ def _failure(path: str, exc: Exception) -> dict[str, Any]:
     if isinstance(exc, NianbaoError):
         return {"source": path, "error": exc.code, "message": exc.message, **exc.detail}
     if isinstance(exc, OSError):
-        return {"source": path, "error": "unreadable", "message": f"cannot read {path}: {exc.strerror or exc}"}
+        reason = exc.strerror or str(exc)
+        return {"source": path, "error": "unreadable", "message": f"cannot read {path}: {reason}"}
     return {"source": path, "error": "internal_error", "message": f"{type(exc).__name__}: {exc}"}
 
 

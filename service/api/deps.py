@@ -20,7 +20,7 @@ from service.narrative.factory import make_backend
 
 JSON_TYPES = ("application/json",)
 FORM_TYPES = ("multipart/form-data",)
-_backend_name: TypeAdapter[Backend | None] = TypeAdapter(Backend | None)  # type: ignore[arg-type]
+_backend_name: TypeAdapter[Backend | None] = TypeAdapter(Backend | None)
 
 
 class Backends:

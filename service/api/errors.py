@@ -164,7 +164,8 @@ def _http_title(status: int) -> str:
 def internal_error_response(request_id: str | None) -> JSONResponse:
     """The 500 answer to an unexpected exception: nothing about the internals."""
     return problem_response(500, "internal_error", "Internal error",
-                            "the service failed unexpectedly; retry, and report the request_id if it persists",
+                            "the service failed unexpectedly; retry, and report the request_id if it "
+                            "persists",
                             request_id=request_id)
 
 

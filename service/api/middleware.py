@@ -64,8 +64,9 @@ class RequestContext:
                 raise  # the response has begun; only the server can end it now
             await internal_error_response(request_id)(scope, receive, send_with_id)
         finally:
+            elapsed_ms = (perf_counter() - started) * 1e3
             log.info("request_id=%s method=%s path=%s status=%s bytes_in=%d ms=%.1f", request_id,
-                     scope.get("method"), scope.get("path"), status, received, (perf_counter() - started) * 1e3)
+                     scope.get("method"), scope.get("path"), status, received, elapsed_ms)
 
     def _log_crash(self, request_id: str, exc: Exception) -> None:
         if self.log_report_text():
@@ -78,7 +79,7 @@ class RequestContext:
 
 
 class BodyLimit:
-    """Refuses request bodies over ``limit()`` bytes with 413, before reading them when the size is declared."""
+    """Refuses bodies over ``limit()`` bytes with 413 (before reading them when their size is declared)."""
 
     def __init__(self, app: ASGIApp, limit: Callable[[], int]) -> None:
         self.app = app

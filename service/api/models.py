@@ -14,7 +14,7 @@ class ExtractRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(description="the report's full text (tables included), as extracted from its PDF or page")
+    text: str = Field(description="the report's whole text, tables included (as extracted from its PDF/page)")
     source: str | None = Field(None, description="a name for the report, echoed in the result")
     backend: Backend | None = Field(None, description="narrative backend; default: NIANBAO_BACKEND")
 

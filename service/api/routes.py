@@ -23,7 +23,7 @@ _FORM_SCHEMA: dict[str, Any] = {
     "required": ["file"],
     "properties": {
         "file": {"type": "string", "format": "binary",
-                 "description": "the report as a text file: UTF-8 (with or without BOM), UTF-16 or GB18030/GBK"},
+                 "description": "the report as a text file: UTF-8 (BOM or not), UTF-16 or GB18030/GBK"},
         "source": {"type": "string", "description": "a name for the report (default: the file's name)"},
         "backend": {"type": "string", "enum": ["rules", "llm", "hybrid"]},
     },
@@ -37,8 +37,8 @@ _REQUEST_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
 @router.post(
     "/v1/extract",
     response_model=None,
-    responses={200: {"model": Extraction, "description": "the extraction (with flat=true: the flat view, an "
-                     "object of canonical key → number or null, plus meta.*, facts.*, problems, checks.failed)"},
+    responses={200: {"model": Extraction, "description": "the extraction; with flat=true the flat view, an "
+                     "object of canonical key → number or null, meta.*, facts.*, problems, checks.failed"},
                **problem_responses(400, 413, 415, 422, 500, 502, 503)},
     openapi_extra=_REQUEST_BODY,
     summary="Extract one annual report",

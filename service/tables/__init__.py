@@ -19,7 +19,9 @@ __all__ = ["ORDER", "GridCell", "RawRow", "Region", "TableRead", "read_grid", "r
 
 def read_tables(view: str, sections: list[LocatedSection], version: str) -> dict[str, TableRead]:
     """Every table of the version, read from the parse view; absent tables come back all missing."""
-    compact = Compact(view)
+    # Tables live from section 二 on; the prose of 一 need not be compacted.
+    start = next((s.start for s in sections if s.number == 2), 0)
+    compact = Compact(view, start)
     regions = locate_tables(view, compact, sections)
     out: dict[str, TableRead] = {}
     for table in ORDER:

@@ -132,16 +132,14 @@ def _emit(rf: _RowFit, out: TableRead) -> None:
 
 
 def _cell(reading: CellReading | None, repaired: bool) -> Cell:
-    # model_construct: the reader built these values itself; validating 200 cells per report costs more
-    # than the rest of the table step.
     if reading is None:
-        return Cell.model_construct(state=CellState.unknown, value=None, raw=None, span=None, repaired=False)
-    span = Span.model_construct(start=reading.start, end=reading.end) \
-        if reading.start is not None and reading.end is not None else None
+        return Cell(state=CellState.unknown)
+    span = Span(start=reading.start, end=reading.end) if reading.start is not None and reading.end is not None \
+        else None
     if reading.state == "blank":
-        return Cell.model_construct(state=CellState.blank, value=None, raw=None, span=span, repaired=repaired)
-    return Cell.model_construct(state=_STATE[reading.state], value=reading.value, raw=reading.raw or None,
-                                span=span, repaired=repaired)
+        return Cell(state=CellState.blank, span=span, repaired=repaired)
+    return Cell(state=_STATE[reading.state], value=reading.value, raw=reading.raw or None, span=span,
+                repaired=repaired)
 
 
 def _record_repair(rf: _RowFit, out: TableRead) -> bool:

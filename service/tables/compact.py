@@ -8,16 +8,21 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 
-_VISIBLE = re.compile(r"\S")
+_RUN = re.compile(r"\S+")
 
 
 class Compact:
-    """``text`` is the view without white space; offsets map back with ``to_view`` / ``end_in_view``."""
+    """``text`` is ``view[lo:hi]`` without white space; offsets map back with ``to_view`` / ``end_in_view``."""
 
-    def __init__(self, view: str) -> None:
-        self.positions = [m.start() for m in _VISIBLE.finditer(view)]
-        self.text = re.sub(r"\s", "", view)
-        self.size = len(view)
+    def __init__(self, view: str, lo: int = 0, hi: int | None = None) -> None:
+        hi = len(view) if hi is None else hi
+        self.positions: list[int] = []
+        pieces: list[str] = []
+        for m in _RUN.finditer(view, lo, hi):
+            self.positions.extend(range(m.start(), m.end()))
+            pieces.append(m.group(0))
+        self.text = "".join(pieces)
+        self.size = hi
 
     def bounds(self, lo: int, hi: int) -> tuple[int, int]:
         """Compact offsets covering view offsets ``[lo, hi)``."""

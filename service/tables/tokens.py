@@ -48,6 +48,8 @@ def classify_cell(text: str, offset: int, line: int = 0) -> list[Token]:
     if not stripped:
         return [Token("blank", offset, offset + len(text), "", line)]
     lead = len(text) - len(text.lstrip())
+    if stripped.isdigit():  # the common cell: one bare count
+        return [Token("num", offset + lead, offset + lead + len(stripped), stripped, line)]
     if _NA.fullmatch(stripped):
         return [Token("na", offset + lead, offset + lead + len(stripped), stripped, line)]
     tokens: list[Token] = []
