@@ -69,20 +69,20 @@ def evaluate(eq: Equation, values: Mapping[str, Number | None]) -> Check:
     """Check one equation against cell values (None = no number)."""
     unknown = [k for k in eq.left + eq.right if values.get(k) is None]
     if unknown:
-        return Check(id=eq.id, rule=eq.rule, status=CheckStatus.not_assessable,  # type: ignore[arg-type]
+        return Check(id=eq.id, rule=eq.rule, status=CheckStatus.not_assessable,
                      left_keys=list(eq.left), right_keys=list(eq.right), unassessable_keys=unknown)
     left = _sum(values[k] for k in eq.left)
     right = _sum(values[k] for k in eq.right)
     status = CheckStatus.passed if left == right else CheckStatus.failed
-    return Check(id=eq.id, rule=eq.rule, status=status, left=left, right=right,  # type: ignore[arg-type]
+    return Check(id=eq.id, rule=eq.rule, status=status, left=left, right=right,
                  left_keys=list(eq.left), right_keys=list(eq.right))
 
 
 def holds(eq: Equation, values: Mapping[str, Number | None]) -> bool | None:
     """True/False when every cell has a number, None otherwise (fast path used while reading)."""
     try:
-        left = _sum(values[k] for k in eq.left)  # type: ignore[misc]
-        right = _sum(values[k] for k in eq.right)  # type: ignore[misc]
+        left = _sum(values[k] for k in eq.left)
+        right = _sum(values[k] for k in eq.right)
     except (KeyError, TypeError):
         return None
     return left == right

@@ -20,7 +20,7 @@ _NOTICE = {"2021": re.compile(r"〔2021〕30号|\[2021\]30号"), "2019": re.comp
 def detect_version(view: str, year: int | None) -> tuple[str | None, list[str]]:
     """The format version and the evidence for it (None when the text shows no sign of either)."""
     compact = re.sub(r"\s", "", view)
-    scores = {v: 0 for v in _SIGNS}
+    scores = dict.fromkeys(_SIGNS, 0)
     evidence: dict[str, list[str]] = {v: [] for v in _SIGNS}
     for version, signs in _SIGNS.items():
         for phrase, weight in signs:

@@ -98,7 +98,7 @@ def value_in_quote(value: Decimal, quote: str) -> bool:
 
 # Characters that copying or a model adds or drops freely: whitespace and markdown emphasis.
 _IGNORABLE = frozenset(" \t\r\n*")
-_QUOTE_FOLD = str.maketrans({c: '"' for c in "“”「」『』〝〞＂"} | {c: "'" for c in "‘’＇"})
+_QUOTE_FOLD = str.maketrans(dict.fromkeys("“”「」『』〝〞＂", '"') | dict.fromkeys("‘’＇", "'"))
 _ELLIPSIS = re.compile(r"…+|\.{3,}|。{3,}")
 _ELIDED_GAP = 40  # folded characters an ellipsis in a quote may stand for
 _NEAR_RATIO = 0.9  # share of a quote's characters a near match must reproduce, in order

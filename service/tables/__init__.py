@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from service.sections import LocatedSection
-from service.tables.compact import Compact
 from service.tables.assemble import TableRead, assemble
+from service.tables.compact import Compact
 from service.tables.locate import ORDER, Region, locate_tables
 from service.tables.rows import GridCell, RawRow, rows_from_grid, rows_from_text
 from service.tables.specs import table_spec

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from schemas import Cell, CellState, Repair, Span, TableInfo, Warning
-from service.checks import Equation, equations, equations_within, holds
+from service.checks import Equation, Number, equations, equations_within, holds
 from service.tables.fit import CellReading, Fit, Reading, fit_row
 from service.tables.rows import RawRow
 from service.tables.specs import TableSpec, cell_key
@@ -37,7 +38,8 @@ class _RowFit:
     fit: Fit
 
 
-def assemble(raw_rows: Sequence[RawRow], table: TableSpec, version: str, source: str = "text") -> TableRead:
+def assemble(raw_rows: Sequence[RawRow], table: TableSpec, version: str,
+             source: Literal["text", "grid"] = "text") -> TableRead:
     """Canonical cells of one table from its raw rows."""
     out = TableRead()
     eqs = equations(version)
@@ -60,10 +62,11 @@ def assemble(raw_rows: Sequence[RawRow], table: TableSpec, version: str, source:
         out.missing_rows.append(spec.key)
         for col in spec.columns:
             out.cells[cell_key(table, spec, col)] = Cell(state=CellState.missing)
-    status = "missing" if not fits else ("truncated" if out.missing_rows else "found")
+    status: Literal["found", "truncated", "missing"] = \
+        "missing" if not fits else ("truncated" if out.missing_rows else "found")
     span = Span(start=raw_rows[0].label_start, end=_row_end(raw_rows[-1])) if raw_rows else None
     out.info = TableInfo(status=status, span=span, rows_found=len(fits), rows_expected=len(table.rows),
-                         source=source)  # type: ignore[arg-type]
+                         source=source)
     return out
 
 
@@ -95,8 +98,8 @@ def _settle_across_rows(fits: list[_RowFit], eqs: Sequence[Equation]) -> None:
             rf.fit = Fit(list(reading.cells), "arithmetic", reading, rf.fit.alternatives, proved, rf.fit.tier)
 
 
-def _current_values(fits: list[_RowFit], exclude: _RowFit) -> dict[str, int | object | None]:
-    values: dict[str, int | object | None] = {}
+def _current_values(fits: list[_RowFit], exclude: _RowFit) -> dict[str, Number | None]:
+    values: dict[str, Number | None] = {}
     for rf in fits:
         if rf is exclude:
             continue
@@ -164,6 +167,8 @@ def _record_repair(rf: _RowFit, out: TableRead) -> bool:
                   f"the arithmetic cannot decide between {len(fit.alternatives)} readings")
     else:
         reason = f"{row}: {what}; it is the only reading that fills the columns"
-    out.repairs.append(Repair(kind=kind, method=fit.method if fit.method != "ambiguous" else "unique",  # type: ignore[arg-type]
-                              keys=list(rf.keys), reason=reason, proved_by=list(fit.proved_by)))
+    method: Literal["arithmetic", "layout", "unique"] = \
+        fit.method if fit.method in ("arithmetic", "layout") else "unique"
+    out.repairs.append(Repair(kind=kind, method=method, keys=list(rf.keys), reason=reason,
+                              proved_by=list(fit.proved_by)))
     return True

@@ -139,7 +139,7 @@ def _sum_row_split(tokens: Sequence[Token], keys: Sequence[str], equations: Sequ
         cells.append(CellReading("number", int(piece), piece, pos, pos + len(piece)))
         pos += len(piece)
     reading = Reading(tuple(cells), 0, 0, True, 0)
-    return Fit(cells, "arithmetic", reading, tier=1, proved_by=[eq.id])
+    return Fit(list(reading.cells), "arithmetic", reading, tier=1, proved_by=[eq.id])
 
 
 def _parts_summing(digits: str, parts: int, target: int) -> Iterator[list[str]]:

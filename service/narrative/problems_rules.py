@@ -1,0 +1,163 @@
+"""Problems by rules: the problems section 五 admits, one per item, without the measures that follow.
+
+Section 五 reads: an introduction (虽然…取得一定成效，但还存在以下问题：), the problems, then the
+improvement measures (下一步 / 针对上述问题 / 2023年我局将…). The problems are cut off where the measures
+begin, then split by the first of these that fits:
+
+1. a run of enumeration markers 一是、二是… / （一）（二）… / 1. 2. … (at least two, counting up from one);
+2. after an introduction ending in a colon, the parts between ；(or the sentences);
+3. otherwise the sentences, each kept only when it reads as a shortcoming (不够, 有待, 缺乏 …), the
+   introduction's "但仍存在" cut away.
+
+Items are copied from the text without their marker, trailing 。/；, or a closing 等问题.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from schemas import Problem, Span
+from service.narrative.grounding import clean_bounds, parse_number
+
+_CN = "一二三四五六七八九十"
+# Where a list item or a sentence may begin: the start of a line or after sentence punctuation.
+_LINE_START = r"(?:^|(?<=[。!?;:\n]))[ \t*#>]*"
+_ITEM_START = r"(?:^|(?<=[。!?;:,\n*]))[ \t]*"
+_ENUM = rf"(?:\([{_CN}\d]{{1,2}}\)|[{_CN}]{{1,2}}、|\d{{1,2}}[.、](?!\d)|\*\*)"
+
+# Where the improvement measures begin.
+_MEASURES = re.compile(
+    _LINE_START + rf"(?:{_ENUM})?[ \t*]*(?:"
+    r"下一步|下步|针对(?!性)|今后|接下来|对此|为此|为(?:了)?(?:进一步|更好|切实|加强|推进|做好|提升|解决|改进)"
+    r"|(?:\d{4}\s*年|新的一年|明年|下一年)(?:度)?[^。\n]{0,30}?(?:将|继续|计划)"
+    r"|我(?:镇|乡|局|委|办|区|县|市|街道|单位|们|厅|中心|处|院|会)[^。\n]{0,10}?将"
+    r"|将(?:从|重点|继续|进一步|着力|以|采取)|采取(?:以下|如下)"
+    r"|[^。\n]{0,8}?(?:改进|整改|工作)(?:措施|情况|方向|计划|举措|打算|思路)[^。\n]{0,6}?(?::|\n|$))",
+    re.M)
+# An introduction that ends in a colon: 主要问题：/ 存在以下不足：/ 不足主要表现在：
+_INTRO_COLON = re.compile(r"(?:问题|不足|差距|短板|薄弱环节|困难|弱项)[^。:;\n]{0,12}?:")
+_INTRO_REACH = 400  # characters from the section start within which an introduction is looked for
+# The turn of an introduction sentence: 但仍然存在 …
+_CONCESSION = re.compile(r"(?:但|然而|不过|同时)[^。;:\n]{0,16}?(?:存在着?|表现在|表现为)")
+# What follows 存在 when it only announces problems (一些问题, 一定的差距) rather than naming one.
+_ANNOUNCES = re.compile(r"(?:一些|一定的?|以下|如下|不少|诸多|许多|若干|部分|较多|很多)?的?(?:问题|不足|差距|短板|薄弱环节|困难)"
+                        r"[^。;]{0,12}$")
+# A lone 一 left from a garbled marker right after 存在 (存在一负责…), not 一定/一些/一是 ….
+_STRAY_ONE = re.compile(r"一(?![定些是系般直个种点项条次件份批段切起同致样味再方部])")
+# Enumeration families: each gives the item's ordinal in group n.
+_FAMILIES: tuple[re.Pattern[str], ...] = (
+    re.compile(_ITEM_START + rf"\*{{0,2}}(?P<n>[{_CN}]{{1,2}})是\*{{0,2}}", re.M),
+    re.compile(_ITEM_START + rf"\*{{0,2}}其(?P<n>[{_CN}]{{1,2}})[,、:]\*{{0,2}}", re.M),
+    re.compile(_ITEM_START + rf"\*{{0,2}}第(?P<n>[{_CN}]{{1,2}})[,、:]\*{{0,2}}", re.M),
+    re.compile(_LINE_START + rf"\((?P<n>[{_CN}]{{1,2}})\)", re.M),
+    re.compile(_LINE_START + r"\((?P<n>\d{1,2})\)", re.M),
+    re.compile(_LINE_START + rf"(?P<n>[{_CN}]{{1,2}})、", re.M),
+    re.compile(_LINE_START + r"(?P<n>\d{1,2})[.、](?!\d)", re.M),
+)
+_SENTENCE = re.compile(r"[^。;!?]+")
+_PARAGRAPH_END = re.compile(r"[。;!?][ \t*]*\n")
+# Wording of a shortcoming; in sentence mode a sentence without it is not taken as a problem.
+_SHORTCOMING = re.compile(
+    r"不够|不足|有待|欠缺|缺乏|滞后|不强|不高|薄弱|较少|偏少|较多|单一|不及时|不到位|不完善|不规范|不全面|不深入|不平衡"
+    r"|不充分|较弱|差距|不明显|不突出|不广|不畅|不严|短板|弱项|尚未|还需|亟需|亟待|需进一步|需要进一步|仍需|不太|难以|不能")
+_NOTHING = re.compile(r"^(?:无|暂无|没有|未发现|不存在)")
+# A heading that only names the list (存在的主要问题：), not a problem.
+_HEADING_ONLY = re.compile(r"^[^。,;]{0,10}(?:问题|不足|差距)(?:和不足|及原因|如下|主要有|主要表现在)?:?$")
+_CLOSING = re.compile(r"等(?:方面的?|一系列)?(?:问题|不足|情况|现象)$")
+_MIN_CHARS = 4
+
+
+def read_problems(text: str, view: str, section: tuple[int, int] | None) -> list[Problem]:
+    """The problems of section 五 (``section`` is its body), each with its span; [] when it has none."""
+    if section is None:
+        return []
+    start, end = section
+    intro = _INTRO_COLON.search(view, start, min(end, start + _INTRO_REACH))
+    first = intro.end() if intro else start
+    measures = _MEASURES.search(view, first, end)
+    last = measures.start() if measures else end
+    if last <= first:
+        return []
+    spans = _by_markers(view, first, last)
+    if spans is None:
+        spans = _after_colon(view, first, last) if intro else _by_sentences(view, first, last)
+    problems = []
+    for s, e in spans:
+        s, e = _clean(view, s, e)
+        if e - s >= _MIN_CHARS and not _HEADING_ONLY.match(view, s, e) and not _NOTHING.match(view, s, e):
+            problems.append(Problem(text=text[s:e], span=Span(start=s, end=e)))
+    return problems
+
+
+def _by_markers(view: str, first: int, last: int) -> list[tuple[int, int]] | None:
+    """Items of the longest run of markers counting up from one (一是 二是 三是), or None."""
+    best: list[re.Match[str]] = []
+    for family in _FAMILIES:
+        run = _run(family.finditer(view, first, last))
+        if len(run) > len(best) or (len(run) == len(best) and run and run[0].start() < best[0].start()):
+            best = run
+    if len(best) < 2:
+        return None
+    spans = [(a.end(), b.start()) for a, b in zip(best, best[1:], strict=False)]
+    tail = _PARAGRAPH_END.search(view, best[-1].end(), last)
+    spans.append((best[-1].end(), tail.start() + 1 if tail else last))
+    return spans
+
+
+def _run(matches: Iterator[re.Match[str]]) -> list[re.Match[str]]:
+    """The first run 1, 2, 3 … of a family; a second 1 (a new list, often the measures) ends it."""
+    run: list[re.Match[str]] = []
+    for m in matches:
+        n = parse_number(m.group("n"))
+        if n == 1 and run:
+            break
+        if (n == 1 and not run) or (run and n == len(run) + 1):
+            run.append(m)
+    return run
+
+
+def _after_colon(view: str, first: int, last: int) -> list[tuple[int, int]]:
+    """The parts of the sentence after an introduction's colon split at ；, or else its sentences."""
+    stop = view.find("。", first, last)
+    stop = last if stop < 0 else stop
+    parts = _pieces(view, first, stop, ";")
+    if len(parts) >= 2:
+        return parts
+    return [(m.start(), m.end()) for m in _SENTENCE.finditer(view, first, last)]
+
+
+def _by_sentences(view: str, first: int, last: int) -> list[tuple[int, int]]:
+    """Sentences that read as shortcomings; an introduction's 但仍存在 is cut away."""
+    spans = []
+    for m in _SENTENCE.finditer(view, first, last):
+        s, e = m.start(), m.end()
+        turn = _CONCESSION.search(view, s, e)
+        if turn is not None:
+            s = turn.end()
+            if _ANNOUNCES.match(view, s, e):
+                continue
+            stray = _STRAY_ONE.match(view, s, e)
+            s = stray.end() if stray else s
+        if _SHORTCOMING.search(view, s, e):
+            spans.append((s, e))
+    return spans
+
+
+def _pieces(view: str, first: int, last: int, sep: str) -> list[tuple[int, int]]:
+    """[first, last) split at ``sep``."""
+    out, s = [], first
+    while (at := view.find(sep, s, last)) >= 0:
+        out.append((s, at))
+        s = at + 1
+    out.append((s, last))
+    return [(a, b) for a, b in out if view[a:b].strip()]
+
+
+def _clean(view: str, s: int, e: int) -> tuple[int, int]:
+    """Bounds without marker, decoration, trailing punctuation or a closing 等问题."""
+    s, e = clean_bounds(view, s, e)
+    closing = _CLOSING.search(view, s, e)
+    if closing is not None:
+        s, e = clean_bounds(view, s, closing.start())
+    return s, e
