@@ -31,10 +31,15 @@ def decode(data: bytes) -> tuple[str, str]:
     """Decode report bytes (UTF-8 with or without BOM, UTF-16, GB18030/GBK); returns (text, encoding)."""
     if not data.strip():
         raise EmptyInput("the input is empty; send the report's text or file")
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+    try:
+        if data.startswith(b"\xef\xbb\xbf"):
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return data.decode("utf-16"), "utf-16"
+    except UnicodeDecodeError as exc:
+        raise DecodeError(f"the file starts with a byte-order mark but is not valid text after it ({exc.reason}); "
+                          "save it again as UTF-8 and send it again",
+                          detail={"accepted": ["utf-8", "utf-16", "gb18030", "gbk"]}) from exc
     if _looks_utf16(data):
         codec = "utf-16-le" if data[1::2].count(0) > data[0::2].count(0) else "utf-16-be"
         try:

@@ -94,3 +94,9 @@ def test_text_that_is_not_an_annual_report_says_what_is_missing() -> None:
     assert "三、收到和处理政府信息公开申请情况" in result.not_found
     assert any("表三" in item for item in result.not_found)
     assert not result.facts and not result.problems
+
+
+@pytest.mark.parametrize("data", [b"\xff\xfe\x41", b"\xef\xbb\xbf\xff\xfe", b"\xfe\xff\xd8\x00"])
+def test_broken_bytes_after_a_bom_are_a_decode_error(data: bytes) -> None:
+    with pytest.raises(DecodeError, match="byte-order mark"):
+        decode(data)

@@ -15,7 +15,6 @@ strict: a count whose subject the sentence does not name is left out.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -24,22 +23,26 @@ from service.narrative.grounding import NUMBER, clean_bounds, parse_number
 
 # ---- the pieces rules are written in ---------------------------------------------------------------
 
-_PRE = r"(?P<pre>大约|约|将近|近|超过|逾|多达|达到|达|共计|共|合计|累计|总计|计|为|不少于|不低于)?"
+_PRE_WORDS = r"大约|约|将近|近|超过|逾|多达|达到|达|共计|共|合计|累计|总计|计|为|不少于|不低于"
 _NUM = rf"(?<![\d.第零〇一二两三四五六七八九十百千])(?<!\d,)(?P<num>{NUMBER})"
+# Spaces that PDF extraction puts around numbers ("1500 余条"). Each optional token carries its own spaces:
+# several optional spaces in a row would make the engine try every split of a run of blanks (table rows).
+_S = r"[ \t]{0,3}"
 # A count: qualifier words, the number, 万/千, 余/多, the unit, 以上/左右.
-_COUNT = (rf"{_PRE}\s*{_NUM}\s*(?P<mult>万|千)?\s*(?P<more>余|多)?\s*(?P<mult2>万)?\s*(?P<unit>{{units}})"
-          r"(?P<post>以上|左右|有余)?")
+_COUNT = (rf"(?P<pre>{_PRE_WORDS})?{_S}{_NUM}(?:{_S}(?P<mult>万|千))?(?:{_S}(?P<more>余|多))?"
+          rf"(?:{_S}(?P<mult2>万))?{_S}(?P<unit>{{units}})(?P<post>以上|左右|有余)?")
 # Followers are often written without a unit (关注量382), so the number must end there.
-_FOLLOWERS = (rf"{_PRE}\s*{_NUM}\s*(?P<mult>万|千)?\s*(?P<more>余|多)?\s*(?P<unit>人|名|个|户)?"
-              r"(?P<post>以上|左右)?(?![\d.%‰])")
+_FOLLOWERS = (rf"(?P<pre>{_PRE_WORDS})?{_S}{_NUM}(?:{_S}(?P<mult>万|千))?(?:{_S}(?P<more>余|多))?"
+              rf"(?:{_S}(?P<unit>人|名|个|户))?(?P<post>以上|左右)?(?![\d.%‰])")
 _TEMPLATE = {
     "<g>": r"[^,;:。!?\n]{0,10}?",  # a short gap inside one clause
     "<G>": r"[^;。!?\n]{0,80}?",  # a gap inside one sentence (a platform named a few clauses before)
-    "<NOUN>": r"(?:信息|内容|稿件|文章|动态|新闻|图文|消息|推文)",
-    "<ANY>": rf"(?<![\d.]){NUMBER}\s*(?:件|份|个)",  # another count, only as context
+    "<NOUN>": r"(?:信息|内容|稿件|文章|动态|新闻|图文|消息|推文|微博|博文)",
+    "<ANY>": rf"(?<![\d.]){NUMBER}[ \t]{{0,3}}(?:件|份|个)",  # another count, only as context
 }
 _POSTS = r"条|篇|则|期"
-_PUBLISH = r"(?:发布|公开|更新|上传|推送|公布|刊发|发表|推出|编发|发送|转发|报送)"
+# Not 报送 (reporting to superiors) nor 发送 (text messages): those are not posts.
+_PUBLISH = r"(?:发布|公开|更新|上传|推送|公布|刊发|发表|推出|编发|转发)"
 
 # Words that, in a count's scope, mean the count is of another platform or thing.
 _OTHER_PLATFORMS = r"微博|微信|公众号|新媒体|两微|抖音|头条|快手|客户端|APP|App|app|小程序|公示栏|公开栏|宣传栏|电子屏|广播|电视|报纸"
@@ -48,9 +51,14 @@ _NOT_WEIBO = r"微信|公众号|网站|政务网|政府网|抖音|头条|快手|
 _NOT_WECHAT = r"微博|网站|政务网|政府网|抖音|头条|快手|客户端|两微"
 _NOT_ISSUED = r"规范性|解读|申请|会议|简报|信息"
 _NOT_ACCOUNTS = r"关停|注销|清理|整合|下线|关闭|撤销|合并|整改|新增|抽查|检查|微博|微信|公众号"
-_NOT_HOTLINE = r"留言|信箱|网民|信访"
-_NOT_PETITION = r"热线|12345|留言|信箱"
-_NOT_REQUESTS = r"结转|上年|去年|办结|答复|行政复议|诉讼|举报|投诉|信访"
+# Meetings and inspections about a channel are counted in 次 too, but are not its cases.
+_EVENTS = r"会议|座谈|推进会|调度会|联席会|检查|督查|督导|调研|演练|培训|评议"
+_NOT_HOTLINE = r"留言|信箱|网民|信访|" + _EVENTS
+_NOT_PETITION = r"热线|12345|留言|信箱|" + _EVENTS
+_NOT_MESSAGES = r"热线|" + _EVENTS
+# Trainings of the public (farming, jobs, safety) are not the agency's disclosure trainings.
+_NOT_TRAINING = r"技能|就业|职业|农|种植|养殖|安全生产|消防|创业|家政|电商|培训人员|人次"
+_NOT_REQUESTS = r"结转|上年|去年|办结|答复|行政复议|诉讼|举报|投诉|信访|" + _EVENTS
 
 
 @dataclass(frozen=True)
@@ -77,26 +85,30 @@ def _rule(key: str, pattern: str, units: str = "", exclude: str = "", *, followe
 # The rule table, in order of preference within each key. (?P<q>…) marks where a quote starts when the
 # pattern carries context before it (发文149件，主动公开51件: the fact is the second count).
 RULES: tuple[Rule, ...] = (
-    _rule("documents_issued", r"(?:行政)?发文(?:总数|数量)?<g><N>", "件|份", _NOT_ISSUED),
+    _rule("documents_issued", r"发文(?:总数|数量)?<g><N>", "件|份", _NOT_ISSUED),
     _rule("documents_issued", r"(?:印发|制发|下发|出台)<g>(?:文件|公文)<g><N>", "件|份|个", _NOT_ISSUED),
     _rule("documents_issued", r"(?:印发|制发|下发)<g><N><g>(?:文件|公文)", "件|份|个", _NOT_ISSUED),
 
-    _rule("documents_disclosed", r"(?<!申请)(?<!不)(?<!不予)(?:主动|公布)?公开(?:政府|行政)?(?:文件|公文)<g><N>",
-          "件|份|个", r"申请|规范性", part_ok=True),
+    _rule("documents_disclosed", r"(?:主动|公布)?公开(?:政府|行政)?(?:文件|公文)<g><N>", "件|份|个",
+          r"申请|规范性|不公开|不予公开|部分公开", part_ok=True),
     _rule("documents_disclosed", r"(?:发文|印发|制发)[^,;:。!?\n]{0,20}?<ANY>\s*[,、]\s*(?:其中)?\s*"
           r"(?P<q>(?:主动)?公开<N>)", "件|份|个", part_ok=True),
 
-    _rule("website_posts", rf"(?:网站|政务网|政府网|门户网)<G>{_PUBLISH}<g><NOUN><N>", _POSTS + "|件", _NOT_WEBSITE),
-    _rule("website_posts", rf"(?:网站|政务网|政府网|门户网)<G>{_PUBLISH}<N>(?:<g><NOUN>)?", _POSTS, _NOT_WEBSITE),
+    _rule("website_posts", rf"(?:网站|政务网|政府网|门户网)<G>{_PUBLISH}<g><NOUN><N>", _POSTS + "|件", _NOT_WEBSITE,
+          part_ok=True),
+    _rule("website_posts", rf"(?:网站|政务网|政府网|门户网)<G>{_PUBLISH}<N>(?:<g><NOUN>)?", _POSTS, _NOT_WEBSITE,
+          part_ok=True),
 
     _rule("weibo_posts", rf"微博<G>{_PUBLISH}(?:<g><NOUN>)?<N>(?:<g><NOUN>)?", _POSTS, _NOT_WEIBO, part_ok=True),
+    _rule("weibo_posts", rf"{_PUBLISH}(?:政务)?微博(?:信息|博文)?<N>", _POSTS, _NOT_WEIBO, part_ok=True),
     _rule("wechat_posts", rf"(?:微信公众号|公众号|微信)<G>{_PUBLISH}(?:<g><NOUN>)?<N>(?:<g><NOUN>)?", _POSTS,
           _NOT_WECHAT, part_ok=True),
+    _rule("wechat_posts", rf"{_PUBLISH}(?:政务)?(?:微信|公众号)(?:信息|文章|推文)?<N>", _POSTS, _NOT_WECHAT, part_ok=True),
 
     _rule("weibo_followers", r"微博<g>(?:关注量|关注人数|关注数|关注者|粉丝量|粉丝数|粉丝|订阅量|订阅数|订阅人数)<g><N>",
-          exclude=_NOT_WEIBO, followers=True),
+          exclude=_NOT_WEIBO + "|新增|增加|增长", followers=True),
     _rule("wechat_followers", r"(?:微信公众号|公众号|微信)<g>(?:关注量|关注人数|关注数|关注者|粉丝量|粉丝数|粉丝|订阅量"
-          r"|订阅数|订阅人数|用户数)<g><N>", exclude=_NOT_WECHAT, followers=True),
+          r"|订阅数|订阅人数|用户数)<g><N>", exclude=_NOT_WECHAT + "|新增|增加|增长", followers=True),
 
     _rule("new_media_accounts", r"(?:开设|开通|运营|运行|管理|注册|认证|共有|现有|拥有|建立|建成)<g>新媒体(?:账号|帐号|平台)?"
           r"<g><N>", "个|家", _NOT_ACCOUNTS),
@@ -104,21 +116,21 @@ RULES: tuple[Rule, ...] = (
           "个|家", _NOT_ACCOUNTS),
     _rule("new_media_accounts", r"政务新媒体(?:账号|帐号|平台)?(?:共|总数|数量)?(?:为|达)?<N>", "个|家", _NOT_ACCOUNTS),
 
-    _rule("policy_interpretations", r"解读(?:文章|材料|稿件|信息|文件|类信息)?<g><N>", "篇|件|条|期|次|个|份", r"率"),
-    _rule("policy_interpretations", r"(?:发布|制作|推出|编发|撰写|刊发)<g><N><g>解读", "篇|件|条|期|个|份", r"率"),
+    _rule("policy_interpretations", r"解读(?:文章|材料|稿件|信息|文件|类信息)?<g><N>", "篇|件|条|期|个|份", _EVENTS),
+    _rule("policy_interpretations", r"(?:发布|制作|推出|编发|撰写|刊发)<g><N><g>解读", "篇|件|条|期|个|份", _EVENTS),
 
     _rule("hotline_cases", r"(?:热线|12345|咨询电话)<g><N>", "件|个|次|通|条|宗|起|单|人次", _NOT_HOTLINE),
 
-    _rule("petition_cases", r"(?:信访|来信来访)<g><N>", "件|起|宗|批|个|次|封", _NOT_PETITION),
+    _rule("petition_cases", r"(?:信访|来信来访)<g><N>", "件|起|宗|批次|批|个|次|封", _NOT_PETITION),
 
-    _rule("online_messages", r"(?:留言|信箱|网上投诉|在线咨询|网上咨询|网民咨询|网民诉求)<g><N>", "条|件|封|个|次|则"),
-    _rule("online_messages", r"(?:收到|受理|回复|答复|办理|办结)<g><N><g>(?:留言|来信|咨询)", "条|件|封|个|则"),
+    _rule("online_messages", r"(?:留言|信箱|网上投诉|在线咨询|网上咨询|网民咨询|网民诉求)<g><N>", "条|件|封|个|次|则", _NOT_MESSAGES),
+    _rule("online_messages", r"(?:收到|受理|回复|答复|办理|办结)<g><N><g>(?:留言|来信|咨询)", "条|件|封|个|则", _NOT_MESSAGES),
 
-    _rule("press_conferences", r"发布会<g><N>", "场|次|期|个"),
+    _rule("press_conferences", r"发布会<g><N>", "场次|场|次|期|个"),
     _rule("press_conferences", r"(?:召开|举办|举行|组织)<g><N><g>发布会", "场|次|期|个"),
 
-    _rule("trainings", r"培训(?:会|班|活动|课)?<g><N>", "次|场|期|轮|批|个"),
-    _rule("trainings", r"(?:开展|组织|举办|召开|参加|参与)<g><N><g>培训", "次|场|期|轮|批|个"),
+    _rule("trainings", r"培训(?:会|班|活动|课)?<g><N>", "场次|次|场|期|轮|批|个", _NOT_TRAINING),
+    _rule("trainings", r"(?:开展|组织|举办|召开|参加|参与)<g><N><g>培训", "场次|次|场|期|轮|批|个", _NOT_TRAINING),
 
     _rule("requests_received", r"(?:收到|受理|接到|接收|新收)<g>(?:(?:政府)?信息公开(?:的)?申请|公开申请"
           r"|依申请公开(?:政府信息)?(?:的)?(?:申请|事项)?|申请公开政府信息(?:的申请|事项)?)(?:数量|事项)?<g><N>",
@@ -130,59 +142,27 @@ RULES: tuple[Rule, ...] = (
           r"(?:办理)?(?:事项)?|依申请公开(?:政府信息)?(?:的)?(?:申请|事项)?)", zero=True),
     _rule("requests_received", r"(?:无|没有|未发生)依申请公开(?:政府信息)?(?:的)?(?:申请|事项|情况)", zero=True),
 
-    _rule("fees_collected", r"(?:收取|收缴)(?:政府)?信息(?:公开)?处理费<g><N>", "元"),
-    _rule("fees_collected", r"信息(?:公开)?处理费<g><N>", "元"),
-    _rule("fees_collected", r"(?:未|没有|无|不)(?:收取|收缴|产生|发生|涉及)(?:任何)?(?:政府)?(?:信息(?:公开)?)?处理费",
-          zero=True),
+    _rule("fees_collected", r"处理费<g><N>", "元"),
+    _rule("fees_collected", r"(?:未|没有|无|不)(?:收取|收缴|产生|发生|涉及)<g>处理费", zero=True),
     _rule("fees_collected", r"(?:信息公开|依申请)[^;。!?\n]{0,20}?(?:未|没有|不)(?:收取|收缴)(?:任何)?费用", zero=True),
 )
 
-# Any count, for the "no other count in between" test: a number and a counting unit.
-_ANY_COUNT = re.compile(rf"(?<![\d.])(?<!\d,){NUMBER}\s*(?:万|千)?\s*(?:余|多)?\s*"
-                        r"(?:人次|件|条|篇|个|次|场|期|份|封|人|名|家|项|批|起|宗|例|轮|户|处|元|则|通|单|本|张|所|类|种|位)")
-_SENTENCE_END = re.compile(r"[。!?;\n]")
-_CLAUSE_END = re.compile(r"[,;:。!?\n]")
+# Any count of things, for the "no other count in between" test. Counts of people (关注人数5600人, 培训200
+#人次) are left out: they describe the subject at hand rather than start another one.
+_ANY_COUNT = re.compile(rf"{NUMBER}(?:{_S}[万千])?(?:{_S}[余多])?{_S}"
+                        r"(?:件|条|篇|个|次|场|期|份|封|家|项|批|起|宗|例|轮|处|元|则|通|单|本|张|所|类|种)")
+_CLAUSE_CHARS = ",;:。!?\n"
+_CLAUSE_END = re.compile(f"[{_CLAUSE_CHARS}]")
 # In the number's own clause: a part (其中, 分别), a frequency (每月), a change (增加, 同比), a plan (将, 计划).
 _NOT_THE_TOTAL = re.compile(r"其中|分别|每(?:年|月|周|季度?|天|日|半年)|平均|人均|同比|环比|较上年|较去年|比上年|增加|减少"
-                            r"|增长|下降|新增|将|计划|拟|预计|力争|争取|目标")
+                            r"|增长|下降|将|计划|拟|预计|力争|争取|目标")
 _QUALIFIER_PRE = {"大约": "approx", "约": "approx", "将近": "approx", "近": "approx", "超过": "more_than",
                   "逾": "more_than", "多达": "more_than", "不少于": "at_least", "不低于": "at_least"}
 _QUALIFIER_POST = {"以上": "at_least", "左右": "approx", "有余": "more_than"}
 
 
-class _Layout:
-    """Sentence and clause boundaries and the counts of one text, found once and searched by bisection."""
-
-    def __init__(self, view: str) -> None:
-        self.clause_ends = [m.start() for m in _CLAUSE_END.finditer(view)]
-        self.count_starts: list[int] = []
-        self.count_ends: list[int] = []
-        for m in _ANY_COUNT.finditer(view):
-            self.count_starts.append(m.start())
-            self.count_ends.append(m.end())
-
-    def clause_start(self, pos: int) -> int:
-        """Start of the clause holding ``pos``."""
-        i = bisect_left(self.clause_ends, pos)
-        return self.clause_ends[i - 1] + 1 if i else 0
-
-    def breaks_between(self, start: int, end: int) -> int:
-        """How many clause boundaries lie in [start, end)."""
-        return bisect_left(self.clause_ends, end) - bisect_left(self.clause_ends, start)
-
-    def count_between(self, start: int, end: int) -> bool:
-        """Whether some count starts in [start, end)."""
-        return bisect_left(self.count_starts, end) > bisect_left(self.count_starts, start)
-
-    def last_count_end(self, pos: int) -> int:
-        """End of the last count that ends at or before ``pos`` (0 when none)."""
-        i = bisect_right(self.count_ends, pos)
-        return self.count_ends[i - 1] if i else 0
-
-
 def read_facts(text: str, view: str, skip: tuple[int, int] | None = None) -> dict[str, Fact]:
     """The facts the prose states; ``skip`` is a span not to read (section 五)."""
-    layout = _Layout(view)
     facts: dict[str, Fact] = {}
     for rule in RULES:
         if rule.key in facts:
@@ -193,7 +173,7 @@ def read_facts(text: str, view: str, skip: tuple[int, int] | None = None) -> dic
             if skip is not None and skip[0] <= m.start() < skip[1]:
                 pos = skip[1]
                 continue
-            fact = _judge(rule, m, text, view, layout)
+            fact = _judge(rule, m, text, view)
             if fact is not None:
                 facts[rule.key] = fact
                 break
@@ -201,31 +181,39 @@ def read_facts(text: str, view: str, skip: tuple[int, int] | None = None) -> dic
     return facts
 
 
-def _judge(rule: Rule, m: re.Match[str], text: str, view: str, layout: _Layout) -> Fact | None:
+def _judge(rule: Rule, m: re.Match[str], text: str, view: str) -> Fact | None:
     """The fact a match states, or None when its context says it is not the agency's own total."""
     anchor = m.start("q") if "q" in rule.pattern.groupindex and m.group("q") is not None else m.start()
     at = m.end() if rule.zero else m.start("num")
     if rule.zero:
         value, qualifier = Decimal(0), "exact"
     else:
-        if layout.count_between(anchor, at):
+        if _ANY_COUNT.search(view, anchor, at):
             return None
         parsed = _value(m)
         if parsed is None:
             return None
         value, qualifier = parsed
-    scope = max(layout.clause_start(anchor), layout.last_count_end(anchor))
+    # The scope of the keyword: its clause, or from the last count before it (微信…386条，微博…516条).
+    scope = _clause_start(view, anchor)
+    for before in _ANY_COUNT.finditer(view, scope, anchor):
+        scope = before.end()
     if rule.exclude is not None and rule.exclude.search(view, scope, at):
         return None
-    if not rule.zero and not rule.part_ok and _NOT_THE_TOTAL.search(view, layout.clause_start(at), at):
+    if not rule.zero and not rule.part_ok and _NOT_THE_TOTAL.search(view, _clause_start(view, at), at):
         return None
     # Quote from the keyword's clause, unless the keyword stands several clauses before the number.
-    begin = layout.clause_start(anchor if layout.breaks_between(anchor, at) <= 1 else at)
-    start, end = clean_bounds(view, begin, m.end())
+    near = len(_CLAUSE_END.findall(view, anchor, at)) <= 1
+    start, end = clean_bounds(view, _clause_start(view, anchor if near else at), m.end())
     if start >= end:
         return None
     return Fact(value=value, qualifier=qualifier, quote=text[start:end], span=Span(start=start, end=end),
                 grounding="exact")
+
+
+def _clause_start(view: str, pos: int) -> int:
+    """Start of the clause holding ``pos``."""
+    return max(view.rfind(c, 0, pos) for c in _CLAUSE_CHARS) + 1
 
 
 def _value(m: re.Match[str]) -> tuple[Decimal, str] | None:

@@ -55,8 +55,8 @@ class HybridBackend:
         facts = dict(base.facts)
         for key, fact in extra.facts.items():
             facts.setdefault(key, fact)
-        ordered = {k: facts[k] for k in FACT_KEYS if k in facts}
-        ordered.update({k: v for k, v in facts.items() if k not in ordered})
+        rank = {key: i for i, key in enumerate(FACT_KEYS)}
+        ordered = dict(sorted(facts.items(), key=lambda item: rank.get(item[0], len(rank))))
         problems = list(base.problems) if base.problems else list(extra.problems)
         return NarrativeOutput(facts=ordered, problems=problems, usage=_merge(base.usage, extra.usage))
 

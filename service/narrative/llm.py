@@ -30,7 +30,7 @@ from schemas import FACT_KEYS, Fact, NarrativeUsage, Problem, Span
 from service.config import Settings, llm_settings_missing
 from service.errors import BackendError, LLMOutputInvalid, LLMUnavailable
 from service.narrative.base import NarrativeInput, NarrativeOutput
-from service.text import normalise
+from service.narrative.grounding import clean_bounds, locate, value_in_quote
 
 log = logging.getLogger(__name__)
 
@@ -201,6 +201,7 @@ class LLMBackend:
         self._owns_client = client is None
         self._client = client if client is not None else build_client(settings)
         self._instructor = instructor.from_openai(self._client, mode=instructor.Mode.TOOLS)
+        redact_logs(self._client.api_key if isinstance(self._client.api_key, str) else "")
 
     def __repr__(self) -> str:
         return f"LLMBackend(model={self._settings.llm_model!r}, base_url={str(self._client.base_url)!r})"
@@ -259,7 +260,7 @@ def ground_reading(reading: NarrativeReading, doc: NarrativeInput,
         if item.key in out.facts:
             notes.append(f"llm: a second {item.key} was ignored (one fact per key)")
             continue
-        span, how = locate(doc.text, doc.view, item.quote, ranges)
+        span, how = locate(doc.text, item.quote, ranges=ranges)
         if span is None:
             notes.append(f"llm: dropped {item.key}: its quote is not in the text")
             continue
@@ -271,77 +272,16 @@ def ground_reading(reading: NarrativeReading, doc: NarrativeInput,
         out.facts[item.key] = Fact(value=value, qualifier=item.qualifier, quote=quote, span=span, grounding=how)
     out.facts = {k: out.facts[k] for k in FACT_KEYS if k in out.facts}  # stable order: the spec's key order
     problem_ranges = [r for r in [doc.section(_PROBLEM_SECTION)] if r is not None] or ranges
-    for text in (p.strip() for p in reading.problems):
-        span, _ = locate(doc.text, doc.view, text, problem_ranges)
-        if not text or span is None:
+    for text in reading.problems:
+        span, _ = locate(doc.text, text, ranges=problem_ranges)
+        if span is None:
             notes.append("llm: dropped a problem that is not in section 五's text")
             continue
-        out.problems.append(Problem(text=text, span=Span(start=span.start, end=span.end)))
+        # The report's own words, without a leading 一是 or a trailing 。 the model may have kept.
+        start, end = clean_bounds(doc.view, span.start, span.end)
+        if end > start:
+            out.problems.append(Problem(text=doc.text[start:end], span=Span(start=start, end=end)))
     return out
-
-
-# Private grounding until service/narrative/grounding.py lands (the lead merges the two): a quote is found
-# verbatim, else in the parse view ignoring whitespace, markdown asterisks, character width and the
-# style of quote marks. The parse view has the text's offsets, so a span found there is a span of the text.
-Grounding = Literal["exact", "fuzzy", "none"]
-_QUOTE_MARKS = "\"'“”‘’「」『』"
-_ELLIPSIS = re.compile(r"…+|\.{3,}")
-_ARABIC = re.compile(r"(\d+(?:[,，]\d{3})*(?:\.\d+)?)\s*(万|亿)?")
-_CHINESE = re.compile(r"[零〇一二两三四五六七八九十百千]+(?=\s*[余多]?\s*[次场个件条篇期名人家所项批位])")
-_NONE = re.compile(r"未|没有|无|零")
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
-              "九": 9}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-
-
-def locate(text: str, view: str, quote: str, ranges: list[tuple[int, int]]) -> tuple[Span | None, Grounding]:
-    """Where ``quote`` is in ``ranges`` of the text: verbatim (exact), else loosely (fuzzy), else nowhere."""
-    if not quote.strip():
-        return None, "none"
-    for start, end in ranges:
-        at = text.find(quote, start, end)
-        if at >= 0:
-            return Span(start=at, end=at + len(quote)), "exact"
-    pattern = _loose_pattern(quote)
-    if pattern is not None:
-        for start, end in ranges:
-            m = pattern.search(view, start, end)
-            if m is not None:
-                return Span(start=m.start(), end=m.end()), "fuzzy"
-    return None, "none"
-
-
-def _loose_pattern(quote: str) -> re.Pattern[str] | None:
-    pieces = []
-    for piece in _ELLIPSIS.split(normalise(quote)):  # "微博…发布信息1563条": the model elided some words
-        chars = [c for c in piece if not c.isspace() and c != "*"]
-        pieces.append(r"[\s*]*".join(f"[{re.escape(_QUOTE_MARKS)}]" if c in _QUOTE_MARKS else re.escape(c)
-                                      for c in chars))
-    pattern = r"[^\n]{0,40}?".join(p for p in pieces if p)
-    return re.compile(pattern) if pattern else None
-
-
-def value_in_quote(value: Decimal, quote: str) -> bool:
-    """Whether ``value`` is written in ``quote`` (1.2万 is 12000, 两次 is 2, a statement of none is 0)."""
-    if value == 0 and _NONE.search(quote):
-        return True
-    return value in _numbers(quote)
-
-
-def _numbers(quote: str) -> set[Decimal]:
-    found = set()
-    for m in _ARABIC.finditer(normalise(quote)):
-        number = Decimal(re.sub("[,，]", "", m.group(1)))
-        found.add(number * {"万": 10_000, "亿": 100_000_000}.get(m.group(2) or "", 1))
-    for m in _CHINESE.finditer(quote):
-        total, digit = 0, 0
-        for ch in m.group(0):
-            if ch in _CN_DIGITS:
-                digit = _CN_DIGITS[ch]
-            else:
-                total, digit = total + (digit or 1) * _CN_UNITS[ch], 0
-        found.add(Decimal(total + digit))
-    return found
 
 
 # ---- errors: openai/instructor → nianbao's tree ----------------------------------------------------
@@ -358,6 +298,11 @@ def translate_error(exc: BaseException, meter: _Meter, settings: Settings) -> Ba
         if status is not None:
             detail["status"] = status
         error = LLMUnavailable(_unavailable_message(cause, settings), detail=detail)
+    elif meter.calls == 0:
+        # Not one chat completion came back (e.g. an HTML page with status 200): the endpoint is wrong.
+        error = LLMUnavailable(f"the LLM endpoint {settings.llm_base_url or ''} did not answer with an OpenAI "
+                               f"chat completion ({type(cause).__name__}); check NIANBAO_LLM_BASE_URL",
+                               detail=detail)
     elif isinstance(cause, IncompleteOutputException):
         error = LLMOutputInvalid("the model's answer was cut off at its token limit; use a model with a larger "
                                  "output limit (NIANBAO_LLM_MODEL) or NIANBAO_BACKEND=hybrid", detail=detail)
@@ -392,6 +337,35 @@ def _unavailable_message(cause: openai.APIError, settings: Settings) -> str:
             "endpoint supports tool calls")
 
 
+# instructor and openai log an endpoint's error text as it came, and some endpoints echo the key in it.
+_ECHOING_LOGGERS = ("instructor.v2.retry", "openai._base_client")
+
+
+class _RedactSecret(logging.Filter):
+    """Masks one secret in the records of a logger that repeats what an endpoint said."""
+
+    def __init__(self, secret: str) -> None:
+        super().__init__()
+        self.secret = secret
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's message without the secret; never drop the record."""
+        message = record.getMessage()
+        if self.secret in message:
+            record.msg, record.args = message.replace(self.secret, "**********"), ()
+        return True
+
+
+def redact_logs(secret: str) -> None:
+    """Mask ``secret`` in what openai and instructor log (once per secret and logger)."""
+    if len(secret) < 4:
+        return
+    for name in _ECHOING_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _RedactSecret) and f.secret == secret for f in logger.filters):
+            logger.addFilter(_RedactSecret(secret))
+
+
 def _redact(message: str, settings: Settings) -> str:
     """Endpoints sometimes echo the key in their error text; it must not travel further."""
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key is not None else ""
@@ -399,4 +373,4 @@ def _redact(message: str, settings: Settings) -> str:
 
 
 __all__ = ["LLMBackend", "LLMFact", "NarrativeReading", "Prompt", "build_client", "ground_reading",
-           "load_prompt", "narrative_ranges", "translate_error"]
+           "load_prompt", "narrative_ranges", "redact_logs", "translate_error"]

@@ -5,7 +5,7 @@ improvement measures (下一步 / 针对上述问题 / 2023年我局将…). The
 begin, then split by the first of these that fits:
 
 1. a run of enumeration markers 一是、二是… / （一）（二）… / 1. 2. … (at least two, counting up from one);
-2. after an introduction ending in a colon, the parts between ；(or the sentences);
+2. after an introduction (…问题：, …不足，如), the parts between ；(or the sentences);
 3. otherwise the sentences, each kept only when it reads as a shortcoming (不够, 有待, 缺乏 …), the
    introduction's "但仍存在" cut away.
 
@@ -29,14 +29,16 @@ _ENUM = rf"(?:\([{_CN}\d]{{1,2}}\)|[{_CN}]{{1,2}}、|\d{{1,2}}[.、](?!\d)|\*\*)
 # Where the improvement measures begin.
 _MEASURES = re.compile(
     _LINE_START + rf"(?:{_ENUM})?[ \t*]*(?:"
-    r"下一步|下步|针对(?!性)|今后|接下来|对此|为此|为(?:了)?(?:进一步|更好|切实|加强|推进|做好|提升|解决|改进)"
-    r"|(?:\d{4}\s*年|新的一年|明年|下一年)(?:度)?[^。\n]{0,30}?(?:将|继续|计划)"
+    r"下一步|下步|针对(?:上述|以上|存在|这些|这|该|此|前述|发现|问题|不足|工作中)|今后|接下来|对此|为此|为(?:了)?(?:进一步|更好|切实|加强|推进|做好|提升|解决|改进)"
+    r"|(?:\d{4}\s*年|新的一年|明年|下一年)(?:度)?,?[^。\n]{0,20}?(?:将|继续)"
     r"|我(?:镇|乡|局|委|办|区|县|市|街道|单位|们|厅|中心|处|院|会)[^。\n]{0,10}?将"
     r"|将(?:从|重点|继续|进一步|着力|以|采取)|采取(?:以下|如下)"
-    r"|[^。\n]{0,8}?(?:改进|整改|工作)(?:措施|情况|方向|计划|举措|打算|思路)[^。\n]{0,6}?(?::|\n|$))",
+    r"|(?:主要|具体|相应的?|今后的?)?(?:改进|整改|工作)(?:措施|情况|方向|计划|举措|打算|思路)(?:及|和|与)?"
+    r"(?:情况|计划|打算|方向|建议)?[ \t*]*(?::|。|\n|$))",
     re.M)
-# An introduction that ends in a colon: 主要问题：/ 存在以下不足：/ 不足主要表现在：
-_INTRO_COLON = re.compile(r"(?:问题|不足|差距|短板|薄弱环节|困难|弱项)[^。:;\n]{0,12}?:")
+# An introduction after which the problems are listed: 主要问题：/ 存在以下不足：/ 存在一些不足，如…
+_INTRO = re.compile(r"(?:问题|不足|差距|短板|薄弱环节|困难|弱项)(?:[^。:;\n]{0,12}?:|(?:和|与|及)?(?:问题|不足)?,?"
+                    r"(?:如|例如|比如|主要是|主要有|主要表现在|表现在|主要表现为|表现为|具体表现为|具体是))")
 _INTRO_REACH = 400  # characters from the section start within which an introduction is looked for
 # The turn of an introduction sentence: 但仍然存在 …
 _CONCESSION = re.compile(r"(?:但|然而|不过|同时)[^。;:\n]{0,16}?(?:存在着?|表现在|表现为)")
@@ -73,7 +75,7 @@ def read_problems(text: str, view: str, section: tuple[int, int] | None) -> list
     if section is None:
         return []
     start, end = section
-    intro = _INTRO_COLON.search(view, start, min(end, start + _INTRO_REACH))
+    intro = _INTRO.search(view, start, min(end, start + _INTRO_REACH))
     first = intro.end() if intro else start
     measures = _MEASURES.search(view, first, end)
     last = measures.start() if measures else end
@@ -81,7 +83,7 @@ def read_problems(text: str, view: str, section: tuple[int, int] | None) -> list
         return []
     spans = _by_markers(view, first, last)
     if spans is None:
-        spans = _after_colon(view, first, last) if intro else _by_sentences(view, first, last)
+        spans = _after_intro(view, first, last) if intro else _by_sentences(view, first, last)
     problems = []
     for s, e in spans:
         s, e = _clean(view, s, e)
@@ -117,8 +119,8 @@ def _run(matches: Iterator[re.Match[str]]) -> list[re.Match[str]]:
     return run
 
 
-def _after_colon(view: str, first: int, last: int) -> list[tuple[int, int]]:
-    """The parts of the sentence after an introduction's colon split at ；, or else its sentences."""
+def _after_intro(view: str, first: int, last: int) -> list[tuple[int, int]]:
+    """The parts of the sentence after an introduction split at ；, or else its sentences."""
     stop = view.find("。", first, last)
     stop = last if stop < 0 else stop
     parts = _pieces(view, first, stop, ";")
