@@ -39,7 +39,7 @@ def gold_number(value: Any) -> Decimal | None:
 
 
 def under(key: str, prefixes: Iterable[str]) -> bool:
-    """Whether a key lies under one of the key prefixes (``review`` covers ``review.litigation_direct.total``)."""
+    """Whether a key lies under one of the prefixes (``review`` covers ``review.reconsideration.total``)."""
     return any(key == p or key.startswith(p + ".") for p in prefixes)
 
 
@@ -120,7 +120,7 @@ def _validate_facts(facts: Any) -> list[str]:
 
 
 def validate_against_text(gold: Mapping[str, Any], text: str) -> list[str]:
-    """Errors of a gold label against its report: quotes copied exactly and holding the number; problems present."""
+    """Errors of a label against its text: quotes copied exactly and stating the value; problems present."""
     errs = []
     for key, fact in (gold.get("facts") or {}).items():
         quote = fact.get("quote") if isinstance(fact, Mapping) else None
@@ -139,7 +139,7 @@ def validate_against_text(gold: Mapping[str, Any], text: str) -> list[str]:
 
 
 def quote_states(quote: str, value: Decimal) -> bool:
-    """Whether a quote writes the value: in digits (full- or half-width, maybe in 万/亿) or in Chinese numerals."""
+    """Whether a quote writes the value: in digits (any width, maybe in 万/亿) or in Chinese numerals."""
     folded = quote.translate(_FULL_WIDTH_DIGITS)
     written = [Decimal(m.group(0).replace(",", "")) for m in _DIGIT_RUN.finditer(folded)]
     written += [n for m in _CN_RUN.finditer(folded) if (n := chinese_number(m.group(0))) is not None]

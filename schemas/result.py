@@ -189,9 +189,10 @@ class Extraction(BaseModel):
             "meta.year": self.meta.year,
             "meta.format_version": self.meta.format_version,
         }
-        if self.meta.format_version is not None:
-            for key in cell_keys(self.meta.format_version):
-                flat[key] = _json_number(self.cell_value(key))
+        # Without a detected version the tables were read in the fallback format: its keys are the cells'.
+        keys = cell_keys(self.meta.format_version) if self.meta.format_version else list(self.cells)
+        for key in keys:
+            flat[key] = _json_number(self.cell_value(key))
         for key in FACT_KEYS:
             fact = self.facts.get(key)
             if fact is not None:

@@ -58,7 +58,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     _utf8(sys.stdout)
     _utf8(sys.stderr)
-    return run_extract(args.paths, backend, fmt=args.format, out=sys.stdout, err=sys.stderr)
+    try:
+        return run_extract(args.paths, backend, fmt=args.format, out=sys.stdout, err=sys.stderr)
+    finally:
+        close = getattr(backend, "close", None)  # the LLM backends hold an HTTP client
+        if callable(close):
+            close()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -119,7 +124,10 @@ def _read(path: str) -> bytes:
 def _failure(path: str, exc: Exception) -> dict[str, Any]:
     """The stderr line for a file that failed: its code, what to do, and the error's details."""
     if isinstance(exc, NianbaoError):
-        return {"source": path, "error": exc.code, "message": exc.message, **exc.detail}
+        line: dict[str, Any] = {"source": path, "error": exc.code, "message": exc.message}
+        for key, value in exc.detail.items():
+            line.setdefault(key, value)  # details add to the three fixed members, never replace them
+        return line
     if isinstance(exc, OSError):
         reason = exc.strerror or str(exc)
         return {"source": path, "error": "unreadable", "message": f"cannot read {path}: {reason}"}

@@ -11,8 +11,9 @@ _CN_DIGITS = {"〇": "0", "零": "0", "○": "0", "O": "0", "一": "1", "二": "
 _YEAR = r"(?P<year>(?:19|20)\d{2}|[二][〇零○O][一二三四五六七八九〇零○O]{2})"
 _TITLE_TAIL = r"\s*年\s*度?\s*(?:的)?\s*(?:政府)?\s*信息\s*公开\s*(?:工作)?\s*(?:年度)?\s*(?:工作)?\s*报\s*告"
 # "原州区人民政府办公室 2021 年政府信息公开工作年度报告" and "2021年度原州区…政府信息公开工作年度报告".
-_AGENCY_FIRST = re.compile(r"(?P<agency>[^\s\d《》“”\"，。,:：;；()（）]{2,40}?)\s*(?:关于)?\s*" + _YEAR + _TITLE_TAIL)
-_YEAR_FIRST = re.compile(_YEAR + r"\s*年\s*度?\s*(?P<agency>[^\s\d《》“”\"，。,:：;；]{2,40}?)\s*(?:政府)?\s*信息\s*公开"
+_AGENCY_CHARS = r"[^\s\d《》“”\"，。,:：;；()（）]"
+_AGENCY_FIRST = re.compile(rf"(?P<agency>{_AGENCY_CHARS}{{2,40}}?)\s*(?:关于)?\s*" + _YEAR + _TITLE_TAIL)
+_YEAR_FIRST = re.compile(_YEAR + rf"\s*年\s*度?\s*(?P<agency>{_AGENCY_CHARS}{{2,40}}?)\s*(?:政府)?\s*信息\s*公开"
                          r"\s*(?:工作)?\s*(?:年度)?\s*报\s*告")
 _STATS_YEAR = re.compile(r"(?:统计|期限|数据)[^\n。]{0,12}?(?P<year>(?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
 _PHONE = re.compile(r"(?<![\d-])(?:0\d{2,3}[-—–\s]?\d{7,8}|1[3-9]\d{9})(?!\d)")

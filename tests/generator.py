@@ -260,7 +260,7 @@ def render_case(seed: int) -> Case:
     agency = rng.choice(["原州区人民政府办公室", "沙坡头区宣和镇", "平罗县头闸镇人民政府", "某市生态环境局"])
     year = int(rng.choice(["2019", "2020"]) if version == "2019" else rng.choice(["2021", "2022", "2023"]))
     lines += [f"{agency}{rng.choice(['', ' '])}{year}{rng.choice(['', ' '])}年政府信息公开工作年度报告", "",
-              "一、总体情况", "", f"（一）主动公开", f"{year}年，本机关主动公开政府信息12条，共收到申请3件。", ""]
+              "一、总体情况", "", "（一）主动公开", f"{year}年，本机关主动公开政府信息12条，共收到申请3件。", ""]
     lines += ["二、主动公开政府信息情况", ""]
     for title, head, rows in _ACTIVE_ROWS[version]:
         lines += _header(table_shape if not (run and version == "2019") else "spaces", [title + "\t\t\t", head])

@@ -218,3 +218,22 @@ def test_section_four_in_prose_only_gives_no_numbers() -> None:
     result = extract(text)
     assert all(c.state == CellState.missing for k, c in result.cells.items()
                if k.startswith("review."))
+
+
+def test_digit_runs_two_splits_of_which_the_column_rules_keep_one() -> None:
+    # "5211000063" is 52,1,10,0,0,0,63 or 52,11,0,0,0,0,63 by the row alone; the result rows put 0 under
+    # 科研机构, so (七)总计 and then 新收 (by the balance) can only be the second.
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).parent))
+    from generator import _T3_LABELS
+
+    printed = {"new_received": "5211000063", "granted": "520000052", "partially_granted": " 0 11 0 0 0 0 11",
+               "total": "5211000063"}
+    rows = "".join(f"{_T3_LABELS[row][1]}{printed.get(row, '0000000')}\n" for row in _T3_LABELS
+                   if row != "other.total")
+    result = extract(_report(rows))
+    assert _row(result, "total") == [52, 11, 0, 0, 0, 0, 63]
+    assert _row(result, "new_received") == [52, 11, 0, 0, 0, 0, 63]
+    proofs = {p for r in result.repairs if "requests.total.total" in r.keys for p in r.proved_by}
+    assert "T3-results[research]" in proofs

@@ -101,16 +101,17 @@ def problem_response(status: int, code: str, title: str, detail: str, *, request
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
 
 
+# Descriptions of the statuses in the OpenAPI document.
+_TITLES = {400: "Bad request", 413: "Report too large", 415: "Unsupported media type or encoding",
+           422: "Invalid request or not an annual report", 500: "Internal error",
+           502: "The narrative backend returned unusable output", 503: "The narrative backend is unavailable"}
+
+
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries documenting problem+json bodies for the given statuses."""
     schema = ProblemDetails.model_json_schema()
     return {status: {"description": _TITLES.get(status, "Problem"),
                      "content": {PROBLEM_MEDIA_TYPE: {"schema": schema}}} for status in statuses}
-
-
-_TITLES = {400: "Bad request", 413: "Report too large", 415: "Unsupported media type or encoding",
-           422: "Invalid request or not an annual report", 500: "Internal error",
-           502: "The narrative backend returned unusable output", 503: "The narrative backend is unavailable"}
 
 
 def _request_id(request: Request) -> str | None:
@@ -163,10 +164,8 @@ def _http_title(status: int) -> str:
 
 def internal_error_response(request_id: str | None) -> JSONResponse:
     """The 500 answer to an unexpected exception: nothing about the internals."""
-    return problem_response(500, "internal_error", "Internal error",
-                            "the service failed unexpectedly; retry, and report the request_id if it "
-                            "persists",
-                            request_id=request_id)
+    detail = "the service failed unexpectedly; retry, and report the request_id if it persists"
+    return problem_response(500, "internal_error", "Internal error", detail, request_id=request_id)
 
 
 def install_error_handlers(app: FastAPI) -> None:

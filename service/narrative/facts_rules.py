@@ -39,26 +39,40 @@ _TEMPLATE = {
     "<G>": r"[^;。!?\n]{0,80}?",  # a gap inside one sentence (a platform named a few clauses before)
     "<NOUN>": r"(?:信息|内容|稿件|文章|动态|新闻|图文|消息|推文|微博|博文)",
     "<ANY>": rf"(?<![\d.]){NUMBER}[ \t]{{0,3}}(?:件|份|个)",  # another count, only as context
+    "<WEB>": r"(?:网站|政务网|政府网|门户网)",
+    "<WX>": r"(?:微信公众号|公众号|微信)",
+    # Not 报送 (reporting to superiors) nor 发送 (text messages): those are not posts.
+    "<PUB>": r"(?:发布|公开|更新|上传|推送|公布|刊发|发表|推出|编发|转发)",
+    "<FOLLOW>": r"(?:关注量|关注人数|关注数|关注者|关注用户|粉丝量|粉丝数|粉丝|订阅量|订阅数|订阅人数|用户数)",
+    "<RUN>": r"(?:开设|开通|运营|运行|管理|注册|认证|共有|现有|拥有|建立|建成)",  # what an agency does with accounts
+    "<GET>": r"(?:收到|受理|接到|接收|新收)",
 }
-_POSTS = r"条|篇|则|期"
-# Not 报送 (reporting to superiors) nor 发送 (text messages): those are not posts.
-_PUBLISH = r"(?:发布|公开|更新|上传|推送|公布|刊发|发表|推出|编发|转发)"
+_POSTS = "条|篇|则|期"
+_ITEMS = "件|份|个"
 
 # Words that, in a count's scope, mean the count is of another platform or thing.
-_OTHER_PLATFORMS = r"微博|微信|公众号|新媒体|两微|抖音|头条|快手|客户端|APP|App|app|小程序|公示栏|公开栏|宣传栏|电子屏|广播|电视|报纸"
-_NOT_WEBSITE = _OTHER_PLATFORMS + r"|留言|信箱"
-_NOT_WEIBO = r"微信|公众号|网站|政务网|政府网|抖音|头条|快手|客户端|两微"
-_NOT_WECHAT = r"微博|网站|政务网|政府网|抖音|头条|快手|客户端|两微"
-_NOT_ISSUED = r"规范性|解读|申请|会议|简报|信息"
-_NOT_ACCOUNTS = r"关停|注销|清理|整合|下线|关闭|撤销|合并|整改|新增|抽查|检查|微博|微信|公众号"
+_OTHER_PLATFORMS = (r"微博|微信|公众号|新媒体|两微|抖音|头条|快手|客户端|APP|App|app|小程序"
+                    r"|公示栏|公开栏|宣传栏|电子屏|广播|电视|报纸")
+_NOT_WEBSITE = _OTHER_PLATFORMS + "|留言|信箱"
+_NOT_WEIBO = "微信|公众号|网站|政务网|政府网|抖音|头条|快手|客户端|两微"
+_NOT_WECHAT = "微博|网站|政务网|政府网|抖音|头条|快手|客户端|两微"
+_NOT_ISSUED = "规范性|解读|申请|会议|简报|信息"
+_NOT_DISCLOSED = "申请|规范性|不公开|不予公开|部分公开"
+# New followers or accounts are this year's growth, not the number the agency has.
+_GROWTH = "新增|增加|增长"
+_NOT_ACCOUNTS = "关停|注销|清理|整合|下线|关闭|撤销|合并|整改|抽查|检查|微博|微信|公众号|" + _GROWTH
 # Meetings and inspections about a channel are counted in 次 too, but are not its cases.
-_EVENTS = r"会议|座谈|推进会|调度会|联席会|检查|督查|督导|调研|演练|培训|评议"
-_NOT_HOTLINE = r"留言|信箱|网民|信访|" + _EVENTS
-_NOT_PETITION = r"热线|12345|留言|信箱|" + _EVENTS
-_NOT_MESSAGES = r"热线|" + _EVENTS
+_EVENTS = "会议|座谈|推进会|调度会|联席会|检查|督查|督导|调研|演练|培训|评议"
+_NOT_HOTLINE = "留言|信箱|网民|信访|" + _EVENTS
+# 信访举报投诉类申请 is a kind of disclosure application (表三), not a petition case.
+_NOT_PETITION = "热线|12345|留言|信箱|申请|" + _EVENTS
+_NOT_MESSAGES = "热线|" + _EVENTS
 # Trainings of the public (farming, jobs, safety) are not the agency's disclosure trainings.
-_NOT_TRAINING = r"技能|就业|职业|农|种植|养殖|安全生产|消防|创业|家政|电商|培训人员|人次"
-_NOT_REQUESTS = r"结转|上年|去年|办结|答复|行政复议|诉讼|举报|投诉|信访|" + _EVENTS
+_NOT_TRAINING = "技能|就业|职业|农|种植|养殖|安全生产|消防|创业|家政|电商|培训人员|人次"
+_NOT_REQUESTS = "结转|上年|去年|办结|答复|行政复议|诉讼|举报|投诉|信访|" + _EVENTS
+# What a disclosure application is called.
+_APPLICATION = (r"(?:(?:政府)?信息公开(?:的)?申请|公开申请|依申请公开(?:政府信息)?(?:的)?(?:申请|事项)?"
+                r"|申请公开政府信息(?:的申请|(?:办理)?事项)?)")
 
 
 @dataclass(frozen=True)
@@ -74,8 +88,9 @@ class Rule:
 
 def _rule(key: str, pattern: str, units: str = "", exclude: str = "", *, followers: bool = False,
           part_ok: bool = False, zero: bool = False) -> Rule:
-    """Compile a rule written with the placeholders <N> (the count), <g>, <G>, <NOUN>, <ANY>."""
+    """Compile a rule written with <N> (the count), <APPLICATION> and the placeholders of _TEMPLATE."""
     count = _FOLLOWERS if followers else _COUNT.replace("{units}", units)
+    pattern = pattern.replace("<APPLICATION>", _APPLICATION)
     for name, piece in _TEMPLATE.items():
         pattern = pattern.replace(name, piece)
     pattern = pattern.replace("<N>", count)
@@ -86,34 +101,26 @@ def _rule(key: str, pattern: str, units: str = "", exclude: str = "", *, followe
 # pattern carries context before it (发文149件，主动公开51件: the fact is the second count).
 RULES: tuple[Rule, ...] = (
     _rule("documents_issued", r"发文(?:总数|数量)?<g><N>", "件|份", _NOT_ISSUED),
-    _rule("documents_issued", r"(?:印发|制发|下发|出台)<g>(?:文件|公文)<g><N>", "件|份|个", _NOT_ISSUED),
-    _rule("documents_issued", r"(?:印发|制发|下发)<g><N><g>(?:文件|公文)", "件|份|个", _NOT_ISSUED),
+    _rule("documents_issued", r"(?:印发|制发|下发|出台)<g>(?:文件|公文)<g><N>", _ITEMS, _NOT_ISSUED),
+    _rule("documents_issued", r"(?:印发|制发|下发)<g><N><g>(?:文件|公文)", _ITEMS, _NOT_ISSUED),
 
-    _rule("documents_disclosed", r"(?:主动|公布)?公开(?:政府|行政)?(?:文件|公文)<g><N>", "件|份|个",
-          r"申请|规范性|不公开|不予公开|部分公开", part_ok=True),
+    _rule("documents_disclosed", r"公开(?:政府|行政)?(?:文件|公文)<g><N>", _ITEMS, _NOT_DISCLOSED, part_ok=True),
     _rule("documents_disclosed", r"(?:发文|印发|制发)[^,;:。!?\n]{0,20}?<ANY>\s*[,、]\s*(?:其中)?\s*"
-          r"(?P<q>(?:主动)?公开<N>)", "件|份|个", part_ok=True),
+          r"(?P<q>(?:主动)?公开<N>)", _ITEMS, part_ok=True),
 
-    _rule("website_posts", rf"(?:网站|政务网|政府网|门户网)<G>{_PUBLISH}<g><NOUN><N>", _POSTS + "|件", _NOT_WEBSITE,
-          part_ok=True),
-    _rule("website_posts", rf"(?:网站|政务网|政府网|门户网)<G>{_PUBLISH}<N>(?:<g><NOUN>)?", _POSTS, _NOT_WEBSITE,
-          part_ok=True),
+    _rule("website_posts", r"<WEB><G><PUB><g><NOUN><N>", _POSTS + "|件", _NOT_WEBSITE, part_ok=True),
+    _rule("website_posts", r"<WEB><G><PUB><N>(?:<g><NOUN>)?", _POSTS, _NOT_WEBSITE, part_ok=True),
 
-    _rule("weibo_posts", rf"微博<G>{_PUBLISH}(?:<g><NOUN>)?<N>(?:<g><NOUN>)?", _POSTS, _NOT_WEIBO, part_ok=True),
-    _rule("weibo_posts", rf"{_PUBLISH}(?:政务)?微博(?:信息|博文)?<N>", _POSTS, _NOT_WEIBO, part_ok=True),
-    _rule("wechat_posts", rf"(?:微信公众号|公众号|微信)<G>{_PUBLISH}(?:<g><NOUN>)?<N>(?:<g><NOUN>)?", _POSTS,
-          _NOT_WECHAT, part_ok=True),
-    _rule("wechat_posts", rf"{_PUBLISH}(?:政务)?(?:微信|公众号)(?:信息|文章|推文)?<N>", _POSTS, _NOT_WECHAT, part_ok=True),
+    _rule("weibo_posts", r"微博<G><PUB>(?:<g><NOUN>)?<N>(?:<g><NOUN>)?", _POSTS, _NOT_WEIBO, part_ok=True),
+    _rule("weibo_posts", r"<PUB>(?:政务)?微博(?:信息|博文)?<N>", _POSTS, _NOT_WEIBO, part_ok=True),
+    _rule("wechat_posts", r"<WX><G><PUB>(?:<g><NOUN>)?<N>(?:<g><NOUN>)?", _POSTS, _NOT_WECHAT, part_ok=True),
+    _rule("wechat_posts", r"<PUB>(?:政务)?(?:微信|公众号)(?:信息|文章|推文)?<N>", _POSTS, _NOT_WECHAT, part_ok=True),
 
-    _rule("weibo_followers", r"微博<g>(?:关注量|关注人数|关注数|关注者|粉丝量|粉丝数|粉丝|订阅量|订阅数|订阅人数)<g><N>",
-          exclude=_NOT_WEIBO + "|新增|增加|增长", followers=True),
-    _rule("wechat_followers", r"(?:微信公众号|公众号|微信)<g>(?:关注量|关注人数|关注数|关注者|粉丝量|粉丝数|粉丝|订阅量"
-          r"|订阅数|订阅人数|用户数)<g><N>", exclude=_NOT_WECHAT + "|新增|增加|增长", followers=True),
+    _rule("weibo_followers", r"微博<g><FOLLOW><g><N>", exclude=_NOT_WEIBO + "|" + _GROWTH, followers=True),
+    _rule("wechat_followers", r"<WX><g><FOLLOW><g><N>", exclude=_NOT_WECHAT + "|" + _GROWTH, followers=True),
 
-    _rule("new_media_accounts", r"(?:开设|开通|运营|运行|管理|注册|认证|共有|现有|拥有|建立|建成)<g>新媒体(?:账号|帐号|平台)?"
-          r"<g><N>", "个|家", _NOT_ACCOUNTS),
-    _rule("new_media_accounts", r"(?:开设|开通|运营|运行|管理|注册|认证|共有|现有|拥有|建立|建成)<g><N><g>新媒体",
-          "个|家", _NOT_ACCOUNTS),
+    _rule("new_media_accounts", r"<RUN><g>新媒体(?:账号|帐号|平台)?<g><N>", "个|家", _NOT_ACCOUNTS),
+    _rule("new_media_accounts", r"<RUN><g><N><g>新媒体", "个|家", _NOT_ACCOUNTS),
     _rule("new_media_accounts", r"政务新媒体(?:账号|帐号|平台)?(?:共|总数|数量)?(?:为|达)?<N>", "个|家", _NOT_ACCOUNTS),
 
     _rule("policy_interpretations", r"解读(?:文章|材料|稿件|信息|文件|类信息)?<g><N>", "篇|件|条|期|个|份", _EVENTS),
@@ -123,8 +130,10 @@ RULES: tuple[Rule, ...] = (
 
     _rule("petition_cases", r"(?:信访|来信来访)<g><N>", "件|起|宗|批次|批|个|次|封", _NOT_PETITION),
 
-    _rule("online_messages", r"(?:留言|信箱|网上投诉|在线咨询|网上咨询|网民咨询|网民诉求)<g><N>", "条|件|封|个|次|则", _NOT_MESSAGES),
-    _rule("online_messages", r"(?:收到|受理|回复|答复|办理|办结)<g><N><g>(?:留言|来信|咨询)", "条|件|封|个|则", _NOT_MESSAGES),
+    _rule("online_messages", r"(?:留言|信箱|网上投诉|在线咨询|网上咨询|网民咨询|网民诉求)<g><N>", "条|件|封|个|次|则",
+          _NOT_MESSAGES),
+    _rule("online_messages", r"(?:收到|受理|回复|答复|办理|办结)<g><N><g>(?:留言|来信|咨询)", "条|件|封|个|则",
+          _NOT_MESSAGES),
 
     _rule("press_conferences", r"发布会<g><N>", "场次|场|次|期|个"),
     _rule("press_conferences", r"(?:召开|举办|举行|组织)<g><N><g>发布会", "场|次|期|个"),
@@ -132,20 +141,31 @@ RULES: tuple[Rule, ...] = (
     _rule("trainings", r"培训(?:会|班|活动|课)?<g><N>", "场次|次|场|期|轮|批|个", _NOT_TRAINING),
     _rule("trainings", r"(?:开展|组织|举办|召开|参加|参与)<g><N><g>培训", "场次|次|场|期|轮|批|个", _NOT_TRAINING),
 
-    _rule("requests_received", r"(?:收到|受理|接到|接收|新收)<g>(?:(?:政府)?信息公开(?:的)?申请|公开申请"
-          r"|依申请公开(?:政府信息)?(?:的)?(?:申请|事项)?|申请公开政府信息(?:的申请|事项)?)(?:数量|事项)?<g><N>",
-          "件|份|个|条|宗|例", _NOT_REQUESTS),
-    _rule("requests_received", r"(?:收到|受理|接到|接收|新收)<g><N><g>(?:(?:政府)?信息公开申请|依申请公开)",
-          "件|份|个|条|宗|例", _NOT_REQUESTS),
-    _rule("requests_received", r"(?:未|没有|无)(?:收到|接到|受理|接收)(?:过)?(?:\([^)]{0,4}\))?(?:任何)?"
-          r"(?:[^,;:。!?\n申]{0,12}?(?:提出|提交)的)?(?:(?:政府)?信息公开(?:的)?申请|申请公开政府信息(?:的申请)?"
-          r"(?:办理)?(?:事项)?|依申请公开(?:政府信息)?(?:的)?(?:申请|事项)?)", zero=True),
+    _rule("requests_received", r"<GET><g><APPLICATION>(?:数量|事项)?<g><N>", "件|份|个|条|宗|例", _NOT_REQUESTS),
+    _rule("requests_received", r"<GET><g><N><g>(?:(?:政府)?信息公开申请|依申请公开)", "件|份|个|条|宗|例",
+          _NOT_REQUESTS),
+    # The subject may be named between (未收到公民、法人或其他组织提出的…申请), but not 申请 itself:
+    # "未收到申请超出一定数量…的申请" is about fees, not about receiving none.
+    _rule("requests_received", r"(?:未|没有|无)<GET>(?:过)?(?:\([^)]{0,4}\))?(?:任何)?"
+          r"(?:[^,;:。!?\n申]{0,12}?(?:提出|提交)的)?<APPLICATION>", zero=True),
     _rule("requests_received", r"(?:无|没有|未发生)依申请公开(?:政府信息)?(?:的)?(?:申请|事项|情况)", zero=True),
 
     _rule("fees_collected", r"处理费<g><N>", "元"),
-    _rule("fees_collected", r"(?:未|没有|无|不)(?:收取|收缴|产生|发生|涉及)<g>处理费", zero=True),
+    # Not a bare 不收取: "对…未超过规定的，不收取信息处理费" states the rule, not what happened.
+    _rule("fees_collected", r"(?:(?:未|没有|无)(?:收取|收缴|产生|发生|涉及)|不涉及)<g>处理费", zero=True),
     _rule("fees_collected", r"(?:信息公开|依申请)[^;。!?\n]{0,20}?(?:未|没有|不)(?:收取|收缴)(?:任何)?费用", zero=True),
 )
+
+# Words every wording of a key contains: a text without any of them is not searched for that key (a
+# literal test is far cheaper than a regex scan). Keep in step with RULES.
+TRIGGERS: dict[str, tuple[str, ...]] = {
+    "documents_issued": ("发文", "文件", "公文"), "documents_disclosed": ("公开",), "website_posts": ("网",),
+    "weibo_posts": ("微博",), "wechat_posts": ("微信", "公众号"), "weibo_followers": ("微博",),
+    "wechat_followers": ("微信", "公众号"), "new_media_accounts": ("新媒体",), "policy_interpretations": ("解读",),
+    "hotline_cases": ("热线", "12345", "咨询电话"), "petition_cases": ("信访", "来信来访"),
+    "online_messages": ("留言", "信箱", "投诉", "咨询", "诉求", "来信"), "press_conferences": ("发布会",),
+    "trainings": ("培训",), "requests_received": ("申请",), "fees_collected": ("费",),
+}
 
 # Any count of things, for the "no other count in between" test. Counts of people (关注人数5600人, 培训200
 #人次) are left out: they describe the subject at hand rather than start another one.
@@ -154,8 +174,9 @@ _ANY_COUNT = re.compile(rf"{NUMBER}(?:{_S}[万千])?(?:{_S}[余多])?{_S}"
 _CLAUSE_CHARS = ",;:。!?\n"
 _CLAUSE_END = re.compile(f"[{_CLAUSE_CHARS}]")
 # In the number's own clause: a part (其中, 分别), a frequency (每月), a change (增加, 同比), a plan (将, 计划).
-_NOT_THE_TOTAL = re.compile(r"其中|分别|每(?:年|月|周|季度?|天|日|半年)|平均|人均|同比|环比|较上年|较去年|比上年|增加|减少"
-                            r"|增长|下降|将|计划|拟|预计|力争|争取|目标")
+_NOT_THE_TOTAL = re.compile(r"其中|分别|每(?:年|月|周|季度?|天|日|半年)|平均|人均"
+                            r"|同比|环比|较上年|较去年|比上年|增加|减少|增长|下降"
+                            r"|将|计划|拟|预计|力争|争取|目标")
 _QUALIFIER_PRE = {"大约": "approx", "约": "approx", "将近": "approx", "近": "approx", "超过": "more_than",
                   "逾": "more_than", "多达": "more_than", "不少于": "at_least", "不低于": "at_least"}
 _QUALIFIER_POST = {"以上": "at_least", "左右": "approx", "有余": "more_than"}
@@ -164,21 +185,28 @@ _QUALIFIER_POST = {"以上": "at_least", "左右": "approx", "有余": "more_tha
 def read_facts(text: str, view: str, skip: tuple[int, int] | None = None) -> dict[str, Fact]:
     """The facts the prose states; ``skip`` is a span not to read (section 五)."""
     facts: dict[str, Fact] = {}
+    absent = {key for key, words in TRIGGERS.items() if not any(w in view for w in words)}
+    zones = [(0, len(view))] if skip is None else [(0, skip[0]), (skip[1], len(view))]
     for rule in RULES:
-        if rule.key in facts:
+        if rule.key in facts or rule.key in absent:
             continue
-        pos = 0
+        fact = _first(rule, text, view, zones)
+        if fact is not None:
+            facts[rule.key] = fact
+    return facts
+
+
+def _first(rule: Rule, text: str, view: str, zones: list[tuple[int, int]]) -> Fact | None:
+    """The first match of ``rule`` in ``zones`` that its context confirms."""
+    for start, end in zones:
+        pos = start
         # search, not finditer: a rejected match must not hide a later keyword inside it.
-        while (m := rule.pattern.search(view, pos)) is not None:
-            if skip is not None and skip[0] <= m.start() < skip[1]:
-                pos = skip[1]
-                continue
+        while (m := rule.pattern.search(view, pos, end)) is not None:
             fact = _judge(rule, m, text, view)
             if fact is not None:
-                facts[rule.key] = fact
-                break
+                return fact
             pos = m.start() + 1
-    return facts
+    return None
 
 
 def _judge(rule: Rule, m: re.Match[str], text: str, view: str) -> Fact | None:

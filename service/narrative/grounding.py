@@ -66,12 +66,14 @@ def _chinese_int(raw: str) -> int | None:
             if digit is not None and _CN_DIGITS[ch] != 0 and digit != 0:
                 return None  # two digits in a row: a list (一二), not a number
             digit, seen_digit = _CN_DIGITS[ch], True
-        else:
+        elif ch in _CN_UNITS:
             unit = _CN_UNITS[ch]
             if unit >= last_unit:
                 return None
             total += (digit if digit else 1) * unit
             digit, last_unit = None, unit
+        else:
+            return None
     if not seen_digit and total == 0:
         return None
     return total + (digit or 0)

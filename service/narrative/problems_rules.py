@@ -26,25 +26,29 @@ _LINE_START = r"(?:^|(?<=[。!?;:\n]))[ \t*#>]*"
 _ITEM_START = r"(?:^|(?<=[。!?;:,\n*]))[ \t]*"
 _ENUM = rf"(?:\([{_CN}\d]{{1,2}}\)|[{_CN}]{{1,2}}、|\d{{1,2}}[.、](?!\d)|\*\*)"
 
-# Where the improvement measures begin.
-_MEASURES = re.compile(
-    _LINE_START + rf"(?:{_ENUM})?[ \t*]*(?:"
-    r"下一步|下步|针对(?:上述|以上|存在|这些|这|该|此|前述|发现|问题|不足|工作中)|今后|接下来|对此|为此|为(?:了)?(?:进一步|更好|切实|加强|推进|做好|提升|解决|改进)"
-    r"|(?:\d{4}\s*年|新的一年|明年|下一年)(?:度)?,?[^。\n]{0,20}?(?:将|继续)"
-    r"|我(?:镇|乡|局|委|办|区|县|市|街道|单位|们|厅|中心|处|院|会)[^。\n]{0,10}?将"
-    r"|将(?:从|重点|继续|进一步|着力|以|采取)|采取(?:以下|如下)"
-    r"|(?:主要|具体|相应的?|今后的?)?(?:改进|整改|工作)(?:措施|情况|方向|计划|举措|打算|思路)(?:及|和|与)?"
-    r"(?:情况|计划|打算|方向|建议)?[ \t*]*(?::|。|\n|$))",
-    re.M)
+# How the improvement measures open, at the start of a sentence or paragraph.
+_MEASURE_OPENINGS = (
+    r"在?(?:下一步|下步|今后|接下来|新的一年)",
+    r"针对(?:上述|以上|存在|这些|这|该|此|前述|发现|问题|不足|工作中)",
+    r"对此|为此|采取(?:以下|如下)",
+    r"为了?(?:进一步|更好|切实|加强|推进|做好|提升|解决|改进)",
+    r"(?:\d{4}\s*年度?|明年|下一年度?),?[^。\n]{0,20}?(?:将|继续)",  # 2023年，我局将…
+    r"(?:我|本)(?:镇|乡|局|委|办|区|县|市|街道|单位|们|厅|中心|处|院|会|机关|部门)[^。\n]{0,10}?将",
+    r"[^。\n,]{0,12}?将(?:进一步|继续|着力|重点|切实|持续|不断|认真|加大|加强|采取|围绕|严格|全面|积极)",
+    # a sub-heading naming the measures: （二）改进措施 / 整改措施及计划：
+    r"(?:主要|具体|相应的?|今后的?)?(?:改进|整改|工作)(?:措施|情况|方向|计划|举措|打算|思路)(?:及|和|与)?"
+    r"(?:情况|计划|打算|方向|建议)?[ \t*]*(?::|。|\n|$)",
+)
+_MEASURES = re.compile(_LINE_START + rf"(?:{_ENUM})?[ \t*]*(?:" + "|".join(_MEASURE_OPENINGS) + ")", re.M)
 # An introduction after which the problems are listed: 主要问题：/ 存在以下不足：/ 存在一些不足，如…
-_INTRO = re.compile(r"(?:问题|不足|差距|短板|薄弱环节|困难|弱项)(?:[^。:;\n]{0,12}?:|(?:和|与|及)?(?:问题|不足)?,?"
-                    r"(?:如|例如|比如|主要是|主要有|主要表现在|表现在|主要表现为|表现为|具体表现为|具体是))")
+_INTRO = re.compile(r"(?:问题|不足|差距|短板|薄弱环节|困难|弱项)(?:[^。:;\n]{0,12}?:|(?:和|与|及)?(?:问题|不足)?"
+                    r"(?:,(?:如|例如|比如|主要是|主要有)|,?(?:主要|具体)?(?:表现在|表现为|体现在)))")
 _INTRO_REACH = 400  # characters from the section start within which an introduction is looked for
 # The turn of an introduction sentence: 但仍然存在 …
 _CONCESSION = re.compile(r"(?:但|然而|不过|同时)[^。;:\n]{0,16}?(?:存在着?|表现在|表现为)")
 # What follows 存在 when it only announces problems (一些问题, 一定的差距) rather than naming one.
-_ANNOUNCES = re.compile(r"(?:一些|一定的?|以下|如下|不少|诸多|许多|若干|部分|较多|很多)?的?(?:问题|不足|差距|短板|薄弱环节|困难)"
-                        r"[^。;]{0,12}$")
+_ANNOUNCES = re.compile(r"(?:一些|一定的?|以下|如下|不少|诸多|许多|若干|部分|较多|很多)?的?"
+                        r"(?:问题|不足|差距|短板|薄弱环节|困难)[^。;]{0,12}$")
 # A lone 一 left from a garbled marker right after 存在 (存在一负责…), not 一定/一些/一是 ….
 _STRAY_ONE = re.compile(r"一(?![定些是系般直个种点项条次件份批段切起同致样味再方部])")
 # Enumeration families: each gives the item's ordinal in group n.
@@ -58,11 +62,16 @@ _FAMILIES: tuple[re.Pattern[str], ...] = (
     re.compile(_LINE_START + r"(?P<n>\d{1,2})[.、](?!\d)", re.M),
 )
 _SENTENCE = re.compile(r"[^。;!?]+")
+# A heading line at the head of a sentence ("（一）存在的主要问题"): short, without a comma, and numbered or
+# naming the problems — a short line cut by a page break is not a heading.
+_HEADING_LINE = re.compile(rf"[\s*#>]*(?:{_ENUM}[^,。;\n]{{0,25}}"
+                           r"|[^,。;\n]{0,20}(?:问题|不足|差距)[^,。;\n]{0,6})\n")
 _PARAGRAPH_END = re.compile(r"[。;!?][ \t*]*\n")
 # Wording of a shortcoming; in sentence mode a sentence without it is not taken as a problem.
 _SHORTCOMING = re.compile(
-    r"不够|不足|有待|欠缺|缺乏|滞后|不强|不高|薄弱|较少|偏少|较多|单一|不及时|不到位|不完善|不规范|不全面|不深入|不平衡"
-    r"|不充分|较弱|差距|不明显|不突出|不广|不畅|不严|短板|弱项|尚未|还需|亟需|亟待|需进一步|需要进一步|仍需|不太|难以|不能")
+    r"不够|不足|有待|欠缺|缺乏|缺少|滞后|迟缓|不强|不高|不多|不佳|欠佳|薄弱|较少|偏少|较多|较低|偏低|较弱|偏弱|较慢|单一"
+    r"|不及时|不到位|不完善|不规范|不全面|不深入|不平衡|不充分|不紧密|不精准|不统一|不一致|参差不齐|不明显|不突出|不广|不畅"
+    r"|不严|差距|短板|弱项|尚未|还需|亟需|亟待|需进一步|需要进一步|仍需|不太|难以|不能")
 _NOTHING = re.compile(r"^(?:无|暂无|没有|未发现|不存在)")
 # A heading that only names the list (存在的主要问题：), not a problem.
 _HEADING_ONLY = re.compile(r"^[^。,;]{0,10}(?:问题|不足|差距)(?:和不足|及原因|如下|主要有|主要表现在)?:?$")
@@ -126,7 +135,9 @@ def _after_intro(view: str, first: int, last: int) -> list[tuple[int, int]]:
     parts = _pieces(view, first, stop, ";")
     if len(parts) >= 2:
         return parts
-    return [(m.start(), m.end()) for m in _SENTENCE.finditer(view, first, last)]
+    # The first sentence after the introduction is a problem; later ones must read as shortcomings.
+    sentences = [(m.start(), m.end()) for m in _SENTENCE.finditer(view, first, last)]
+    return sentences[:1] + [(s, e) for s, e in sentences[1:] if _SHORTCOMING.search(view, s, e)]
 
 
 def _by_sentences(view: str, first: int, last: int) -> list[tuple[int, int]]:
@@ -134,6 +145,8 @@ def _by_sentences(view: str, first: int, last: int) -> list[tuple[int, int]]:
     spans = []
     for m in _SENTENCE.finditer(view, first, last):
         s, e = m.start(), m.end()
+        while (heading := _HEADING_LINE.match(view, s, e)) is not None:
+            s = heading.end()
         turn = _CONCESSION.search(view, s, e)
         if turn is not None:
             s = turn.end()

@@ -75,27 +75,37 @@ def _row_end(row: RawRow) -> int:
 
 
 def _settle_across_rows(fits: list[_RowFit], eqs: Sequence[Equation]) -> None:
-    """An ambiguous row is settled when exactly one of its readings makes the cross-row equations hold."""
-    for rf in fits:
-        if rf.fit.method != "ambiguous" or not rf.fit.alternatives or rf.fit.too_many:
+    """An ambiguous row is settled when exactly one of its readings makes the cross-row equations hold.
+
+    Settling one row can decide another (the 总计 row, then 新收 by the balance), so it runs to a fixpoint.
+    """
+    progress = True
+    while progress:
+        progress = False
+        for rf in fits:
+            if rf.fit.method == "ambiguous" and rf.fit.alternatives and not rf.fit.too_many:
+                progress |= _settle_row(rf, fits, eqs)
+
+
+def _settle_row(rf: _RowFit, fits: list[_RowFit], eqs: Sequence[Equation]) -> bool:
+    keys = set(rf.keys)
+    values = _current_values(fits, exclude=rf)
+    related = [eq for eq in eqs if eq.keys & keys and not eq.keys <= keys]
+    winners: list[tuple[Reading, list[str]]] = []
+    for reading in rf.fit.alternatives:
+        trial = dict(values)
+        trial.update({k: (c.value if c.state == "number" else 0) for k, c in zip(rf.keys, reading.cells, strict=True)})
+        verdicts = [(eq.id, holds(eq, trial)) for eq in related]
+        if any(v is False for _, v in verdicts):
             continue
-        keys = set(rf.keys)
-        values = _current_values(fits, exclude=rf)
-        related = [eq for eq in eqs if eq.keys & keys and not eq.keys <= keys]
-        winners: list[tuple[Reading, list[str]]] = []
-        for reading in rf.fit.alternatives:
-            trial = dict(values)
-            trial.update({k: (c.value if c.state == "number" else 0) for k, c in
-                          zip(rf.keys, reading.cells, strict=True)})
-            verdicts = [(eq.id, holds(eq, trial)) for eq in related]
-            if any(v is False for _, v in verdicts):
-                continue
-            proved = [i for i, v in verdicts if v]
-            if proved:
-                winners.append((reading, proved))
-        if len(winners) == 1:
-            reading, proved = winners[0]
-            rf.fit = Fit(list(reading.cells), "arithmetic", reading, rf.fit.alternatives, proved, rf.fit.tier)
+        proved = [i for i, v in verdicts if v]
+        if proved:
+            winners.append((reading, proved))
+    if len(winners) != 1:
+        return False
+    reading, proved = winners[0]
+    rf.fit = Fit(list(reading.cells), "arithmetic", reading, rf.fit.alternatives, proved, rf.fit.tier)
+    return True
 
 
 def _current_values(fits: list[_RowFit], exclude: _RowFit) -> dict[str, Number | None]:

@@ -21,6 +21,7 @@ from service.tables.specs import ValueKind
 from service.tables.tokens import Token
 
 MAX_READINGS = 4000
+MAX_ALTERNATIVES = 50
 MAX_STEPS = 100_000
 MAX_PART_DIGITS = 7
 
@@ -123,23 +124,28 @@ def _sum_row_split(tokens: Sequence[Token], keys: Sequence[str], equations: Sequ
     if eq is None:
         return None
     token, digits = values[0], values[0].raw
-    solutions: list[list[str]] = []
+    readings: list[Reading] = []
     for total_len in range(1, min(MAX_PART_DIGITS, len(digits) - n + 1) + 1):
         total = digits[-total_len:]
         if len(total) > 1 and total[0] == "0":
             continue
         for parts in _parts_summing(digits[:-total_len], n - 1, int(total)):
-            solutions.append([*parts, total])
-            if len(solutions) > 1:
-                return Fit([None] * n, "ambiguous", None, tier=1)
-    if not solutions:
-        return Fit([None] * n, "ambiguous", None, tier=1)  # no split adds up: nothing is safe to keep
+            readings.append(_split_reading(token, [*parts, total]))
+            if len(readings) > MAX_ALTERNATIVES:
+                return Fit([None] * n, "ambiguous", None, tier=1, too_many=True)
+    if len(readings) == 1:
+        return Fit(list(readings[0].cells), "arithmetic", readings[0], tier=1, proved_by=[eq.id])
+    # None adds up: nothing is safe to keep. Several do: the table's other equations may still decide.
+    return Fit([None] * n, "ambiguous", None, readings, tier=1)
+
+
+def _split_reading(token: Token, pieces: list[str]) -> Reading:
+    """The reading that cuts one digit run into ``pieces``."""
     cells, pos = [], token.start
-    for piece in solutions[0]:
+    for piece in pieces:
         cells.append(CellReading("number", int(piece), piece, pos, pos + len(piece)))
         pos += len(piece)
-    reading = Reading(tuple(cells), 0, 0, True, 0)
-    return Fit(list(reading.cells), "arithmetic", reading, tier=1, proved_by=[eq.id])
+    return Reading(tuple(cells), 0, 0, True, 0)
 
 
 def _parts_summing(digits: str, parts: int, target: int) -> Iterator[list[str]]:

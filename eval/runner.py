@@ -1,0 +1,211 @@
+"""``nianbao eval`` / ``python -m eval``: run the extractor over labelled cases and score it.
+
+In process by default, or against a running service with ``--url``. Exit codes: 0 all thresholds met,
+1 a threshold missed (or, with ``--fail-on-worse``, a field worse than the baseline), 2 the run could not
+be set up (bad gold, unknown folder, a backend that cannot be built, a service that cannot be reached).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
+
+from eval.dataset import DEFAULT_DIRS, Case, DatasetError, decode_text, load_cases
+from eval.gold_schema import validate_case
+from eval.report import EvalResult, compare, render, write_reports
+from eval.score import PROBLEM_THRESHOLD, CaseScore, score_case, summarise
+from schemas import Extraction
+
+if TYPE_CHECKING:
+    import httpx
+
+    from service.narrative import NarrativeBackend
+
+BACKENDS = ("rules", "llm", "hybrid")
+THRESHOLDS = {"min_cells": "cells.accuracy", "min_facts_f1": "facts.f1", "min_problems_f1": "problems.f1"}
+LLM_SETTINGS_HINT = ("set NIANBAO_LLM_BASE_URL, NIANBAO_LLM_API_KEY and NIANBAO_LLM_MODEL for an "
+                     "OpenAI-compatible endpoint, or run with --backend rules")
+
+Extractor = Callable[[Case], Extraction]
+
+
+class SetupError(Exception):
+    """The run cannot start; the message says what to change."""
+
+
+def make_narrative(name: str) -> NarrativeBackend | None:
+    """The narrative backend for the pipeline; None for rules (the pipeline's default, needs no key)."""
+    if name == "rules":
+        return None
+    try:
+        from service.config import Settings
+        from service.narrative.factory import make_backend
+    except ImportError as exc:
+        raise SetupError(f"the {name!r} narrative backend is not available in this build ({exc}); "
+                         "run with --backend rules") from exc
+    try:
+        return make_backend(name, Settings())  # pydantic-settings reads NIANBAO_* and .env
+    except Exception as exc:  # settings validation, missing key, client construction: all a setup problem
+        raise SetupError(f"cannot build the {name!r} narrative backend: {exc}; {LLM_SETTINGS_HINT}") from exc
+
+
+def in_process(narrative: NarrativeBackend | None) -> Extractor:
+    """An extractor that calls ``service.pipeline.extract`` on each case's bytes."""
+    from service.pipeline import extract
+
+    def run(case: Case) -> Extraction:
+        return extract(case.data, source=case.text_path.name, narrative=narrative)
+    return run
+
+
+class ServiceExtractor:
+    """An extractor that POSTs each case to a running service's ``/v1/extract``."""
+
+    def __init__(self, url: str, backend: str, *, client: httpx.Client | None = None,
+                 timeout: float = 120.0) -> None:
+        import httpx
+
+        self.url = url.rstrip("/")
+        self.backend = backend
+        self.client = client or httpx.Client(timeout=timeout)
+
+    def __call__(self, case: Case) -> Extraction:
+        """The service's extraction of one case; an HTTP error status raises RuntimeError with its body."""
+        import httpx
+
+        payload = {"text": decode_text(case.data), "source": case.text_path.name, "backend": self.backend}
+        try:
+            response = self.client.post(f"{self.url}/v1/extract", json=payload)
+        except httpx.TransportError as exc:
+            raise SetupError(f"cannot reach the service at {self.url} ({exc}); start it with "
+                             "`nianbao serve` or check --url") from exc
+        if response.status_code != 200:
+            raise RuntimeError(f"HTTP {response.status_code}: {response.text[:300]}")
+        return Extraction.model_validate(response.json())
+
+
+def run(cases: Sequence[Case], extractor: Extractor, *, backend: str, url: str | None = None,
+        console: Console | None = None, problem_threshold: float = PROBLEM_THRESHOLD) -> EvalResult:
+    """Extract and score every case (with a progress bar); a case that fails is scored as an empty result."""
+    console = console or Console(stderr=True)
+    scores: list[CaseScore] = []
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("extracting", total=len(cases))
+        for case in cases:
+            progress.update(task, description=case.name)
+            started = time.perf_counter()
+            pred, error = None, None
+            try:
+                pred = extractor(case)
+            except SetupError:
+                raise
+            except Exception as exc:  # one bad case must not hide the scores of the others
+                error = f"{type(exc).__name__}: {exc}"
+            seconds = time.perf_counter() - started
+            scores.append(score_case(case.name, case.gold, pred, seconds=seconds, error=error,
+                                     problem_threshold=problem_threshold))
+            progress.advance(task)
+    return EvalResult(backend=backend, url=url, scores=scores, summary=summarise(scores))
+
+
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a share; give a number from 0 to 1 (0.95 = 95%)")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``nianbao eval``."""
+    p = argparse.ArgumentParser(prog="nianbao eval", description="Score the extractor on labelled reports.")
+    p.add_argument("--backend", choices=BACKENDS, default="rules", help="narrative backend (default: rules)")
+    p.add_argument("--url", help="score a running service (POST {url}/v1/extract), not the code in process")
+    p.add_argument("--cases", action="append", type=Path, metavar="DIR",
+                   help="folder of labelled cases (gold/ + samples/, or *.json beside their texts); "
+                        "repeatable; default: eval/ samples and eval/cases")
+    p.add_argument("-k", "--only", metavar="TEXT", help="only the cases whose name contains TEXT")
+    p.add_argument("--out", type=Path, metavar="DIR", help="write eval.json and eval.md into DIR")
+    p.add_argument("--baseline", type=Path, metavar="FILE", help="an earlier eval.json to compare with")
+    p.add_argument("--fail-on-worse", action="store_true",
+                   help="exit 1 when a field or metric is worse than the baseline")
+    p.add_argument("--min-cells", type=_share, metavar="SHARE", help="minimum cell accuracy over all cases")
+    p.add_argument("--min-facts-f1", type=_share, metavar="SHARE", help="minimum facts F1")
+    p.add_argument("--min-problems-f1", type=_share, metavar="SHARE", help="minimum problems F1")
+    p.add_argument("--problem-threshold", type=_share, default=PROBLEM_THRESHOLD, metavar="SHARE",
+                   help=f"similarity needed to match a problem (default {PROBLEM_THRESHOLD})")
+    p.add_argument("--timeout", type=float, default=120.0, help="seconds per request with --url")
+    return p
+
+
+def missed_thresholds(summary: dict[str, float | int | None], thresholds: dict[str, float]) -> list[str]:
+    """A message per metric below its threshold."""
+    return [f"{metric} is {summary.get(metric)} < {minimum}" for metric, minimum in thresholds.items()
+            if (summary.get(metric) or 0) < minimum]
+
+
+def load_checked_cases(folders: Sequence[Path], only: str | None) -> list[Case]:
+    """The cases to score, each gold validated against its text; SetupError lists every broken label."""
+    try:
+        cases = load_cases(folders, only=only)
+    except DatasetError as exc:
+        raise SetupError(str(exc)) from exc
+    if not cases:
+        where = ", ".join(map(str, folders)) + (f" matching {only!r}" if only else "")
+        raise SetupError(f"no labelled cases in {where}; add *.json gold files beside their texts")
+    errors = [f"{c.gold_path}: {e}" for c in cases for e in validate_case(c.gold, c.text, c.text_path.name)]
+    if errors:
+        raise SetupError("invalid gold labels; fix them (see labelling.md):\n  " + "\n  ".join(errors))
+    return cases
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``nianbao eval`` and ``python -m eval``; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    console = Console() if sys.stdout.isatty() else Console(width=160)
+    thresholds = {THRESHOLDS[name]: v for name in THRESHOLDS if (v := getattr(args, name)) is not None}
+    try:
+        cases = load_checked_cases(args.cases or list(DEFAULT_DIRS), args.only)
+        baseline = _load_baseline(args.baseline) if args.baseline else None
+        if args.url:
+            extractor: Extractor = ServiceExtractor(args.url, args.backend, timeout=args.timeout)
+        else:
+            extractor = in_process(make_narrative(args.backend))
+        result = run(cases, extractor, backend=args.backend, url=args.url, console=console,
+                     problem_threshold=args.problem_threshold)
+    except SetupError as exc:
+        console.print(Text("error: ", style="red") + Text(str(exc)))
+        return 2
+    result.thresholds = thresholds
+    comparison = compare(result.to_dict(), baseline) if baseline is not None else None
+    render(result, console, comparison)
+    if args.out:
+        paths = write_reports(result, args.out, comparison)
+        console.print(Text(f"wrote {paths[0]} and {paths[1]}"))
+    missed = missed_thresholds(result.summary, thresholds)
+    for message in missed:
+        console.print(Text("threshold missed: ", style="red") + Text(message))
+    if comparison is not None and args.fail_on_worse and comparison.regressed:
+        console.print(Text(f"worse than the baseline {args.baseline}", style="red"))
+        return 1
+    return 1 if missed else 0
+
+
+def _load_baseline(path: Path) -> dict[str, object]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SetupError(f"cannot read the baseline {path} ({exc}); give an eval.json written by --out"
+                         ) from exc
+    if not isinstance(data, dict) or "summary" not in data:
+        raise SetupError(f"{path} is not an eval.json (no summary); give a file written by --out")
+    return data

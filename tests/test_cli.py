@@ -1,0 +1,134 @@
+"""The ``nianbao`` command: the JSON Lines / CSV contract other tools depend on, and failures per file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fake_llm import TEST_KEY, closed_port_url
+
+from schemas import FACT_KEYS, Extraction, cell_keys
+from service.cli import CSV_COLUMNS, main
+
+ROOT = Path(__file__).parent.parent
+SAMPLES = sorted((ROOT / "eval" / "samples").glob("*.txt"))
+CONTRACT = {"source", "meta.agency", "meta.year", "meta.format_version", "problems", "checks.failed"}
+
+
+@pytest.fixture(autouse=True)
+def _rules_backend(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Run offline whatever the caller's environment says (no .env in the working directory either)."""
+    for name in list(os.environ):
+        if name.startswith("NIANBAO_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_flat_is_one_line_per_file_with_every_contract_key(capsys: pytest.CaptureFixture[str]) -> None:
+    paths = [str(p) for p in SAMPLES]
+    code, out, err = _run(capsys, "extract", *paths, "--flat")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert len(lines) == len(paths)
+    for path, line in zip(paths, lines, strict=True):
+        flat = json.loads(line)
+        assert flat["source"] == path
+        assert CONTRACT <= flat.keys()
+        assert flat["meta.format_version"] in ("2019", "2021")
+        assert set(cell_keys(flat["meta.format_version"])) <= flat.keys()
+        assert isinstance(flat["problems"], list) and isinstance(flat["checks.failed"], list)
+        facts = {k for k in flat if k.startswith("facts.")}
+        assert facts <= {f"facts.{k}" for k in FACT_KEYS} | {f"facts.{k}.qualifier" for k in FACT_KEYS}
+    assert "\\u" not in out  # ensure_ascii=False: Chinese stays readable
+
+
+def test_default_output_is_the_full_result(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "extract", str(SAMPLES[0]))
+    assert code == 0
+    result = Extraction.model_validate_json(out.strip())
+    assert result.source == str(SAMPLES[0]) and result.cells
+
+
+def test_csv_has_a_header_and_one_row_per_report(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "extract", *map(str, SAMPLES), "--csv")
+    assert code == 0
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[0] == CSV_COLUMNS
+    assert set(cell_keys("2019")) | set(cell_keys("2021")) <= set(CSV_COLUMNS)
+    assert len(CSV_COLUMNS) == len(set(CSV_COLUMNS))
+    assert len(rows) == len(SAMPLES) + 1 and all(len(r) == len(CSV_COLUMNS) for r in rows)
+    _, flat_out, _ = _run(capsys, "extract", str(SAMPLES[0]), "--flat")
+    flat = json.loads(flat_out)
+    row = dict(zip(CSV_COLUMNS, rows[1], strict=True))
+    assert row["source"] == str(SAMPLES[0])
+    for key in cell_keys(flat["meta.format_version"]):
+        assert row[key] == ("" if flat[key] is None else str(flat[key]))
+    assert json.loads(row["problems"]) == flat["problems"]
+    assert json.loads(row["checks.failed"]) == flat["checks.failed"]
+
+
+def test_a_bad_file_does_not_stop_the_others(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    not_report = tmp_path / "note.txt"
+    not_report.write_text("今天天气很好，我们去公园散步。" * 10, encoding="utf-8")
+    binary = tmp_path / "blob.bin"
+    binary.write_bytes(bytes([0x81, 0x20, 0xFF, 0x80]) * 50)
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    missing = tmp_path / "nope.txt"
+    paths = [str(SAMPLES[0]), str(missing), str(not_report), str(SAMPLES[1]), str(binary), str(empty)]
+    code, out, err = _run(capsys, "extract", "--flat", *paths)
+    assert code == 1
+    assert [json.loads(line)["source"] for line in out.splitlines()] == [str(SAMPLES[0]), str(SAMPLES[1])]
+    errors = {e["source"]: e for e in map(json.loads, err.splitlines())}
+    assert {k: e["error"] for k, e in errors.items()} == {
+        str(missing): "unreadable", str(not_report): "not_a_report", str(binary): "undecodable",
+        str(empty): "empty_input"}
+    assert errors[str(not_report)]["not_found"]
+    assert all(e["message"] for e in errors.values())
+
+
+def test_unconfigured_llm_backend_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(capsys, "extract", "--backend", "llm", str(SAMPLES[0]))
+    assert code == 2 and not out
+    assert "NIANBAO_LLM_BASE_URL" in err
+
+
+def test_eval_is_delegated(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["eval", "--help"])
+    assert exit_.value.code == 0
+    assert "--min-cells" in capsys.readouterr().out
+
+
+def test_console_output_is_utf8_in_a_c_locale(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NIANBAO_", "LC_", "PYTHONIO"))}
+    env.update(LANG="C", LC_ALL="C", PYTHONUTF8="0", PYTHONCOERCECLOCALE="0")
+    done = subprocess.run([sys.executable, "-m", "service.cli", "extract", "--flat", "-"],
+                          input=SAMPLES[0].read_bytes(), capture_output=True, env=env, cwd=tmp_path,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
+    flat = json.loads(done.stdout.decode("utf-8"))
+    assert flat["source"] == "-" and flat["meta.agency"]
+
+
+def test_llm_down_fails_each_file_and_goes_on(capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NIANBAO_LLM_BASE_URL", closed_port_url())
+    monkeypatch.setenv("NIANBAO_LLM_API_KEY", TEST_KEY)
+    monkeypatch.setenv("NIANBAO_LLM_MAX_RETRIES", "0")
+    code, out, err = _run(capsys, "extract", "--flat", "--backend", "llm", str(SAMPLES[0]), str(SAMPLES[1]))
+    assert code == 1 and not out
+    assert [json.loads(line)["error"] for line in err.splitlines()] == ["llm_unavailable"] * 2
+    assert TEST_KEY not in err

@@ -1,0 +1,307 @@
+"""The rules narrative backend: facts and problems on the labelled samples and on wordings they lack."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from schemas import FACT_KEYS, Meta
+from service.narrative.base import NarrativeInput, NarrativeOutput
+from service.narrative.facts_rules import RULES, TRIGGERS
+from service.narrative.rules import RulesBackend
+from service.sections import locate_sections
+from service.text import normalise
+
+EVAL = Path(__file__).parents[1] / "eval"
+SAMPLES = sorted((EVAL / "samples").glob("*.txt"))
+FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def read(text: str) -> NarrativeOutput:
+    view = normalise(text)
+    return RulesBackend().read(NarrativeInput(text=text, view=view, sections=locate_sections(view), meta=Meta()))
+
+
+def report(section_one: str, section_five: str = "无。", section_six: str = "无。") -> str:
+    """A minimal report around the prose under test."""
+    return (f"某某局2022年政府信息公开工作年度报告\n\n一、总体情况\n\n{section_one}\n\n"
+            f"五、存在的主要问题及改进情况\n\n{section_five}\n\n六、其他需要报告的事项\n\n{section_six}\n")
+
+
+def facts_of(prose: str) -> dict[str, tuple[Decimal, str]]:
+    return {k: (f.value, f.qualifier) for k, f in read(report(prose)).facts.items()}
+
+
+def problems_of(section_five: str) -> list[str]:
+    return [p.text for p in read(report("无。", section_five)).problems]
+
+
+def gold(sample: Path) -> dict[str, object]:
+    return json.loads((EVAL / "gold" / f"{sample.stem}.json").read_text(encoding="utf-8"))
+
+
+def written_numbers(quote: str) -> set[Decimal]:
+    """Numbers in a quote, read independently of the backend: digits, with 万 applied when it follows."""
+    found = set()
+    for m in re.finditer(r"(\d+(?:\.\d+)?)\s*(万)?", quote.translate(FULL_WIDTH_DIGITS)):
+        found.add(Decimal(m.group(1)) * (10_000 if m.group(2) else 1))
+    return found
+
+
+# ---- the labelled samples ---------------------------------------------------------------------------
+
+def test_samples_are_there() -> None:
+    assert len(SAMPLES) == 5
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.stem[:3])
+def test_sample_facts_match_gold(sample: Path) -> None:
+    want = {k: (Decimal(str(f["value"])), f["qualifier"]) for k, f in gold(sample)["facts"].items()}  # type: ignore[attr-defined]
+    got = {k: (f.value, f.qualifier) for k, f in read(sample.read_text(encoding="utf-8")).facts.items()}
+    assert got == want
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.stem[:3])
+def test_sample_problems_match_gold(sample: Path) -> None:
+    got = [p.text for p in read(sample.read_text(encoding="utf-8")).problems]
+    assert got == gold(sample)["problems"]
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.stem[:3])
+def test_sample_spans_hold_quotes_and_values(sample: Path) -> None:
+    text = sample.read_text(encoding="utf-8")
+    out = read(text)
+    for key, fact in out.facts.items():
+        assert fact.span is not None and fact.grounding == "exact"
+        assert text[fact.span.start:fact.span.end] == fact.quote, key
+        # A count writes its number; a statement of none (a year may stand in it) says 未/没有/无.
+        none = fact.value == 0 and re.search("未|没有|无", fact.quote) is not None
+        assert none or fact.value in written_numbers(fact.quote), key
+    for problem in out.problems:
+        assert problem.span is not None
+        assert text[problem.span.start:problem.span.end] == problem.text
+
+
+def test_pipeline_end_to_end_reads_narrative() -> None:
+    from service.pipeline import extract
+
+    sample = SAMPLES[4]
+    result = extract(sample.read_bytes())
+    assert result.narrative.backend == "rules"
+    assert {k: f.value for k, f in result.facts.items()}["website_posts"] == 198
+    assert [p.text for p in result.problems] == gold(sample)["problems"]
+
+
+# ---- facts: wordings the samples lack --------------------------------------------------------------
+
+@pytest.mark.parametrize(("prose", "key", "value", "qualifier"), [
+    ("全年在政府门户网站发布各类信息约1.2万条。", "website_posts", "12000", "approx"),
+    ("全年在局门户网站公开各类信息1200条以上。", "website_posts", "1200", "at_least"),
+    ("在区政府网站信息公开专栏发布信息500余条。", "website_posts", "500", "more_than"),
+    ("区政府门户网站共发布各类信息近3000条，其中政务动态3256条。", "website_posts", "3000", "approx"),
+    ("微博粉丝量达1.5万人。", "weibo_followers", "15000", "exact"),
+    ("微信公众号累计关注人数达3000余人。", "wechat_followers", "3000", "more_than"),
+    ("镇政务微博粉丝量达2.3万，全年发布微博1100余条。", "weibo_posts", "1100", "more_than"),
+    ("微信公众号关注人数5600余人，推送信息860条。", "wechat_posts", "860", "exact"),
+    ("其中政府网站发布1800条，政务微博发布300条，微信公众号发布256条。", "wechat_posts", "256", "exact"),
+    ("召开新闻发布会3场。", "press_conferences", "3", "exact"),
+    ("举办新闻发布会三场。", "press_conferences", "3", "exact"),
+    ("开展政务公开培训4期，培训人员200余人次。", "trainings", "4", "exact"),
+    ("组织开展政务公开业务培训三次。", "trainings", "3", "exact"),
+    ("受理12345政务服务便民热线工单2000余件，办结率98%。", "hotline_cases", "2000", "more_than"),
+    ("12345热线平台共受理群众诉求3.2万件。", "hotline_cases", "32000", "exact"),
+    ("接听群众咨询电话150余个。", "hotline_cases", "150", "more_than"),
+    ("全年受理信访事项37件。", "petition_cases", "37", "exact"),
+    ("回复网民留言120条。", "online_messages", "120", "exact"),
+    ("市长信箱来信86封，均已按时办结。", "online_messages", "86", "exact"),
+    ("共收到政府信息公开申请近50件。", "requests_received", "50", "approx"),
+    ("收到政府信息公开申请120件以上。", "requests_received", "120", "at_least"),
+    ("收到政府信息公开申请5件（其中自然人4件、法人1件）。", "requests_received", "5", "exact"),
+    ("全年无依申请公开事项。", "requests_received", "0", "exact"),
+    ("本年度收取信息处理费200元。", "fees_collected", "200", "exact"),
+    ("全年收取信息处理费0元。", "fees_collected", "0", "exact"),
+    ("全年未收取政府信息公开信息处理费。", "fees_collected", "0", "exact"),
+    ("发布政策解读稿件15篇，其中图解5篇。", "policy_interpretations", "15", "exact"),
+    ("共计发布政策解读材料二十三篇。", "policy_interpretations", "23", "exact"),
+    ("2022年度全区共有政务新媒体账号120余个。", "new_media_accounts", "120", "more_than"),
+    ("目前全镇共开设政务新媒体账号4个。", "new_media_accounts", "4", "exact"),
+    ("全年共制发各类文件126件，其中主动公开文件98件。", "documents_issued", "126", "exact"),
+    ("全年共制发各类文件126件，其中主动公开文件98件。", "documents_disclosed", "98", "exact"),
+    ("全年共发文58件，其中主动公开34件。", "documents_disclosed", "34", "exact"),
+    ("共印发文件52份，其中主动公开文件40份，依申请公开3份，不予公开9份。", "documents_disclosed", "40", "exact"),
+])
+def test_fact_wordings(prose: str, key: str, value: str, qualifier: str) -> None:
+    assert facts_of(prose).get(key) == (Decimal(value), qualifier)
+
+
+@pytest.mark.parametrize("prose", [
+    "政务微博8个、微信公众号14个，13个村居设立公开栏。",  # accounts and villages are not posts
+    "主动公开政府信息1234条。",  # no platform named
+    "通过“两微一端”发布信息3000余条。",  # several platforms at once
+    "开通政务微博、微信公众号，全年发布信息300条。",
+    "对政府网站进行改版，在公开栏发布信息80条。",  # the count is the notice board's
+    "向上级报送政务信息80条。",
+    "每月开展一次培训。",  # a frequency
+    "其中区本级开设政务新媒体5个。",  # a part
+    "其中通过网络收到政府信息公开申请3件。",
+    "全年受理政府信息公开申请，较上年增加12件。",  # a change
+    "关停注销政务新媒体3个。",
+    "全年新增政务新媒体2个。",
+    "全年制发规范性文件5件。",
+    "上年结转政府信息公开申请2件。",
+    "受理行政许可申请1200件。",
+    "办理“12345”热线及网民留言200件。",  # hotline and messages together
+    "微博、微信粉丝总数1万余人。",
+    "开展农民技能培训12期。",  # not the agency's disclosure training
+    "召开信访工作联席会议4次。",  # a meeting, not petition cases
+    "不予处理的信访举报投诉类申请3件。",
+    "办结率达100%，群众满意度90%以上。",
+    "对申请数量未超过规定的，不收取信息处理费。",  # the rule, not the year's fact
+    "联系电话0951-12345678，地址：某路1号。",
+    "文件公开后3日内发布解读材料。",
+    "设立政府信息公开查阅点、查阅室、查询机各1处。",
+    "下一步计划开展培训3次。",
+])
+def test_no_fact_from_distractors(prose: str) -> None:
+    assert facts_of(prose) == {}
+
+
+def test_two_platforms_in_one_sentence_each_keep_their_count() -> None:
+    got = facts_of("本年度微信公众号推送各类信息386条，微博推送各类信息516条。")
+    assert got == {"wechat_posts": (Decimal(386), "exact"), "weibo_posts": (Decimal(516), "exact")}
+
+
+def test_keyword_takes_the_nearest_count_only() -> None:
+    # 门户网站 names the platform of 43件; 11条 after it has no platform of its own.
+    got = facts_of("行政发文149件，主动公开51件，通过门户网站公开43件，发布乡镇动态11条。")
+    assert "website_posts" not in got
+    assert got["documents_disclosed"] == (Decimal(51), "exact")
+
+
+def test_numbers_stated_over_a_page_break_are_not_joined() -> None:
+    assert facts_of("重点公开了城乡低保等信息 100\n\n多条。") == {}
+
+
+def test_numeric_statement_beats_a_statement_of_none() -> None:
+    got = facts_of("共收到政府信息公开申请 19 件。\n\n2021年未收到申请超出一定数量或者频次范围的政府信息公开申请。")
+    assert got["requests_received"] == (Decimal(19), "exact")
+
+
+def test_section_five_plans_are_not_facts() -> None:
+    out = read(report("无。", "一是培训不足；二是解读不够。下一步，将组织培训3次，召开新闻发布会2场。"))
+    assert out.facts == {}
+
+
+def test_fact_quotes_are_exact_and_hold_values_on_synthetic_prose() -> None:
+    text = report("全年在政府门户网站发布各类信息约1.2万条，微博粉丝量达1.5万人。（二）本机关2022年未收取信息处理费。")
+    out = read(text)
+    assert set(out.facts) == {"website_posts", "weibo_followers", "fees_collected"}
+    for fact in out.facts.values():
+        assert fact.span is not None
+        assert text[fact.span.start:fact.span.end] == fact.quote
+        assert fact.value in written_numbers(fact.quote) or (fact.value == 0 and "未" in fact.quote)
+    assert out.facts["fees_collected"].quote == "本机关2022年未收取信息处理费"  # marker （二） left out
+
+
+def test_full_width_text_gives_spans_into_the_original() -> None:
+    text = report("全年共收到政府信息公开申请１９件。")
+    fact = read(text).facts["requests_received"]
+    assert fact.value == 19 and fact.quote == "全年共收到政府信息公开申请１９件"
+    assert fact.span is not None and text[fact.span.start:fact.span.end] == fact.quote
+
+
+def test_rule_table_covers_every_fact_key() -> None:
+    assert {r.key for r in RULES} == set(FACT_KEYS) == set(TRIGGERS)
+
+
+# ---- problems: layouts the samples lack -------------------------------------------------------------
+
+@pytest.mark.parametrize(("section_five", "want"), [
+    ("（一）存在的问题\n\n1.信息公开的及时性有待提高，部分信息更新不及时。\n\n2.政策解读形式较为单一。\n\n"
+     "（二）改进措施\n\n1.加强信息发布审核。\n\n2.丰富解读形式。",
+     ["信息公开的及时性有待提高，部分信息更新不及时", "政策解读形式较为单一"]),
+    ("（一）公开内容不够全面。部分领域信息公开不够及时。\n\n（二）政策解读质量不高。\n\n下一步，我局将进一步加强政务公开工作。",
+     ["公开内容不够全面。部分领域信息公开不够及时", "政策解读质量不高"]),
+    ("2022年，我局政务公开工作取得了一定成效，但仍存在信息更新不及时、解读形式单一等问题。下一步，我局将着力加以改进。",
+     ["信息更新不及时、解读形式单一"]),
+    ("我局政务公开工作主要存在以下不足：信息公开的主动性不够。政策解读的深度不够。\n\n"
+     "针对以上不足，我局将采取以下措施：一是加强学习；二是完善制度。",
+     ["信息公开的主动性不够", "政策解读的深度不够"]),
+    ("一是公开意识不强；二是公开渠道单一；三是工作人员业务能力有待提高。\n\n一是加强培训，提升能力；二是拓宽渠道。",
+     ["公开意识不强", "公开渠道单一", "工作人员业务能力有待提高"]),
+    ("第一，公开意识不强；第二，公开渠道单一。今后，我们将努力改进。", ["公开意识不强", "公开渠道单一"]),
+    ("存在的问题：\n\n1. 政务公开专栏内容更新不及时；\n\n2. 政策解读质量有待提升；\n\n3. 依申请公开办理程序不够规范。\n\n"
+     "改进措施：\n\n1. 加强更新。",
+     ["政务公开专栏内容更新不及时", "政策解读质量有待提升", "依申请公开办理程序不够规范"]),
+    ("虽然我镇政务公开工作取得了一定的成绩，但也存在一些不足，主要表现在：一是公开内容不够全面，二是公开形式比较单一，"
+     "三是群众参与度不高。针对以上问题，我镇将认真研究。",
+     ["公开内容不够全面", "公开形式比较单一", "群众参与度不高"]),
+    ("存在问题：个别单位对政务公开工作重视不够，信息发布不及时。改进措施：加强督促检查。",
+     ["个别单位对政务公开工作重视不够，信息发布不及时"]),
+    ("（一）存在的主要问题。一是政务公开工作人员变动频繁，业务能力有待提升；二是政策解读形式单一，图解、视频解读较少。"
+     "（二）改进措施。一是加强业务培训；二是丰富解读形式。",
+     ["政务公开工作人员变动频繁，业务能力有待提升", "政策解读形式单一，图解、视频解读较少"]),
+    ("（一）存在的主要问题\n\n部分单位对政务公开工作重视不够。信息公开的及时性有待提高。\n\n（二）改进措施\n\n加强督查。",
+     ["部分单位对政务公开工作重视不够", "信息公开的及时性有待提高"]),
+    ("**（1）公开内容不够全面**；**（2）互动回应不够及时**。在今后的工作中，我们将认真改进。",
+     ["公开内容不够全面", "互动回应不够及时"]),
+])
+def test_problem_layouts(section_five: str, want: list[str]) -> None:
+    assert problems_of(section_five) == want
+
+
+@pytest.mark.parametrize("section_five", [
+    "无。",
+    "本年度我局政府信息公开工作运行良好，未发现问题。",
+    "2023年，我局将继续深化政务公开，提升公开质量。",
+    "下一步，我局将进一步加强政务公开工作，一是加强培训；二是完善制度。",
+])
+def test_section_five_without_problems(section_five: str) -> None:
+    assert problems_of(section_five) == []
+
+
+def test_no_section_five_no_problems() -> None:
+    text = "某局2022年政府信息公开工作年度报告\n\n一、总体情况\n\n一是公开不够；二是解读不足。\n\n六、其他需要报告的事项\n\n无。"
+    assert read(text).problems == []
+
+
+def test_problem_spans_point_into_the_text() -> None:
+    text = report("无。", "主要问题：一是公开意识不强；二是公开渠道单一。")
+    for problem in read(text).problems:
+        assert problem.span is not None
+        assert text[problem.span.start:problem.span.end] == problem.text
+
+
+# ---- behaviour ---------------------------------------------------------------------------------------
+
+def test_backend_logs_no_report_text(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    read(SAMPLES[0].read_text(encoding="utf-8"))
+    assert not any("宣和镇" in r.getMessage() for r in caplog.records)
+
+
+def test_table_like_runs_of_blanks_stay_fast() -> None:
+    # A run of blanks between numbers once made the count pattern try every split of the run.
+    row = "\t".join(["0"] * 7) + " " * 40 + "件"
+    text = report("\n".join(f"（{i}）{row}" for i in range(400)) + "\n发布信息1条。")
+    started = time.perf_counter()
+    read(text)
+    assert time.perf_counter() - started < 0.5
+
+
+def test_samples_read_in_milliseconds() -> None:
+    texts = [p.read_text(encoding="utf-8") for p in SAMPLES]
+    for text in texts:
+        read(text)  # warm caches
+    started = time.perf_counter()
+    for _ in range(10):
+        for text in texts:
+            read(text)
+    per_report = (time.perf_counter() - started) / (10 * len(texts))
+    assert per_report < 0.02  # generous for slow CI machines; the rules take about 0.5 ms here
