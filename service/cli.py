@@ -15,6 +15,7 @@ Exit status: 0 when every file was read, 1 when any failed, 2 for a usage or con
 from __future__ import annotations
 
 import argparse
+import os
 import csv
 import io
 import json
@@ -60,6 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     _utf8(sys.stderr)
     try:
         return run_extract(args.paths, backend, fmt=args.format, out=sys.stdout, err=sys.stderr)
+    except BrokenPipeError:
+        # The reader went away (`... | head`): stop quietly, as other Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
     finally:
         close = getattr(backend, "close", None)  # the LLM backends hold an HTTP client
         if callable(close):

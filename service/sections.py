@@ -23,10 +23,13 @@ _TITLE_KEYWORDS: dict[int, str] = {
     6: r"其他需要报告|其他事项|其他需报告|需要说明",
 }
 
+# The numeral is found first and its left context checked after: a pattern that starts with optional
+# white space is tried at every space of a fixed-width table, which is quadratic in long runs of spaces.
 _HEADING = re.compile(
-    r"(?:^|(?<=[\s。；;：:！!？?]))[ \t>*#]*(?:第)?(?P<num>[一二三四五六])(?:部分)?[ \t]*[、.．,，\s]"
+    r"(?P<num>[一二三四五六])(?:部分)?[ \t]*[、.．,，\s]"
     r"[ \t*]*(?=(?P<title>(?:[^\n\t\d]|(?:19|20)\d\d){0,40}))"  # a look-ahead: titles may overlap
 )
+_LEFT = re.compile(r"(?:^|[\s。；;：:！!？?])[ \t>*#]*第?$")
 
 _NEXT_HEADING = re.compile(r"[一二三四五六七八九十][、.．]")
 
@@ -57,6 +60,8 @@ def find_headings(view: str) -> list[SectionHit]:
     """Every plausible section heading, in text order."""
     hits: list[SectionHit] = []
     for m in _HEADING.finditer(view):
+        if not _LEFT.search(view, max(0, m.start() - 8), m.start()):
+            continue  # a numeral inside a sentence or a label ("第三方", "三安全一稳定")
         number = NUMERALS.index(m.group("num")) + 1
         title = _NEXT_HEADING.split(m.group("title"), maxsplit=1)[0]  # one-line reports run on
         kw = re.search(_TITLE_KEYWORDS[number], title)

@@ -48,6 +48,12 @@ def test_fuzzy_quotes(quote: str, want: str) -> None:
     assert spanned(TEXT, quote) == (want, "fuzzy")
 
 
+def test_near_match_is_found_past_common_phrases() -> None:
+    # 政府信息公开 opens many sentences; the quote's real place is found all the same.
+    text = "政府信息公开工作稳步推进。" * 30 + "一是政府信息公开的内容不够全面；二是公开的面不够广。"
+    assert spanned(text, "政府信息公开内容不够全面") == ("政府信息公开的内容不够全面", "fuzzy")
+
+
 @pytest.mark.parametrize("quote", ["", "   ", "共收到政府信息公开申请20件", "发部信息", "本机关未收取信息处理费"])
 def test_quotes_not_in_the_text(quote: str) -> None:
     assert locate(TEXT, quote) == (None, "none")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Literal
 
 from schemas import Fact, Span
 from service.narrative.grounding import NUMBER, clean_bounds, parse_number
@@ -177,9 +178,11 @@ _CLAUSE_END = re.compile(f"[{_CLAUSE_CHARS}]")
 _NOT_THE_TOTAL = re.compile(r"其中|分别|每(?:年|月|周|季度?|天|日|半年)|平均|人均"
                             r"|同比|环比|较上年|较去年|比上年|增加|减少|增长|下降"
                             r"|将|计划|拟|预计|力争|争取|目标")
-_QUALIFIER_PRE = {"大约": "approx", "约": "approx", "将近": "approx", "近": "approx", "超过": "more_than",
-                  "逾": "more_than", "多达": "more_than", "不少于": "at_least", "不低于": "at_least"}
-_QUALIFIER_POST = {"以上": "at_least", "左右": "approx", "有余": "more_than"}
+Qualifier = Literal["exact", "approx", "more_than", "at_least"]
+_QUALIFIER_PRE: dict[str, Qualifier] = {
+    "大约": "approx", "约": "approx", "将近": "approx", "近": "approx", "超过": "more_than", "逾": "more_than",
+    "多达": "more_than", "不少于": "at_least", "不低于": "at_least"}
+_QUALIFIER_POST: dict[str, Qualifier] = {"以上": "at_least", "左右": "approx", "有余": "more_than"}
 
 
 def read_facts(text: str, view: str, skip: tuple[int, int] | None = None) -> dict[str, Fact]:
@@ -213,8 +216,9 @@ def _judge(rule: Rule, m: re.Match[str], text: str, view: str) -> Fact | None:
     """The fact a match states, or None when its context says it is not the agency's own total."""
     anchor = m.start("q") if "q" in rule.pattern.groupindex and m.group("q") is not None else m.start()
     at = m.end() if rule.zero else m.start("num")
+    qualifier: Qualifier = "exact"
     if rule.zero:
-        value, qualifier = Decimal(0), "exact"
+        value = Decimal(0)
     else:
         if _ANY_COUNT.search(view, anchor, at):
             return None
@@ -244,12 +248,12 @@ def _clause_start(view: str, pos: int) -> int:
     return max(view.rfind(c, 0, pos) for c in _CLAUSE_CHARS) + 1
 
 
-def _value(m: re.Match[str]) -> tuple[Decimal, str] | None:
+def _value(m: re.Match[str]) -> tuple[Decimal, Qualifier] | None:
     """The number of a count match with its qualifier (余 → more_than, 约 → approx, 以上 → at_least)."""
     value = parse_number(m.group("num"), m.group("mult") or m.groupdict().get("mult2"))
     if value is None:
         return None
-    qualifier = "exact"
+    qualifier: Qualifier = "exact"
     if m.group("pre") in _QUALIFIER_PRE:
         qualifier = _QUALIFIER_PRE[m.group("pre")]
     if m.group("more"):

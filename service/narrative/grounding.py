@@ -10,7 +10,6 @@ the text as the user sent it. ``parse_number`` and ``value_in_quote`` read the n
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from difflib import SequenceMatcher
@@ -105,6 +104,8 @@ _ELLIPSIS = re.compile(r"…+|\.{3,}|。{3,}")
 _ELIDED_GAP = 40  # folded characters an ellipsis in a quote may stand for
 _NEAR_RATIO = 0.9  # share of a quote's characters a near match must reproduce, in order
 _NEAR_MIN_CHARS = 12  # shorter quotes are too easy to match by chance; they must be found as written
+_ANCHOR = 4  # characters of a quote that must stand verbatim somewhere for a near match to be tried there
+_MAX_ANCHORS = 50  # occurrences of one anchor tried (a common phrase is everywhere in a report)
 
 
 class Grounder:
@@ -151,25 +152,27 @@ class Grounder:
 
     def _near_match(self, piece: str, hint: int | None,
                     ranges: Sequence[tuple[int, int]] | None) -> Span | None:
-        """The window around the quote's longest verbatim run that reproduces most of its characters."""
-        folded = self._folded
-        lo, hi = 0, len(folded)
-        if ranges:
-            # Only one window is scored, so search the ranges' folded extent rather than the whole text.
-            lo = bisect_left(self._offsets, min(r[0] for r in ranges))
-            hi = bisect_left(self._offsets, max(r[1] for r in ranges))
-        matcher = SequenceMatcher(None, folded, piece, autojunk=False)
-        anchor = matcher.find_longest_match(lo, hi, 0, len(piece))
-        if anchor.size == 0:
+        """The window that reproduces most of the quote's characters in order, anchored by its n-grams."""
+        folded, slack = self._folded, len(piece) // 4 + 2
+        # Where the quote could start: wherever its head, middle or tail is found verbatim.
+        starts: set[int] = set()
+        for off in {0, (len(piece) - _ANCHOR) // 2, len(piece) - _ANCHOR}:
+            for at in _occurrences(folded, piece[off:off + _ANCHOR])[:_MAX_ANCHORS]:
+                starts.add(at - off)
+        found: list[tuple[int, Span]] = []
+        for start in sorted(starts):
+            lo, hi = max(0, start - slack), min(len(folded), start + len(piece) + slack)
+            blocks = [b for b in SequenceMatcher(None, folded[lo:hi], piece, autojunk=False).get_matching_blocks()
+                      if b.size]
+            matched = sum(b.size for b in blocks)
+            if matched >= _NEAR_RATIO * len(piece):
+                span = self._span(lo + blocks[0].a, lo + blocks[-1].a + blocks[-1].size)
+                if _inside(span.start, span.end, ranges):
+                    found.append((matched, span))
+        if not found:
             return None
-        wstart = max(lo, anchor.a - anchor.b - len(piece) // 4)
-        wend = min(hi, anchor.a + (len(piece) - anchor.b) + len(piece) // 4)
-        window = SequenceMatcher(None, folded[wstart:wend], piece, autojunk=False)
-        blocks = [b for b in window.get_matching_blocks() if b.size]
-        if sum(b.size for b in blocks) < _NEAR_RATIO * len(piece):
-            return None
-        span = self._span(wstart + blocks[0].a, wstart + blocks[-1].a + blocks[-1].size)
-        return _best_span([span], hint, ranges)
+        most = max(m for m, _ in found)
+        return _best_span([span for m, span in found if m == most], hint, None)
 
 
 @lru_cache(maxsize=8)

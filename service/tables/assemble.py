@@ -15,7 +15,7 @@ from schemas import Cell, CellState, Repair, Span, TableInfo, Warning
 from service.checks import Equation, Number, equations, equations_within, holds
 from service.tables.fit import CellReading, Fit, Reading, fit_row
 from service.tables.rows import RawRow
-from service.tables.specs import TableSpec, cell_key
+from service.tables.specs import TableSpec, cell_key, row_keys
 
 _STATE = {"number": CellState.number, "blank": CellState.blank, "not_applicable": CellState.not_applicable}
 
@@ -46,7 +46,7 @@ def assemble(raw_rows: Sequence[RawRow], table: TableSpec, version: str,
     fits: list[_RowFit] = []
     prior: int | None = None
     for raw in raw_rows:
-        keys = [cell_key(table, raw.spec, c) for c in raw.spec.columns]
+        keys = list(row_keys(table, raw.spec))
         own = equations_within(version, frozenset(keys))
         fit = fit_row(raw.tokens, keys, raw.spec.kinds, own, prior)
         if fit.chosen is not None and fit.method in ("unique", "arithmetic") and fit.tier == 0:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from service.checks import Equation, holds
 from service.tables.specs import ValueKind
@@ -29,8 +29,7 @@ ReadingState = Literal["number", "blank", "not_applicable"]
 Number = int | Decimal
 
 
-@dataclass(frozen=True)
-class CellReading:
+class CellReading(NamedTuple):
     """What one column of the row holds under a reading."""
 
     state: ReadingState
@@ -44,8 +43,7 @@ class CellReading:
         return (self.state, self.value, self.start if self.state != "blank" else None)
 
 
-@dataclass(frozen=True)
-class Reading:
+class Reading(NamedTuple):
     """One way to read the whole row."""
 
     cells: tuple[CellReading, ...]

@@ -8,6 +8,7 @@ stray spaces, tabs or a page break still matches. ``item`` is the printed item n
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Literal
 
 from schemas.keys import APPLICANT_COLUMNS, REQUEST_COLUMNS, REVIEW_BLOCKS, REVIEW_COLUMNS
@@ -140,3 +141,9 @@ def table_spec(version: str, table: str) -> TableSpec:
 def cell_key(table: TableSpec, row: RowSpec, column: str) -> str:
     """The canonical key of a cell."""
     return ".".join(part for part in (table.id, row.key, column) if part)
+
+
+@cache
+def row_keys(table: TableSpec, row: RowSpec) -> tuple[str, ...]:
+    """The canonical keys of a row's cells, in column order."""
+    return tuple(cell_key(table, row, c) for c in row.columns)

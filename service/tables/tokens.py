@@ -8,9 +8,8 @@ each token's span in the parse view (which is the user's text, character for cha
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, NamedTuple
 
 TokenKind = Literal["num", "na", "blank", "text"]
 
@@ -21,9 +20,8 @@ _UNIT = re.compile(r"(?:万元|元|件|个|条|项|次|人次|户)")
 _RULE_LINE = re.compile(r"[\s|:\-—=+]*")
 
 
-@dataclass(frozen=True)
-class Token:
-    """One cell, or one number inside a cell, with its span in the text."""
+class Token(NamedTuple):
+    """One cell, or one number inside a cell, with its span in the text (a tuple: rows make hundreds)."""
 
     kind: TokenKind
     start: int
