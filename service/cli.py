@@ -15,10 +15,10 @@ Exit status: 0 when every file was read, 1 when any failed, 2 for a usage or con
 from __future__ import annotations
 
 import argparse
-import os
 import csv
 import io
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path

@@ -11,19 +11,19 @@ several → the cells the readings disagree on stay unknown. Every choice is rep
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal, NamedTuple
 
 from service.checks import Equation, holds
+from service.tables.digits import cuts, sum_block_cuts, sum_blocks
 from service.tables.specs import ValueKind
 from service.tables.tokens import Token
 
 MAX_READINGS = 4000
 MAX_ALTERNATIVES = 50
 MAX_STEPS = 100_000
-MAX_PART_DIGITS = 7
 
 ReadingState = Literal["number", "blank", "not_applicable"]
 Number = int | Decimal
@@ -109,30 +109,26 @@ def _as_printed(tokens: Sequence[Token], kinds: Sequence[ValueKind]) -> Reading 
 
 
 def _sum_row_split(tokens: Sequence[Token], keys: Sequence[str], equations: Sequence[Equation]) -> Fit | None:
-    """Fast path for a whole row printed as one digit run whose last column is the sum of the others.
+    """Fast path for a whole row printed as one digit run, in blocks that end in their own total.
 
-    "31620000318" → 316,2,0,0,0,0,318: choose the total as a suffix, then cut the rest into parts that
-    add up to it. Equivalent to tier 1 of the general search, without its combinatorial cost.
+    "31620000318" → 316,2,0,0,0,0,318. Equivalent to tier 1 of the general search for such rows, without
+    its combinatorial cost (see ``digits``).
     """
     values = [t for t in tokens if t.kind != "blank"]
     n = len(keys)
-    if len(values) != 1 or not values[0].splittable or len(values[0].raw) <= n:
+    if len(values) != 1 or not values[0].splittable or len(values[0].raw) < n:
         return None
-    eq = next((e for e in equations if e.left == (keys[-1],) and set(e.right) == set(keys[:-1])), None)
-    if eq is None:
+    blocks = sum_blocks(keys, equations)
+    if blocks is None:
         return None
-    token, digits = values[0], values[0].raw
+    token = values[0]
     readings: list[Reading] = []
-    for total_len in range(1, min(MAX_PART_DIGITS, len(digits) - n + 1) + 1):
-        total = digits[-total_len:]
-        if len(total) > 1 and total[0] == "0":
-            continue
-        for parts in _parts_summing(digits[:-total_len], n - 1, int(total)):
-            readings.append(_split_reading(token, [*parts, total]))
-            if len(readings) > MAX_ALTERNATIVES:
-                return Fit([None] * n, "ambiguous", None, tier=1, too_many=True)
+    for pieces in sum_block_cuts(token.raw, blocks):
+        readings.append(_split_reading(token, pieces))
+        if len(readings) > MAX_ALTERNATIVES:
+            return Fit([None] * n, "ambiguous", None, tier=1, too_many=True)
     if len(readings) == 1:
-        return Fit(list(readings[0].cells), "arithmetic", readings[0], tier=1, proved_by=[eq.id])
+        return Fit(list(readings[0].cells), "arithmetic", readings[0], tier=1, proved_by=[e.id for e in equations])
     # None adds up: nothing is safe to keep. Several do: the table's other equations may still decide.
     return Fit([None] * n, "ambiguous", None, readings, tier=1)
 
@@ -144,21 +140,6 @@ def _split_reading(token: Token, pieces: list[str]) -> Reading:
         cells.append(CellReading("number", int(piece), piece, pos, pos + len(piece)))
         pos += len(piece)
     return Reading(tuple(cells), 0, 0, True, 0)
-
-
-def _parts_summing(digits: str, parts: int, target: int) -> Iterator[list[str]]:
-    """Cuts of ``digits`` into ``parts`` numbers (no leading zeros) that add up to ``target``."""
-    if parts == 1:
-        if digits and (digits == "0" or digits[0] != "0") and int(digits) == target:
-            yield [digits]
-        return
-    longest = 1 if digits[:1] == "0" else min(len(str(target)), len(digits) - parts + 1)
-    for cut in range(1, longest + 1):
-        head = int(digits[:cut])
-        if head > target:
-            break
-        for rest in _parts_summing(digits[cut:], parts - 1, target - head):
-            yield [digits[:cut], *rest]
 
 
 _DASHES = ("-", "—", "–", "--", "——")
@@ -241,18 +222,6 @@ def _fits(kind: ValueKind, raw: str) -> bool:
     return not signed
 
 
-def _splits(digits: str, parts: int) -> Iterator[list[str]]:
-    """Ways to cut a digit run into ``parts`` numbers without leading zeros (lazily: there can be many)."""
-    if parts == 1:
-        if len(digits) <= MAX_PART_DIGITS and (digits == "0" or digits[0] != "0"):
-            yield [digits]
-        return
-    first_max = 1 if digits[0] == "0" else MAX_PART_DIGITS
-    for cut in range(1, min(first_max, len(digits) - parts + 1) + 1):
-        for rest in _splits(digits[cut:], parts - 1):
-            yield [digits[:cut], *rest]
-
-
 @dataclass
 class _Found:
     """Readings of one tier: those kept (all, or those the equations accept) and a few others."""
@@ -325,7 +294,7 @@ def _enumerate(tokens: Sequence[Token], kinds: Sequence[ValueKind], tier: int,
                  split, dropped)
         if tier >= 1 and t.splittable:
             for parts in range(2, min(len(t.raw), n - col) + 1):
-                for pieces in _splits(t.raw, parts):
+                for pieces in cuts(t.raw, parts):
                     if found.too_many:
                         return
                     cells, pos = [], t.start
