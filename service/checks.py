@@ -60,9 +60,10 @@ def equations(version: str) -> tuple[Equation, ...]:
 
 
 @cache
-def equations_within(version: str, keys: frozenset[str]) -> tuple[Equation, ...]:
+def equations_within(version: str, keys: tuple[str, ...]) -> tuple[Equation, ...]:
     """The equations that read only cells among ``keys`` (a row's own rules)."""
-    return tuple(eq for eq in equations(version) if eq.keys <= keys)
+    within = frozenset(keys)
+    return tuple(eq for eq in equations(version) if eq.keys <= within)
 
 
 def evaluate(eq: Equation, values: Mapping[str, Number | None]) -> Check:

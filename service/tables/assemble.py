@@ -46,8 +46,9 @@ def assemble(raw_rows: Sequence[RawRow], table: TableSpec, version: str,
     fits: list[_RowFit] = []
     prior: int | None = None
     for raw in raw_rows:
-        keys = list(row_keys(table, raw.spec))
-        own = equations_within(version, frozenset(keys))
+        row = row_keys(table, raw.spec)
+        keys = list(row)
+        own = equations_within(version, row)
         fit = fit_row(raw.tokens, keys, raw.spec.kinds, own, prior)
         if fit.chosen is not None and fit.method in ("unique", "arithmetic") and fit.tier == 0:
             prior = fit.chosen.lead_drop

@@ -143,7 +143,11 @@ def cell_key(table: TableSpec, row: RowSpec, column: str) -> str:
     return ".".join(part for part in (table.id, row.key, column) if part)
 
 
-@cache
 def row_keys(table: TableSpec, row: RowSpec) -> tuple[str, ...]:
     """The canonical keys of a row's cells, in column order."""
-    return tuple(cell_key(table, row, c) for c in row.columns)
+    return _row_keys(table.id, row.key, row.columns)  # cached on strings: hashing a spec hashes every row
+
+
+@cache
+def _row_keys(table_id: str, row_key: str, columns: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(".".join(p for p in (table_id, row_key, c) if p) for c in columns)
