@@ -237,3 +237,10 @@ def test_digit_runs_two_splits_of_which_the_column_rules_keep_one() -> None:
     assert _row(result, "new_received") == [52, 11, 0, 0, 0, 0, 63]
     proofs = {p for r in result.repairs if "requests.total.total" in r.keys for p in r.proved_by}
     assert "T3-results[research]" in proofs
+
+
+def test_page_number_after_a_dash_cell_is_told_apart_from_it() -> None:
+    # One-line text: the row ends "— 7" (n/a, total 7) and a page mark "- 3 -" follows; not "— 7 -".
+    text = _report("一、本年新收政府信息公开申请数量 5 2 0 0 0 — 7 - 3 - 二、上年结转政府信息公开申请数量 0 0 0 0 0 0 0 ")
+    result = extract(text.replace("\n", " "))
+    assert _row(result, "new_received") == [5, 2, 0, 0, 0, "not_applicable", 7]

@@ -75,7 +75,20 @@ def fit_row(tokens: Sequence[Token], keys: Sequence[str], kinds: Sequence[ValueK
     """Read ``tokens`` into ``len(keys)`` columns (see the module docstring for the order of evidence)."""
     if not any(t.kind in ("num", "na") for t in tokens):
         return Fit([], "empty", None)
-    tokens = _without_page_marks(tokens, len(keys))
+    options = _page_mark_options(tokens, len(keys))
+    if options:
+        fits = [_fit_tokens(o, keys, kinds, equations, layout_prior) for o in options]
+        if len(fits) == 1:
+            return fits[0]
+        adding_up = [f for f in fits if f.chosen is not None and len(_passing(f.chosen, keys, equations)) == len(
+            equations) and equations]
+        # Two dashes-number-dash runs: the row's equations must say which one was the page number.
+        return adding_up[0] if len(adding_up) == 1 else Fit([None] * len(keys), "ambiguous", None)
+    return _fit_tokens(tokens, keys, kinds, equations, layout_prior)
+
+
+def _fit_tokens(tokens: Sequence[Token], keys: Sequence[str], kinds: Sequence[ValueKind],
+                equations: Sequence[Equation], layout_prior: int | None) -> Fit:
     plain = _as_printed(tokens, kinds)
     if plain is not None:
         return Fit(list(plain.cells), "unique", plain, proved_by=_passing(plain, keys, equations))
@@ -145,22 +158,20 @@ def _split_reading(token: Token, pieces: list[str]) -> Reading:
 _DASHES = ("-", "—", "–", "--", "——")
 
 
-def _without_page_marks(tokens: Sequence[Token], n: int) -> Sequence[Token]:
-    """Drop "- 4 -" page numbers that a flattened page break left inside a row with too many cells."""
+def _page_mark_options(tokens: Sequence[Token], n: int) -> list[list[Token]]:
+    """The row without one "- 4 -" page number each, when a flattened page break left one among too many cells.
+
+    A page mark has the same dash on both sides; "— 7 -" is a not-applicable cell, a total and a dash.
+    """
     if sum(t.kind != "blank" for t in tokens) <= n:
-        return tokens
-    out = list(tokens)
-    i = 0
-    while i + 2 < len(out):
-        a, b, c = out[i:i + 3]
-        if (a.kind == "na" and a.raw in _DASHES and c.kind == "na" and c.raw in _DASHES and b.kind == "num"
+        return []
+    options = []
+    for i in range(len(tokens) - 3, -1, -1):  # from the end: a page break usually follows the row's values
+        a, b, c = tokens[i:i + 3]
+        if (a.kind == c.kind == "na" and a.raw == c.raw and a.raw in _DASHES and b.kind == "num"
                 and b.raw.isdigit() and len(b.raw) <= 3):
-            del out[i:i + 3]
-            if sum(t.kind != "blank" for t in out) <= n:
-                break
-            continue
-        i += 1
-    return out
+            options.append([*tokens[:i], *tokens[i + 3:]])
+    return options
 
 
 def _choose(found: _Found, keys: Sequence[str], equations: Sequence[Equation],
