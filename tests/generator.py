@@ -146,6 +146,19 @@ def _active_values(rng: random.Random, version: str, single_digit: bool) -> dict
     return v
 
 
+def spurious_blank_decidable(printed: list[str], truth: list[str]) -> bool:
+    """Brute force: does dropping exactly one empty cell give one reading whose 表四 blocks add up, the truth?"""
+    readings = set()
+    for i, cell in enumerate(printed):
+        if cell:
+            continue
+        row = tuple(printed[:i] + printed[i + 1:])
+        nums = [int(c) if c else 0 for c in row]
+        if all(nums[5 * b + 4] == sum(nums[5 * b:5 * b + 4]) for b in range(3)):
+            readings.add(row)
+    return readings == {tuple(truth)}
+
+
 def digit_run_unique(values: list[int], total_index: int) -> bool:
     """Brute force: is this row the only split of its digit run whose total is the sum of the rest?"""
     digits = "".join(str(x) for x in values)
@@ -296,9 +309,20 @@ def render_case(seed: int) -> Case:
         lines += _header(table_shape, ["行政复议\t\t\t\t\t行政诉讼",
                                        "结果维持\t结果纠正\t其他结果\t尚未审结\t总计\t未经复议直接起诉\t\t\t\t\t复议后起诉",
                                        "\t\t\t\t\t结果维持\t结果纠正\t其他结果\t尚未审结\t总计\t结果维持\t结果纠正\t其他结果\t尚未审结\t总计"])
+        review_total = sum(v for k, v in truth.items() if k.startswith("review.") and isinstance(v, int))
+        if table_shape == "tabs" and review_total and rng.random() < 0.4:  # zeros printed empty, as in 001
+            for key in [k for k, v in truth.items() if k.startswith("review.") and v == 0]:
+                truth[key] = None
+            case.notes.append("review zeros blank")
         vals = [_fmt(truth[f"review.{b}.{c}"]) for b in REVIEW_BLOCKS for c in REVIEW_COLUMNS]
+        if table_shape == "tabs" and "" in vals and rng.random() < 0.6:
+            at = rng.randint(1, len(vals) - 1)
+            printed = [*vals[:at], "", *vals[at:]]
+            if spurious_blank_decidable(printed, vals):
+                vals = printed
+                case.notes.append("review spurious empty cell")
         lines.append(_render_row(table_shape, [], vals, rng, 0, False).lstrip("| ").join(["| ", ""])
-                     if table_shape == "pipes" else _render_row(table_shape, [], vals, rng, 0, False).strip())
+                     if table_shape == "pipes" else _render_row(table_shape, [], vals, rng, 0, False).strip(" "))
     lines += ["", "五、存在的主要问题及改进情况", "", "一是公开内容不够全面；二是政策解读有待加强。", "",
               "六、其他需要报告的事项", "", "本机关未收取信息处理费。", ""]
     if rng.random() < 0.3:

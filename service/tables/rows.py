@@ -50,7 +50,7 @@ def rows_from_text(view: str, compact: Compact, region: Region, table: TableSpec
     if not table.rows[0].label:  # 表四: one unlabelled data row after the header
         tokens = tokenise_region(view, region.start, region.end)
         # Without a label, a stray number of the prose ("行政复议2件") is not the table's row.
-        capacity = sum(len(t.raw) if t.splittable else 1 for t in tokens if t.kind != "blank")
+        capacity = sum(len(t.raw) if t.splittable else 1 for t in tokens)  # printed empty cells count too
         if capacity * 3 < len(table.rows[0].columns):
             return []
         return [RawRow(table.rows[0], region.start, region.start, tuple(tokens))]
