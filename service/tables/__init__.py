@@ -19,9 +19,10 @@ __all__ = ["ORDER", "GridCell", "RawRow", "Region", "TableRead", "read_grid", "r
 
 def read_tables(view: str, sections: list[LocatedSection], version: str) -> dict[str, TableRead]:
     """Every table of the version, read from the parse view; absent tables come back all missing."""
-    # Tables live from section 二 on; the prose of 一 need not be compacted.
+    # Tables live in sections 二 to 四; the prose of 一, 五 and 六 need not be compacted.
     start = next((s.start for s in sections if s.number == 2), 0)
-    compact = Compact(view, start)
+    end = next((s.start for s in sections if s.number >= 5 and s.start > start), len(view))
+    compact = Compact(view, start, end)
     regions = locate_tables(view, compact, sections)
     out: dict[str, TableRead] = {}
     for table in ORDER:

@@ -148,7 +148,8 @@ def _emit(rf: _RowFit, out: TableRead) -> None:
 def _cell(reading: CellReading | None, repaired: bool) -> Cell:
     if reading is None:
         return Cell(state=CellState.unknown)
-    span = Span(start=reading.start, end=reading.end) if reading.start is not None and reading.end is not None \
+    # A dict, not a Span: pydantic validates the nested model in one call, which is measurably faster here.
+    span = {"start": reading.start, "end": reading.end} if reading.start is not None and reading.end is not None \
         else None
     if reading.state == "blank":
         return Cell(state=CellState.blank, span=span, repaired=repaired)

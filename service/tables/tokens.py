@@ -17,6 +17,7 @@ _PIECE = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|[+-]?\d+(?:\.\d+)?
 _NUMBER = re.compile(r"[+-]?\d[\d,]*(?:\.\d+)?")
 _NA = re.compile(r"(?:[/\\—–\-－─]{1,3}|无|空|暂无|…+|—+)")
 _UNIT = re.compile(r"(?:万元|元|件|个|条|项|次|人次|户)")
+_DIGIT = re.compile(r"\d")
 _RULE_LINE = re.compile(r"[\s|:\-—=+]*")
 
 
@@ -48,6 +49,8 @@ def classify_cell(text: str, offset: int, line: int = 0) -> list[Token]:
     lead = len(text) - len(text.lstrip())
     if stripped.isdigit():  # the common cell: one bare count
         return [Token("num", offset + lead, offset + lead + len(stripped), stripped, line)]
+    if _DIGIT.search(stripped) is None and _NA.fullmatch(stripped) is None and " " not in stripped:
+        return [Token("text", offset + lead, offset + lead + len(stripped), stripped, line)]  # a label cell
     if _NA.fullmatch(stripped):
         return [Token("na", offset + lead, offset + lead + len(stripped), stripped, line)]
     tokens: list[Token] = []
