@@ -21,13 +21,7 @@ SAMPLES = sorted((ROOT / "eval" / "samples").glob("*.txt"))
 CONTRACT = {"source", "meta.agency", "meta.year", "meta.format_version", "problems", "checks.failed"}
 
 
-@pytest.fixture(autouse=True)
-def _rules_backend(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Run offline whatever the caller's environment says (no .env in the working directory either)."""
-    for name in list(os.environ):
-        if name.startswith("NIANBAO_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

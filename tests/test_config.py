@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -18,15 +17,7 @@ from service.narrative.hybrid import HybridBackend
 from service.narrative.llm import LLMBackend, build_client
 from service.narrative.rules import RulesBackend
 
-
-@pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No NIANBAO_* variable or .env of the developer's reaches these tests."""
-    for name in list(os.environ):
-        if name.startswith("NIANBAO_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    get_settings.cache_clear()
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 def llm_env(monkeypatch: pytest.MonkeyPatch, backend: str = "llm") -> None:

@@ -8,7 +8,6 @@ never lower them to let a regression through.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -29,13 +28,7 @@ THRESHOLD_ARGS = ["--min-cells", str(MIN_CELLS), "--min-facts-f1", str(MIN_FACTS
                   "--min-problems-f1", str(MIN_PROBLEMS_F1)]
 
 
-@pytest.fixture(autouse=True)
-def _no_outside_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """The developer's NIANBAO_* / OPENAI_* variables and .env must not change what these tests see."""
-    for name in list(os.environ):
-        if name.startswith(("NIANBAO_", "OPENAI_")):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 @pytest.fixture(scope="module")

@@ -29,15 +29,7 @@ EVAL = Path(__file__).parents[1] / "eval"
 SAMPLE = "004_bd56896d5bf88536"
 
 
-@pytest.fixture(autouse=True)
-def _no_outside_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """The developer's NIANBAO_* variables, .env and OPENAI_* variables must not leak into these tests."""
-    import os
-
-    for name in list(os.environ):
-        if name.startswith(("NIANBAO_", "OPENAI_")):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 def settings_for(url: str, **changes: Any) -> Settings:
