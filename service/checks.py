@@ -94,10 +94,9 @@ def run_checks(version: str, values: Mapping[str, Number | None]) -> list[Check]
     return [evaluate(eq, values) for eq in equations(version)]
 
 
-def _sum(numbers: Iterable[Number | None]) -> Decimal:
-    total = Decimal(0)
-    for n in numbers:
-        if n is None:
-            raise TypeError("no number")
-        total += n
-    return total
+def _sum(numbers: Iterable[Number | None]) -> Decimal | int:
+    """Exact sum; raises TypeError on a cell without a number."""
+    values = list(numbers)
+    if None in values:
+        raise TypeError("no number")
+    return sum(values)  # type: ignore[arg-type]  # ints and Decimals add exactly

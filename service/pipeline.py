@@ -77,8 +77,10 @@ def _merge_tables(result: Extraction, tables: dict[str, TableRead]) -> None:
 
 def _compress(table: str, rows: list[str], cells: dict[str, Cell]) -> list[str]:
     """Missing rows as key prefixes; a group whose rows are all missing is named once ("requests.other")."""
-    present_groups = {k.split(".")[1] for k, c in cells.items() if c.state != CellState.missing}
     out: list[str] = []
+    if not rows:
+        return out
+    present_groups = {k.split(".")[1] for k, c in cells.items() if c.state != CellState.missing}
     for row in rows:
         group = row.split(".")[0]
         name = f"{table}.{group}" if "." in row and group not in present_groups else f"{table}.{row}"
