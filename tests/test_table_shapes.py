@@ -244,3 +244,25 @@ def test_page_number_after_a_dash_cell_is_told_apart_from_it() -> None:
     text = _report("一、本年新收政府信息公开申请数量 5 2 0 0 0 — 7 - 3 - 二、上年结转政府信息公开申请数量 0 0 0 0 0 0 0 ")
     result = extract(text.replace("\n", " "))
     assert _row(result, "new_received") == [5, 2, 0, 0, 0, "not_applicable", 7]
+
+
+def test_wrapped_label_cells_with_the_numbers_between_their_lines() -> None:
+    # pdftotext -layout: a two-line label cell prints the row's numbers on one of its lines.
+    rows = ("                    2.没有现成信息需要另行\n"
+            "（四）无法提供                                 3    0    0    0    0    0    3\n"
+            "                    制作\n"
+            "                    3.补正后申请内容仍不\n"
+            "                                               0    1    0    0    0    0    1\n"
+            "                    明确\n"
+            "（五）不予处理      1.信访举报投诉类申请       2    0    0    0    0    0    2\n")
+    result = extract(_report(rows))
+    assert _row(result, "unable.needs_creation") == [3, 0, 0, 0, 0, 0, 3]
+    assert _row(result, "unable.unclear_after_correction") == [0, 1, 0, 0, 0, 0, 1]
+    assert _row(result, "not_processed.complaint") == [2, 0, 0, 0, 0, 0, 2]
+
+
+def test_an_item_number_before_a_longer_label_is_not_read_as_a_value() -> None:
+    rows = "1.属于国家秘密\t0\t0\t0\t0\t0\t0\t0\n2.其他法律行政法规禁止公开\t1\t0\t0\t0\t0\t0\t1\n"
+    result = extract(_report(rows))
+    assert _row(result, "denied.state_secret") == [0] * 7
+    assert _row(result, "denied.prohibited_by_law") == [1, 0, 0, 0, 0, 0, 1]

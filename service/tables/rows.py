@@ -42,7 +42,7 @@ class GridCell:
 def _label_pattern(spec: RowSpec) -> re.Pattern[str]:
     # The item number ("6." / "(6)" / "6、") belongs to the label; without its dot it would be a value.
     item = rf"(?:\(?{spec.item}[).、]|\({spec.item}\))?" if spec.item else ""
-    return re.compile(item + spec.label)
+    return re.compile(f"{item}(?:{spec.label})")
 
 
 def rows_from_text(view: str, compact: Compact, region: Region, table: TableSpec) -> list[RawRow]:
@@ -60,13 +60,32 @@ def rows_from_text(view: str, compact: Compact, region: Region, table: TableSpec
         m = _label_pattern(spec).search(compact.text, cursor, c_end)
         if m is None:
             continue
-        hits.append((spec, compact.to_view(m.start()), compact.end_in_view(m.end())))
+        start = _label_head(compact.text, m.start(), cursor, spec.item)
+        hits.append((spec, compact.to_view(start), compact.end_in_view(m.end())))
         cursor = m.end()
     rows: list[RawRow] = []
     for i, (spec, start, end) in enumerate(hits):
         stop = hits[i + 1][1] if i + 1 < len(hits) else region.end
         rows.append(RawRow(spec, start, end, tuple(tokenise_region(view, end, stop))))
     return rows
+
+
+_ITEM_BEFORE = re.compile(r"(?:\(?(\d{1,2})[).、]|\((\d{1,2})\))$")
+
+
+def _label_head(text: str, start: int, floor: int, item: int | None) -> int:
+    """Where a matched label really begins: back over the words before its keyword, then its item number.
+
+    "2.其他法律行政法规禁止公开" matched at "法律" begins at "2.": left behind, the "2" would read as the
+    previous row's eighth value.
+    """
+    j = start
+    while j > max(floor, start - 8) and "\u4e00" <= text[j - 1] <= "\u9fff":
+        j -= 1
+    m = _ITEM_BEFORE.search(text, max(floor, j - 4), j)
+    if m and item is not None and int(m.group(1) or m.group(2)) == item:
+        return m.start()
+    return j
 
 
 def rows_from_grid(grid: Sequence[Sequence[GridCell]], table: TableSpec) -> list[RawRow]:

@@ -1,7 +1,8 @@
 """What each statutory table looks like: its rows (found by label), columns, value kinds and rules.
 
 Labels are regular expressions over the *compact* text (all white space removed), so a label broken by
-stray spaces, tabs or a page break still matches. ``item`` is the printed item number of a sub-row
+stray spaces, tabs or a page break still matches. Where a label is long, either its head or its tail
+matches: a wrapped label cell can print the row's numbers between its two lines. ``item`` is the printed item number of a sub-row
 ("6.属于四类过程性信息"): it is part of the label, not the value before it.
 """
 
@@ -85,30 +86,30 @@ _REQUEST_HEAD = (
     _row("granted", r"予以公开", _RC),
     _row("partially_granted", r"部分公开", _RC),
     _row("denied.state_secret", r"(?:属于)?国家秘密", _RC, item=1),
-    _row("denied.prohibited_by_law", r"(?:其他)?法律行政法规禁止公开", _RC, item=2),
-    _row("denied.security_stability", r"(?:危及)?[“\"']?三安全一稳定", _RC, item=3),
-    _row("denied.third_party_rights", r"(?:保护)?第三方合法权益", _RC, item=4),
+    _row("denied.prohibited_by_law", r"(?:其他)?法律行政法规|法规禁止公开", _RC, item=2),
+    _row("denied.security_stability", r"危及|三安全一稳定", _RC, item=3),
+    _row("denied.third_party_rights", r"保护第三方|第三方合法权益", _RC, item=4),
     _row("denied.internal_affairs", r"(?:属于)?三类内部事务", _RC, item=5),
     _row("denied.process_information", r"(?:属于)?四类过程性", _RC, item=6),
     _row("denied.enforcement_files", r"(?:属于)?行政执法案卷", _RC, item=7),
     _row("denied.administrative_query", r"(?:属于)?行政查询事项", _RC, item=8),
     _row("unable.not_held", r"(?:本机关)?不掌握", _RC, item=1),
-    _row("unable.needs_creation", r"(?:没有现成信息)?需要?另行制作", _RC, item=2),
-    _row("unable.unclear_after_correction", r"补正后(?:申请)?内容仍?不明确", _RC, item=3),
+    _row("unable.needs_creation", r"没有现成信息|另行制作", _RC, item=2),
+    _row("unable.unclear_after_correction", r"补正后|仍不明确", _RC, item=3),
     _row("not_processed.complaint", r"信访举报投诉", _RC, item=1),
     _row("not_processed.repeated", r"重复申请", _RC, item=2),
     _row("not_processed.publication", r"(?:要求提供)?公开出版物", _RC, item=3),
-    _row("not_processed.excessive", r"(?:无正当理由)?大量反复申请", _RC, item=4),
-    _row("not_processed.confirmation", r"(?:要求行政机关)?确认或重新出具", _RC, item=5),
+    _row("not_processed.excessive", r"无正当理由大量|大量反复", _RC, item=4),
+    _row("not_processed.confirmation", r"(?:要求行政机关)?确认或重新出具|重新出具", _RC, item=5),
 )
 _REQUEST_TAIL = (
     _row("total", r"(?:\(七\)|七[、.])?总计", _RC),
-    _row("carried_forward", r"结转下年度?继续办理", _RC),
+    _row("carried_forward", r"结转下年度?", _RC),
 )
 _REQUESTS_2021 = TableSpec("requests", (
     *_REQUEST_HEAD,
     _row("other.overdue_correction", r"(?:申请人)?无正当理由逾期不补正", _RC, item=1),
-    _row("other.overdue_fee", r"(?:申请人)?逾期未按收费通知", _RC, item=2),
+    _row("other.overdue_fee", r"(?:申请人)?逾期未按收费|收费通知", _RC, item=2),
     _row("other.other", r"其他(?!处理)", _RC, item=3),
     *_REQUEST_TAIL,
 ), (_T3_COLUMNS,))
