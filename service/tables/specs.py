@@ -2,8 +2,8 @@
 
 Labels are regular expressions over the *compact* text (all white space removed), so a label broken by
 stray spaces, tabs or a page break still matches. Where a label is long, either its head or its tail
-matches: a wrapped label cell can print the row's numbers between its two lines. ``item`` is the printed item number of a sub-row
-("6.属于四类过程性信息"): it is part of the label, not the value before it.
+matches: a wrapped label cell can print the row's numbers between its two lines. ``item`` is the printed
+item number of a sub-row ("6.属于四类过程性信息"): it is part of the label, not the value before it.
 """
 
 from __future__ import annotations
