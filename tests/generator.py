@@ -265,6 +265,7 @@ def render_case(seed: int) -> Case:
     page = rng.random() < 0.4
     broken = rng.random() < 0.4
     truncated = rng.random() < 0.12
+    wrapped = rng.random() < 0.5
     spurious = rng.choice([0, 1]) if table_shape in ("tabs", "pipes") else 0
 
     lines: list[str] = []
@@ -298,6 +299,17 @@ def render_case(seed: int) -> Case:
         if i == break_at:
             lines += ["", f"- {rng.randint(2, 9)} -", ""]
             case.notes.append(f"page break before {row}")
+        label = cells[-1]
+        if table_shape == "spaces" and wrapped and len(label) > 10 and rng.random() < 0.5:
+            # pdftotext -layout: a label cell wrapped on two lines, the numbers on either line or between
+            wrap = rng.randint(4, len(label) - 3)
+            head, tail = " ".join(c for c in cells[:-1] if c) + " " + label[:wrap], label[wrap:]
+            numbers = "    ".join(vals)
+            lines += rng.choice([[f"{head}    {numbers}", f"          {tail}"],
+                                 [f"{head}", f"          {tail}    {numbers}"],
+                                 [f"          {head}", f"    {numbers}", f"          {tail}"]])
+            case.notes.append("wrapped label")
+            continue
         lines.append(_render_row(table_shape, cells, vals, rng, spurious, rng.random() < .3))
     if truncated:
         for row in request_rows(version)[cut:]:

@@ -70,5 +70,5 @@ def test_generator_covers_every_shape() -> None:
     notes = " ".join(n for seed in SEEDS for n in render_case(seed).notes)
     assert shapes >= {"tabs", "spaces", "pipes", "run_together", "one_line", "cells_per_line"}
     for decoration in ("page break", "full-width", "CRLF", "encoded bytes", "truncated", "broken=True",
-                       "spurious=1", "marks=True", "review zeros blank", "review spurious empty cell"):
+                       "spurious=1", "marks=True", "review zeros blank", "review spurious empty cell", "wrapped label"):
         assert decoration in notes, decoration

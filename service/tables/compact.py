@@ -8,11 +8,13 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
-_RUN = re.compile(r"\S+")
+_RUN = re.compile(r"[^\s\d.,:;+\-/|—–_*]+")
+# A cell of its own that says 无 ("none") is a value, not a word: it must not split "保护 无 第三方".
+_NONE_CELL = re.compile(r"(?<=[\s|])无(?=[\s|])")
 
 
 class Compact:
-    """``text`` is ``view[lo:hi]`` without white space; offsets map back with ``to_view`` / ``end_in_view``.
+    """``text`` is ``view[lo:hi]`` without those characters; ``to_view`` / ``end_in_view`` map offsets back.
 
     The map is kept per run of visible characters (not per character): a table has a few hundred runs.
     """
@@ -24,9 +26,10 @@ class Compact:
         self.offsets: list[int] = []  # compact offset where each run begins
         pieces: list[str] = []
         size = 0
-        for m in _RUN.finditer(view, lo, hi):
-            self.run_starts.append(m.start())
-            self.run_ends.append(m.end())
+        words = _NONE_CELL.sub(" ", view[lo:hi]) if "无" in view[lo:hi] else view[lo:hi]
+        for m in _RUN.finditer(words):
+            self.run_starts.append(lo + m.start())
+            self.run_ends.append(lo + m.end())
             self.offsets.append(size)
             pieces.append(m.group(0))
             size += m.end() - m.start()

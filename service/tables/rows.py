@@ -40,9 +40,8 @@ class GridCell:
 
 @cache
 def _label_pattern(spec: RowSpec) -> re.Pattern[str]:
-    # The item number ("6." / "(6)" / "6、") belongs to the label; without its dot it would be a value.
-    item = rf"(?:\(?{spec.item}[).、]|\({spec.item}\))?" if spec.item else ""
-    return re.compile(f"{item}(?:{spec.label})")
+    # Matched on the words alone (Compact drops digits); the item number is found in the view (_label_head).
+    return re.compile(spec.label)
 
 
 def rows_from_text(view: str, compact: Compact, region: Region, table: TableSpec) -> list[RawRow]:
@@ -60,32 +59,41 @@ def rows_from_text(view: str, compact: Compact, region: Region, table: TableSpec
         m = _label_pattern(spec).search(compact.text, cursor, c_end)
         if m is None:
             continue
-        start = _label_head(compact.text, m.start(), cursor, spec.item)
-        hits.append((spec, compact.to_view(start), compact.end_in_view(m.end())))
+        first, end = compact.to_view(m.start()), compact.end_in_view(m.end())
+        # A wrapped label cell can print the row's numbers between its lines: read from the first of them.
+        inside = _VALUE.search(view, first, end)
+        hits.append((spec, _label_head(view, first, region.start, spec.item), inside.start() if inside else end))
         cursor = m.end()
     rows: list[RawRow] = []
-    for i, (spec, start, end) in enumerate(hits):
+    for i, (spec, start, begin) in enumerate(hits):
         stop = hits[i + 1][1] if i + 1 < len(hits) else region.end
-        rows.append(RawRow(spec, start, end, tuple(tokenise_region(view, end, stop))))
+        rows.append(RawRow(spec, start, begin, tuple(tokenise_region(view, begin, stop))))
     return rows
 
 
-_ITEM_BEFORE = re.compile(r"(?:\(?(\d{1,2})[).、]|\((\d{1,2})\))$")
+_VALUE = re.compile(r"[\d/—–\-]|(?<=[\s|])无(?=[\s|])")  # the start of a value cell (a number or a mark)
 
 
-def _label_head(text: str, start: int, floor: int, item: int | None) -> int:
-    """Where a matched label really begins: back over the words before its keyword, then its item number.
+def _label_head(view: str, first: int, floor: int, item: int | None) -> int:
+    """Where a matched label really begins: back over the words just before its keyword, then its item number.
 
     "2.其他法律行政法规禁止公开" matched at "法律" begins at "2.": left behind, the "2" would read as the
-    previous row's eighth value.
+    previous row's eighth value. The walk stays in the view and stops at anything but Chinese characters,
+    so it never crosses the previous row's numbers.
     """
-    j = start
-    while j > max(floor, start - 8) and "\u4e00" <= text[j - 1] <= "\u9fff":
+    j = first
+    while j > max(floor, first - 8) and "\u4e00" <= view[j - 1] <= "\u9fff":
         j -= 1
-    m = _ITEM_BEFORE.search(text, max(floor, j - 4), j)
-    if m and item is not None and int(m.group(1) or m.group(2)) == item:
-        return m.start()
-    return j
+    if item is None:
+        return j
+    # This row's own number: in "…20000026.属于四类" the 6 is the item and 2000002 the previous row.
+    m = _item_before(item).search(view, max(floor, j - 6), j)
+    return m.start() if m else j
+
+
+@cache
+def _item_before(item: int) -> re.Pattern[str]:
+    return re.compile(rf"(?:\(?{item}[).、]|\({item}\))[ \t]*$")
 
 
 def rows_from_grid(grid: Sequence[Sequence[GridCell]], table: TableSpec) -> list[RawRow]:
