@@ -7,6 +7,10 @@ Tiers of reading, tried in order (the first that yields any reading wins):
 Among readings of a tier: one reading → taken; several → the row's own equations (blank counts as 0)
 decide; still several → the layout of neighbouring rows (how many empty cells follow the label); still
 several → the cells the readings disagree on stay unknown. Every choice is reported.
+
+Beyond tier 0 a reading is only taken when the row's equations accept it (a split no sum supports is an
+invention). A row printed as one digit run takes a fast path (``digits.sum_block_cuts``); a "- 4 -" page
+number caught inside a row with too many cells is dropped first.
 """
 
 from __future__ import annotations
@@ -80,9 +84,9 @@ def fit_row(tokens: Sequence[Token], keys: Sequence[str], kinds: Sequence[ValueK
         fits = [_fit_tokens(o, keys, kinds, equations, layout_prior) for o in options]
         if len(fits) == 1:
             return fits[0]
-        adding_up = [f for f in fits if f.chosen is not None and len(_passing(f.chosen, keys, equations)) == len(
-            equations) and equations]
-        # Two dashes-number-dash runs: the row's equations must say which one was the page number.
+        # Two dash-number-dash runs: the row's equations must say which one was the page number.
+        adding_up = [f for f in fits if equations and f.chosen is not None
+                     and len(_passing(f.chosen, keys, equations)) == len(equations)]
         return adding_up[0] if len(adding_up) == 1 else Fit([None] * len(keys), "ambiguous", None)
     return _fit_tokens(tokens, keys, kinds, equations, layout_prior)
 
