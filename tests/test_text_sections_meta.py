@@ -78,6 +78,8 @@ def test_version_is_judged_from_table_headers_before_the_cited_notice() -> None:
     ("2022年度平罗县头闸镇政府信息公开工作年度报告", "平罗县头闸镇", 2022),
     ("首页 > 信息公开 > 某市生态环境局2020年政府信息公开工作年度报告", "某市生态环境局", 2020),
     ("某县人民政府二〇二一年政府信息公开工作年度报告", "某县人民政府", 2021),
+    ("某市生态环境局政府信息公开工作年度报告（2021年度）", "某市生态环境局", 2021),
+    ("某区人民政府办公室关于2022年度政府信息公开工作年度报告", "某区人民政府办公室", 2022),
 ])
 def test_meta_reads_agency_and_year_from_the_title(title: str, agency: str, year: int) -> None:
     meta = read_meta(normalise(title + "\n电话：0951-1234567，邮箱 gk@example.gov.cn，网址 http://www.x.gov.cn"))
