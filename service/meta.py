@@ -16,8 +16,8 @@ _AGENCY_FIRST = re.compile(rf"(?P<agency>{_AGENCY_CHARS}{{2,40}}?)\s*(?:关于)?
 _YEAR_FIRST = re.compile(_YEAR + rf"\s*年\s*度?\s*(?P<agency>{_AGENCY_CHARS}{{2,40}}?)\s*(?:政府)?\s*信息\s*公开"
                          r"\s*(?:工作)?\s*(?:年度)?\s*报\s*告")
 # "某市生态环境局政府信息公开工作年度报告（2021年度）"
-_YEAR_AFTER = re.compile(rf"(?P<agency>{_AGENCY_CHARS}{{2,40}}?)\s*(?:政府)?\s*信息\s*公开\s*(?:工作)?\s*(?:年度)?\s*报\s*告"
-                         r"\s*[(（]\s*" + _YEAR + r"\s*年?\s*度?\s*[)）]")
+_YEAR_AFTER = re.compile(rf"(?P<agency>{_AGENCY_CHARS}{{2,40}}?)\s*(?:政府)?\s*信息\s*公开"
+                         r"\s*(?:工作)?\s*(?:年度)?\s*报\s*告\s*[(（]\s*" + _YEAR + r"\s*年?\s*度?\s*[)）]")
 _STATS_YEAR = re.compile(r"(?:统计|期限|数据)[^\n。]{0,12}?(?P<year>(?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
 _PHONE = re.compile(r"(?<![\d-])(?:0\d{2,3}[-—–\s]?\d{7,8}|1[3-9]\d{9})(?!\d)")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
