@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 
+from pydantic import TypeAdapter
+
 from schemas import Check, CheckStatus
 from schemas.keys import (
     APPLICANT_COLUMNS,
@@ -22,6 +24,7 @@ from schemas.keys import (
 )
 
 Number = int | Decimal
+_CHECKS = TypeAdapter(list[Check])
 
 
 @dataclass(frozen=True)
@@ -68,15 +71,18 @@ def equations_within(version: str, keys: tuple[str, ...]) -> tuple[Equation, ...
 
 def evaluate(eq: Equation, values: Mapping[str, Number | None]) -> Check:
     """Check one equation against cell values (None = no number)."""
+    return Check.model_validate(_outcome(eq, values))
+
+
+def _outcome(eq: Equation, values: Mapping[str, Number | None]) -> dict[str, object]:
     unknown = [k for k in eq.left + eq.right if values.get(k) is None]
+    base: dict[str, object] = {"id": eq.id, "rule": eq.rule, "left_keys": eq.left, "right_keys": eq.right}
     if unknown:
-        return Check(id=eq.id, rule=eq.rule, status=CheckStatus.not_assessable,
-                     left_keys=list(eq.left), right_keys=list(eq.right), unassessable_keys=unknown)
+        return {**base, "status": CheckStatus.not_assessable, "unassessable_keys": unknown}
     left = _sum(values[k] for k in eq.left)
     right = _sum(values[k] for k in eq.right)
     status = CheckStatus.passed if left == right else CheckStatus.failed
-    return Check(id=eq.id, rule=eq.rule, status=status, left=left, right=right,
-                 left_keys=list(eq.left), right_keys=list(eq.right))
+    return {**base, "status": status, "left": left, "right": right}
 
 
 def holds(eq: Equation, values: Mapping[str, Number | None]) -> bool | None:
@@ -91,7 +97,8 @@ def holds(eq: Equation, values: Mapping[str, Number | None]) -> bool | None:
 
 def run_checks(version: str, values: Mapping[str, Number | None]) -> list[Check]:
     """Every rule instance of the version, with status and both sides."""
-    return [evaluate(eq, values) for eq in equations(version)]
+    # One validation call for all of them: faster than building each Check on its own.
+    return _CHECKS.validate_python([_outcome(eq, values) for eq in equations(version)])
 
 
 def _sum(numbers: Iterable[Number | None]) -> Decimal | int:

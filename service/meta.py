@@ -11,6 +11,7 @@ _CN_DIGITS = {"〇": "0", "零": "0", "○": "0", "O": "0", "一": "1", "二": "
 _YEAR = r"(?P<year>(?:19|20)\d{2}|[二][〇零○O][一二三四五六七八九〇零○O]{2})"
 _TITLE_TAIL = r"\s*年\s*度?\s*(?:的)?\s*(?:政府)?\s*信息\s*公开\s*(?:工作)?\s*(?:年度)?\s*(?:工作)?\s*报\s*告"
 # "原州区人民政府办公室 2021 年政府信息公开工作年度报告" and "2021年度原州区…政府信息公开工作年度报告".
+_TITLE_WORDS = re.compile(_YEAR + _TITLE_TAIL)
 _AGENCY_CHARS = r"[^\s\d《》“”\"，。,:：;；()（）]"
 _AGENCY_FIRST = re.compile(rf"(?P<agency>{_AGENCY_CHARS}{{2,40}}?)\s*(?:关于)?\s*" + _YEAR + _TITLE_TAIL)
 _YEAR_FIRST = re.compile(_YEAR + rf"\s*年\s*度?\s*(?P<agency>{_AGENCY_CHARS}{{2,40}}?)\s*(?:政府)?\s*信息\s*公开"
@@ -29,12 +30,22 @@ def _year_value(raw: str) -> int:
     return int("".join(_CN_DIGITS.get(c, c) for c in raw))
 
 
+def _agency_first(head: str) -> re.Match[str] | None:
+    """``_AGENCY_FIRST``, found from its year and title words backwards: trying the open-ended agency at every
+    character of a long web header is the slow part of reading the metadata."""
+    for m in _TITLE_WORDS.finditer(head):
+        found = _AGENCY_FIRST.search(head, max(0, m.start() - 60), m.end())
+        if found:
+            return found
+    return None
+
+
 def read_meta(view: str, head_limit: int = 3000) -> Meta:
     """Agency, year and contact details; the title is looked for near the top (after any web header)."""
     meta = Meta()
     head = view[:head_limit]
     for pattern in (_AGENCY_FIRST, _YEAR_FIRST, _YEAR_AFTER):
-        m = pattern.search(head)
+        m = _agency_first(head) if pattern is _AGENCY_FIRST else pattern.search(head)
         if m:
             agency = m.group("agency").strip()
             cut = _AGENCY_JUNK.match(agency)

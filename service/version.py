@@ -17,16 +17,25 @@ _SIGNS: dict[str, tuple[tuple[str, int], ...]] = {
 _NOTICE = {"2021": re.compile(r"〔2021〕30号|\[2021\]30号"), "2019": re.compile(r"〔2019〕60号|\[2019\]60号")}
 
 
-def detect_version(view: str, year: int | None) -> tuple[str | None, list[str]]:
-    """The format version and the evidence for it (None when the text shows no sign of either)."""
-    compact = re.sub(r"\s", "", view)
+def _score(text: str) -> tuple[dict[str, int], dict[str, list[str]]]:
     scores = dict.fromkeys(_SIGNS, 0)
     evidence: dict[str, list[str]] = {v: [] for v in _SIGNS}
     for version, signs in _SIGNS.items():
         for phrase, weight in signs:
-            if phrase in compact:
+            if phrase in text:
                 scores[version] += weight
                 evidence[version].append(phrase)
+    return scores, evidence
+
+
+def detect_version(view: str, year: int | None) -> tuple[str | None, list[str]]:
+    """The format version and the evidence for it (None when the text shows no sign of either)."""
+    scores, evidence = _score(view)
+    if min(scores.values()) > 0 or max(scores.values()) == 0:
+        # Signs of both or of neither: read again without white space ("本年制 发件数" in a broken header).
+        view = re.sub(r"\s", "", view)
+        scores, evidence = _score(view)
+    compact = view
     if scores["2021"] != scores["2019"]:
         winner = max(scores, key=lambda v: scores[v])
         return winner, evidence[winner]

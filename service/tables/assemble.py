@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
+
+from pydantic import TypeAdapter
 
 from schemas import Cell, CellState, Repair, Span, TableInfo, Warning
 from service.checks import Equation, Number, equations, equations_within, holds
@@ -17,6 +19,7 @@ from service.tables.fit import CellReading, Fit, Reading, fit_row
 from service.tables.rows import RawRow
 from service.tables.specs import TableSpec, cell_key, row_keys
 
+_CELLS = TypeAdapter(dict[str, Cell])
 _STATE = {"number": CellState.number, "blank": CellState.blank, "not_applicable": CellState.not_applicable}
 
 
@@ -54,15 +57,17 @@ def assemble(raw_rows: Sequence[RawRow], table: TableSpec, version: str,
             prior = fit.chosen.lead_drop
         fits.append(_RowFit(raw, keys, fit))
     _settle_across_rows(fits, eqs)
+    raw_cells: dict[str, dict[str, Any]] = {}
     for rf in fits:
-        _emit(rf, out)
+        _emit(rf, out, raw_cells)
     found = {rf.row.spec.key for rf in fits}
     for spec in table.rows:
         if spec.key in found:
             continue
         out.missing_rows.append(spec.key)
         for col in spec.columns:
-            out.cells[cell_key(table, spec, col)] = Cell(state=CellState.missing)
+            raw_cells[cell_key(table, spec, col)] = {"state": CellState.missing}
+    out.cells = _CELLS.validate_python(raw_cells)
     status: Literal["found", "truncated", "missing"] = \
         "missing" if not fits else ("truncated" if out.missing_rows else "found")
     span = Span(start=raw_rows[0].label_start, end=_row_end(raw_rows[-1])) if raw_rows else None
@@ -122,20 +127,20 @@ def _current_values(fits: list[_RowFit], exclude: _RowFit) -> dict[str, Number |
     return values
 
 
-def _emit(rf: _RowFit, out: TableRead) -> None:
+def _emit(rf: _RowFit, out: TableRead, raw_cells: dict[str, dict[str, Any]]) -> None:
     fit, keys = rf.fit, rf.keys
     if fit.method == "empty":
         blanks = [t for t in rf.row.tokens if t.kind == "blank"]
         state = CellState.blank if len(blanks) >= len(keys) else CellState.missing
         for key in keys:
-            out.cells[key] = Cell(state=state)
+            raw_cells[key] = {"state": state}
         if state == CellState.missing:
             out.warnings.append(Warning(code="row_without_values", keys=keys,
                                         message=f"row {rf.row.spec.key!r} is printed without values"))
         return
     repaired = _record_repair(rf, out)
     for key, reading in zip(keys, fit.cells, strict=True):
-        out.cells[key] = _cell(reading, repaired)
+        raw_cells[key] = _cell(reading, repaired)
     unknown = [k for k, r in zip(keys, fit.cells, strict=True) if r is None]
     if unknown:
         why = ("too many possible readings" if fit.too_many else
@@ -145,16 +150,16 @@ def _emit(rf: _RowFit, out: TableRead) -> None:
                                     message=f"row {rf.row.spec.key!r}: {why}; these cells are left unknown"))
 
 
-def _cell(reading: CellReading | None, repaired: bool) -> Cell:
+def _cell(reading: CellReading | None, repaired: bool) -> dict[str, Any]:
+    """A cell as plain data; ``assemble`` validates a table's cells in one call (faster than one by one)."""
     if reading is None:
-        return Cell(state=CellState.unknown)
-    # A dict, not a Span: pydantic validates the nested model in one call, which is measurably faster here.
+        return {"state": CellState.unknown}
     span = {"start": reading.start, "end": reading.end} if reading.start is not None and reading.end is not None \
         else None
     if reading.state == "blank":
-        return Cell(state=CellState.blank, span=span, repaired=repaired)
-    return Cell(state=_STATE[reading.state], value=reading.value, raw=reading.raw or None, span=span,
-                repaired=repaired)
+        return {"state": CellState.blank, "span": span, "repaired": repaired}
+    return {"state": _STATE[reading.state], "value": reading.value, "raw": reading.raw or None, "span": span,
+            "repaired": repaired}
 
 
 def _record_repair(rf: _RowFit, out: TableRead) -> bool:

@@ -115,7 +115,9 @@ def _as_printed(tokens: Sequence[Token], kinds: Sequence[ValueKind]) -> Reading 
         return None
     cells = []
     for t, kind in zip(values, kinds, strict=True):
-        if t.kind == "na":
+        if t.raw.isdigit():  # the common cell: a bare count fits every kind of column
+            cells.append(CellReading("number", int(t.raw), t.raw, t.start, t.end))
+        elif t.kind == "na":
             cells.append(CellReading("not_applicable", None, t.raw, t.start, t.end))
         elif _fits(kind, t.raw):
             cells.append(CellReading("number", t.number(), t.raw, t.start, t.end))
