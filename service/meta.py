@@ -11,6 +11,7 @@ _CN_DIGITS = {"〇": "0", "零": "0", "○": "0", "O": "0", "一": "1", "二": "
 _YEAR = r"(?P<year>(?:19|20)\d{2}|[二][〇零○O][一二三四五六七八九〇零○O]{2})"
 _TITLE_TAIL = r"\s*年\s*度?\s*(?:的)?\s*(?:政府)?\s*信息\s*公开\s*(?:工作)?\s*(?:年度)?\s*(?:工作)?\s*报\s*告"
 # "原州区人民政府办公室 2021 年政府信息公开工作年度报告" and "2021年度原州区…政府信息公开工作年度报告".
+CONTACT_WINDOW = 3000
 _TITLE_WORDS = re.compile(_YEAR + _TITLE_TAIL)
 _AGENCY_CHARS = r"[^\s\d《》“”\"，。,:：;；()（）]"
 _AGENCY_FIRST = re.compile(rf"(?P<agency>{_AGENCY_CHARS}{{2,40}}?)\s*(?:关于)?\s*" + _YEAR + _TITLE_TAIL)
@@ -20,7 +21,9 @@ _YEAR_FIRST = re.compile(_YEAR + rf"\s*年\s*度?\s*(?P<agency>{_AGENCY_CHARS}{{
 _YEAR_AFTER = re.compile(rf"(?P<agency>{_AGENCY_CHARS}{{2,40}}?)\s*(?:政府)?\s*信息\s*公开"
                          r"\s*(?:工作)?\s*(?:年度)?\s*报\s*告\s*[(（]\s*" + _YEAR + r"\s*年?\s*度?\s*[)）]")
 _STATS_YEAR = re.compile(r"(?:统计|期限|数据)[^\n。]{0,12}?(?P<year>(?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
-_PHONE = re.compile(r"(?<![\d-])(?:0\d{2,3}[-—–\s]?\d{7,8}|1[3-9]\d{9})(?!\d)")
+# No look-behind at the front: it would defeat the regex engine's quick scan for a first digit. A match
+# inside a longer number is dropped in _grounded instead.
+_PHONE = re.compile(r"(?:0\d{2,3}[-—–\s]?\d{7,8}|1[3-9]\d{9})(?!\d)")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _WEBSITE = re.compile(r"(?:https?://|www\.)[A-Za-z0-9./_%?=&#:-]+[A-Za-z0-9/]")
 _AGENCY_JUNK = re.compile(r"^(?:.*?[》>】\]]|首页|当前位置|您的位置)")
@@ -62,14 +65,24 @@ def read_meta(view: str, head_limit: int = 3000) -> Meta:
         if m:
             meta.year = int(m.group("year"))
             meta.year_span = Span(start=m.start("year"), end=m.end("year"))
-    meta.phone = _grounded(_PHONE, view)
-    meta.email = _grounded(_EMAIL, view)
-    meta.website = _grounded(_WEBSITE, view)
+    # Contacts stand in the opening paragraph or at the end; the tables in between need no scan.
+    windows = [(0, min(len(view), CONTACT_WINDOW)), (max(CONTACT_WINDOW, len(view) - CONTACT_WINDOW), len(view))]
+    meta.phone = _grounded(_PHONE, view, windows)
+    meta.email = _grounded(_EMAIL, view, [(max(0, i - 64), i + 64) for i in _ats(view)])
+    meta.website = _grounded(_WEBSITE, view, windows)
     return meta
 
 
-def _grounded(pattern: re.Pattern[str], view: str) -> list[Grounded]:
+def _ats(view: str) -> list[int]:
+    """Positions of "@": an e-mail address is looked for only around one."""
+    return [m.start() for m in re.finditer("@", view)][:10]
+
+
+def _grounded(pattern: re.Pattern[str], view: str, windows: list[tuple[int, int]]) -> list[Grounded]:
     seen: dict[str, Grounded] = {}
-    for m in pattern.finditer(view):
-        seen.setdefault(m.group(0), Grounded(value=m.group(0), span=Span(start=m.start(), end=m.end())))
+    for lo, hi in windows:
+        for m in pattern.finditer(view, lo, hi):
+            if pattern is _PHONE and m.start() > 0 and (view[m.start() - 1].isdigit() or view[m.start() - 1] == "-"):
+                continue
+            seen.setdefault(m.group(0), Grounded(value=m.group(0), span=Span(start=m.start(), end=m.end())))
     return list(seen.values())[:5]

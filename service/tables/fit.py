@@ -95,7 +95,7 @@ def _fit_tokens(tokens: Sequence[Token], keys: Sequence[str], kinds: Sequence[Va
                 equations: Sequence[Equation], layout_prior: int | None) -> Fit:
     plain = _as_printed(tokens, kinds)
     if plain is not None:
-        return Fit(list(plain.cells), "unique", plain, proved_by=_passing(plain, keys, equations))
+        return Fit(list(plain.cells), "unique", plain)  # as printed: nothing to prove, no repair to record
     sum_row = _sum_row_split(tokens, keys, equations)
     if sum_row is not None:
         return sum_row
