@@ -91,7 +91,7 @@ class BodyLimit:
             return
         limit = self.limit()
         declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
+        if declared.isdecimal() and int(declared) > limit:
             response = error_response(too_large(int(declared), limit, "request body"),
                                       scope.get("state", {}).get("request_id"))
             await response(scope, receive, send)

@@ -115,7 +115,7 @@ def _as_printed(tokens: Sequence[Token], kinds: Sequence[ValueKind]) -> Reading 
         return None
     cells = []
     for t, kind in zip(values, kinds, strict=True):
-        if t.raw.isdigit():  # the common cell: a bare count fits every kind of column
+        if t.raw.isdecimal():  # the common cell: a bare count fits every kind of column
             cells.append(CellReading("number", int(t.raw), t.raw, t.start, t.end))
         elif t.kind == "na":
             cells.append(CellReading("not_applicable", None, t.raw, t.start, t.end))
@@ -175,7 +175,7 @@ def _page_mark_options(tokens: Sequence[Token], n: int) -> list[list[Token]]:
     for i in range(len(tokens) - 3, -1, -1):  # from the end: a page break usually follows the row's values
         a, b, c = tokens[i:i + 3]
         if (a.kind == c.kind == "na" and a.raw == c.raw and a.raw in _DASHES and b.kind == "num"
-                and b.raw.isdigit() and len(b.raw) <= 3):
+                and b.raw.isdecimal() and len(b.raw) <= 3):
             options.append([*tokens[:i], *tokens[i + 3:]])
     return options
 

@@ -33,7 +33,7 @@ class Token(NamedTuple):
     @property
     def splittable(self) -> bool:
         """A run of bare digits may hold several numbers printed without separators."""
-        return self.kind == "num" and self.raw.isdigit() and len(self.raw) > 1
+        return self.kind == "num" and self.raw.isdecimal() and len(self.raw) > 1
 
     def number(self) -> int | Decimal:
         """The token's value (ints for counts, Decimal for anything with a decimal point)."""
@@ -47,7 +47,7 @@ def classify_cell(text: str, offset: int, line: int = 0) -> list[Token]:
     if not stripped:
         return [Token("blank", offset, offset + len(text), "", line)]
     lead = len(text) - len(text.lstrip())
-    if stripped.isdigit():  # the common cell: one bare count
+    if stripped.isdecimal():  # the common cell: one bare count (isdigit would take "①", which int() refuses)
         return [Token("num", offset + lead, offset + lead + len(stripped), stripped, line)]
     if _DIGIT.search(stripped) is None and _NA.fullmatch(stripped) is None and " " not in stripped:
         return [Token("text", offset + lead, offset + lead + len(stripped), stripped, line)]  # a label cell
@@ -104,11 +104,18 @@ def tokenise_region(view: str, start: int, end: int) -> list[Token]:
         line_end = end if nl == -1 else nl
         segment = view[pos:line_end]
         if segment.strip() and not _is_rule_line(segment):
+            separated = "\t" in segment or "|" in segment
             for c_start, c_end in _cells_of_line(view, pos, line_end, first=pos == start):
                 cell = view[c_start:c_end]
-                if not cell.strip():
-                    if "\t" in segment or "|" in segment:
+                stripped = cell.strip()
+                if not stripped:
+                    if separated:
                         tokens.append(Token("blank", c_start, c_end, "", line_no))
+                    continue
+                if stripped.isdecimal():  # the common cell, inline: a bare count
+                    lead = c_start + len(cell) - len(cell.lstrip())
+                    tokens.append(Token("num", lead, lead + len(stripped), stripped, line_no))
+                    seen_value = True
                     continue
                 for tok in classify_cell(cell, c_start, line_no):
                     if tok.kind == "text":
