@@ -266,3 +266,12 @@ def test_an_item_number_before_a_longer_label_is_not_read_as_a_value() -> None:
     result = extract(_report(rows))
     assert _row(result, "denied.state_secret") == [0] * 7
     assert _row(result, "denied.prohibited_by_law") == [1, 0, 0, 0, 0, 0, 1]
+
+
+def test_rows_and_review_table_printed_with_every_cell_empty_are_blank_not_missing() -> None:
+    text = _report("一、本年新收政府信息公开申请数量\t\t\t\t\t\t\t\t\n二、上年结转政府信息公开申请数量\t0\t0\t0\t0\t0\t0\t0\n",
+                   "\t" * 14)
+    result = extract(text)
+    assert _row(result, "new_received") == ["blank"] * 7
+    assert _review(result) == ["blank"] * 15
+    assert "review" not in result.missing

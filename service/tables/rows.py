@@ -47,7 +47,7 @@ def _label_pattern(spec: RowSpec) -> re.Pattern[str]:
 def rows_from_text(view: str, compact: Compact, region: Region, table: TableSpec) -> list[RawRow]:
     """Rows of a table region in the parse view, in printed order; absent rows are left out."""
     if not table.rows[0].label:  # 表四: one unlabelled data row after the header
-        tokens = tokenise_region(view, region.start, region.end)
+        tokens = tokenise_region(view, region.start, region.end) or _blank_line(view, region, table)
         # Without a label, a stray number of the prose ("行政复议2件") is not the table's row.
         capacity = sum(len(t.raw) if t.splittable else 1 for t in tokens)  # printed empty cells count too
         if capacity * 3 < len(table.rows[0].columns):
@@ -69,6 +69,19 @@ def rows_from_text(view: str, compact: Compact, region: Region, table: TableSpec
         stop = hits[i + 1][1] if i + 1 < len(hits) else region.end
         rows.append(RawRow(spec, start, begin, tuple(tokenise_region(view, begin, stop))))
     return rows
+
+
+_EMPTY_CELLS = re.compile(r"(?m)^[ \t|]*\t[ \t|]*$|^[ \t]*\|[ |]*\|[ \t]*$")
+
+
+def _blank_line(view: str, region: Region, table: TableSpec) -> list[Token]:
+    """表四 printed with every cell empty: a line of nothing but separators, as many cells as columns."""
+    n = len(table.rows[0].columns)
+    for m in _EMPTY_CELLS.finditer(view, region.start, region.end):
+        cells = max(m.group(0).count("\t"), m.group(0).count("|") - 1) + 1
+        if cells >= n:
+            return [Token("blank", m.start(), m.end(), "")] * n
+    return []
 
 
 _VALUE = re.compile(r"[\d/—–\-]|(?<=[\s|])无(?=[\s|])")  # the start of a value cell (a number or a mark)

@@ -96,6 +96,7 @@ def _cells_of_line(view: str, start: int, end: int, first: bool) -> list[tuple[i
 def tokenise_region(view: str, start: int, end: int) -> list[Token]:
     """Value tokens after a row label: leading label debris dropped, stopping at text after the values."""
     tokens: list[Token] = []
+    label_line: list[Token] = []
     seen_value = False
     line_no = 0
     pos = start
@@ -121,13 +122,15 @@ def tokenise_region(view: str, start: int, end: int) -> list[Token]:
                     if tok.kind == "text":
                         if seen_value:
                             return _trim(tokens)
+                        if line_no > 0 and not label_line and tokens:
+                            label_line = tokens  # the empty cells printed after the label, kept for a blank row
                         tokens = []  # label debris and the empty cells of the label area
                         continue
                     seen_value = seen_value or tok.kind in ("num", "na")
                     tokens.append(tok)
         pos = line_end + 1
         line_no += 1
-    return _trim(tokens)
+    return _trim(tokens) or [t for t in label_line if t.line == 0]
 
 
 def _is_rule_line(segment: str) -> bool:
@@ -139,7 +142,8 @@ def _trim(tokens: list[Token]) -> list[Token]:
     """Only the lines that hold values belong to the row: empty cells on other lines are dropped."""
     last = max((i for i, t in enumerate(tokens) if t.kind != "blank"), default=-1)
     if last < 0:
-        return []
+        # No value at all: the empty cells printed on the row's first line say the row is there, but blank.
+        return [t for t in tokens if t.line == tokens[0].line] if tokens else []
     first = next(i for i, t in enumerate(tokens) if t.kind != "blank")
     lead = first
     while lead > 0 and tokens[lead - 1].line == tokens[first].line:
