@@ -55,7 +55,8 @@ def extract(data: bytes | str, *, source: str | None = None,
     _judge_completeness(result, tables)
     if result.is_report:
         backend = narrative or RulesBackend()
-        out = backend.read(NarrativeInput(text=text, view=view, sections=sections, meta=meta))
+        spans = tuple((t.span.start, t.span.end) for t in result.tables.values() if t.span is not None)
+        out = backend.read(NarrativeInput(text=text, view=view, sections=sections, meta=meta, tables=spans))
         result.facts, result.problems, result.narrative = out.facts, out.problems, out.usage
     return result
 

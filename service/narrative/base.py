@@ -22,6 +22,7 @@ class NarrativeInput:
     view: str
     sections: list[LocatedSection]
     meta: Meta
+    tables: tuple[tuple[int, int], ...] = ()  # spans of the tables read: numbers there are not prose facts
 
     def section(self, number: int) -> tuple[int, int] | None:
         """(start, end) of a section's body in the text, or None when it is not there."""

@@ -15,6 +15,7 @@ strict: a count whose subject the sentence does not name is left out.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
@@ -185,11 +186,12 @@ _QUALIFIER_PRE: dict[str, Qualifier] = {
 _QUALIFIER_POST: dict[str, Qualifier] = {"以上": "at_least", "左右": "approx", "有余": "more_than"}
 
 
-def read_facts(text: str, view: str, skip: tuple[int, int] | None = None) -> dict[str, Fact]:
-    """The facts the prose states; ``skip`` is a span not to read (section 五)."""
+def read_facts(text: str, view: str, skip: tuple[int, int] | None = None,
+               tables: Sequence[tuple[int, int]] = ()) -> dict[str, Fact]:
+    """The facts the prose states; ``skip`` (section 五) and ``tables`` (their spans) are not read."""
     facts: dict[str, Fact] = {}
     absent = {key for key, words in TRIGGERS.items() if not any(w in view for w in words)}
-    zones = [(0, len(view))] if skip is None else [(0, skip[0]), (skip[1], len(view))]
+    zones = _zones(len(view), [*([skip] if skip else []), *tables])
     for rule in RULES:
         if rule.key in facts or rule.key in absent:
             continue
@@ -197,6 +199,18 @@ def read_facts(text: str, view: str, skip: tuple[int, int] | None = None) -> dic
         if fact is not None:
             facts[rule.key] = fact
     return facts
+
+
+def _zones(size: int, skips: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The stretches of the text outside every skipped span, in order."""
+    zones, pos = [], 0
+    for start, end in sorted(skips):
+        if start > pos:
+            zones.append((pos, start))
+        pos = max(pos, end)
+    if pos < size:
+        zones.append((pos, size))
+    return zones
 
 
 def _first(rule: Rule, text: str, view: str, zones: list[tuple[int, int]]) -> Fact | None:

@@ -26,6 +26,6 @@ class RulesBackend:
     def read(self, doc: NarrativeInput) -> NarrativeOutput:
         """Facts and problems of one report."""
         section = doc.section(PROBLEM_SECTION)
-        return NarrativeOutput(facts=read_facts(doc.text, doc.view, skip=section),
+        return NarrativeOutput(facts=read_facts(doc.text, doc.view, skip=section, tables=doc.tables),
                                problems=read_problems(doc.text, doc.view, section),
                                usage=NarrativeUsage(backend=self.name))
