@@ -69,11 +69,6 @@ def equations_within(version: str, keys: tuple[str, ...]) -> tuple[Equation, ...
     return tuple(eq for eq in equations(version) if eq.keys <= within)
 
 
-def evaluate(eq: Equation, values: Mapping[str, Number | None]) -> Check:
-    """Check one equation against cell values (None = no number)."""
-    return Check.model_validate(_outcome(eq, values))
-
-
 def _outcome(eq: Equation, values: Mapping[str, Number | None]) -> dict[str, object]:
     unknown = [k for k in eq.left + eq.right if values.get(k) is None]
     base: dict[str, object] = {"id": eq.id, "rule": eq.rule, "left_keys": eq.left, "right_keys": eq.right}

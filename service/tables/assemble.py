@@ -17,7 +17,7 @@ from schemas import Cell, CellState, Repair, Span, TableInfo, Warning
 from service.checks import Equation, Number, equations, equations_within, holds
 from service.tables.fit import CellReading, Fit, Reading, fit_row
 from service.tables.rows import RawRow
-from service.tables.specs import TableSpec, cell_key, row_keys
+from service.tables.specs import TableSpec, row_keys
 
 _CELLS = TypeAdapter(dict[str, Cell])
 _STATE = {"number": CellState.number, "blank": CellState.blank, "not_applicable": CellState.not_applicable}
@@ -65,8 +65,8 @@ def assemble(raw_rows: Sequence[RawRow], table: TableSpec, version: str,
         if spec.key in found:
             continue
         out.missing_rows.append(spec.key)
-        for col in spec.columns:
-            raw_cells[cell_key(table, spec, col)] = {"state": CellState.missing}
+        for key in row_keys(table, spec):
+            raw_cells[key] = {"state": CellState.missing}
     out.cells = _CELLS.validate_python(raw_cells)
     status: Literal["found", "truncated", "missing"] = \
         "missing" if not fits else ("truncated" if out.missing_rows else "found")

@@ -139,11 +139,6 @@ def table_spec(version: str, table: str) -> TableSpec:
     return TABLES[version][table]
 
 
-def cell_key(table: TableSpec, row: RowSpec, column: str) -> str:
-    """The canonical key of a cell."""
-    return ".".join(part for part in (table.id, row.key, column) if part)
-
-
 def row_keys(table: TableSpec, row: RowSpec) -> tuple[str, ...]:
     """The canonical keys of a row's cells, in column order."""
     return _row_keys(table.id, row.key, row.columns)  # cached on strings: hashing a spec hashes every row

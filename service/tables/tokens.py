@@ -130,7 +130,10 @@ def tokenise_region(view: str, start: int, end: int) -> list[Token]:
                     tokens.append(tok)
         pos = line_end + 1
         line_no += 1
-    return _trim(tokens) or [t for t in label_line if t.line == 0]
+    if not seen_value:
+        # No value at all: the empty cells printed on the row's first line say the row is there, but blank.
+        return [t for t in (label_line or tokens) if t.line == 0]
+    return _trim(tokens)
 
 
 def _is_rule_line(segment: str) -> bool:
@@ -142,8 +145,7 @@ def _trim(tokens: list[Token]) -> list[Token]:
     """Only the lines that hold values belong to the row: empty cells on other lines are dropped."""
     last = max((i for i, t in enumerate(tokens) if t.kind != "blank"), default=-1)
     if last < 0:
-        # No value at all: the empty cells printed on the row's first line say the row is there, but blank.
-        return [t for t in tokens if t.line == tokens[0].line] if tokens else []
+        return []
     first = next(i for i, t in enumerate(tokens) if t.kind != "blank")
     lead = first
     while lead > 0 and tokens[lead - 1].line == tokens[first].line:
