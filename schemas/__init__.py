@@ -12,6 +12,7 @@ from schemas.keys import (
     cell_keys,
     request_rows,
 )
+from schemas.options import ExtractOptions
 from schemas.result import (
     SCHEMA_VERSION,
     Cell,
@@ -33,7 +34,7 @@ from schemas.result import (
 
 __all__ = [
     "APPLICANT_COLUMNS", "FACT_KEYS", "QUALIFIERS", "REQUEST_COLUMNS", "REVIEW_BLOCKS", "REVIEW_COLUMNS",
-    "SCHEMA_VERSION", "VERSIONS", "Cell", "CellState", "Check", "CheckStatus", "Extraction", "Fact",
+    "SCHEMA_VERSION", "VERSIONS", "Cell", "CellState", "Check", "CheckStatus", "ExtractOptions", "Extraction", "Fact",
     "Grounded", "Meta", "NarrativeUsage", "Problem", "Repair", "Section", "Span", "TableInfo", "Version",
     "Warning", "cell_keys", "request_rows",
 ]

@@ -7,10 +7,10 @@ Secrets are ``SecretStr``: they print as ``**********`` in reprs, logs and dumps
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Backend = Literal["rules", "llm", "hybrid"]
 BACKENDS: tuple[str, ...] = ("rules", "llm", "hybrid")
@@ -26,12 +26,76 @@ class Settings(BaseSettings):
     llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. https://api.openai.com/v1")
     llm_api_key: SecretStr | None = Field(None, description="key for the endpoint (any value if it needs none)")
     llm_model: str = Field("gpt-4o-mini", min_length=1)
+    llm_mode: Literal["tools", "json", "md_json"] = Field(
+        "tools", description="instructor mode: tools (OpenAI, DeepSeek, vLLM), json or md_json (endpoints "
+        "without tool calling)")
     llm_timeout_s: float = Field(60, gt=0, le=600, description="seconds for one LLM request")
-    llm_max_retries: int = Field(2, ge=0, le=10, description="retries on invalid output and on transient errors")
-    max_upload_bytes: int = Field(10_000_000, gt=0)
+    llm_max_retries: int = Field(2, ge=0, le=10, description="transport retries on 429 (Retry-After honoured), "
+                                 "5xx and timeouts, with exponential backoff")
+    llm_max_reasks: int = Field(2, ge=0, le=10, description="re-asks when the model's output fails validation")
+    llm_token_budget: int = Field(30_000, ge=0, description="most prompt + completion tokens spent on one "
+                                  "report (0: no limit)")
+    llm_max_concurrency: int = Field(4, ge=1, le=256, description="LLM calls in flight at once, per process")
+    llm_queue_limit: int = Field(64, ge=0, description="reports waiting for an LLM slot before new ones are "
+                                 "refused with 503 (overloaded)")
+    llm_required: bool = Field(False, description="fail (instead of degrading to the rules backend) when the "
+                               "LLM fails; a request may ask for it too")
+    cache_url: str = Field("sqlite:///.nianbao/cache.sqlite3", description="cache of LLM readings: "
+                           "sqlite:///path (embedded), redis://host:port/db (shared by replicas), or off")
+    max_upload_bytes: int = Field(10_000_000, gt=0, description="largest report accepted, in bytes")
+    batch_max_items: int = Field(20, ge=1, le=1000, description="most reports in one batch request")
+    batch_concurrency: int = Field(4, ge=1, le=256, description="reports of one batch processed at once")
+    api_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list, description="comma-separated keys accepted as 'Authorization: Bearer' or "
+        "'X-API-Key' (empty: no authentication)")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="comma-separated origins allowed by CORS (empty: CORS off)")
+    root_path: str = Field("", description="path prefix the gateway serves the app under, e.g. /nianbao")
+    forwarded_allow_ips: str = Field("127.0.0.1", description="comma-separated proxy addresses whose "
+                                     "X-Forwarded-* headers are trusted ('*': any)")
+    workers: int = Field(1, ge=1, le=64, description="uvicorn worker processes")
+    log_format: Literal["json", "text"] = Field("json", description="log lines as JSON or plain text")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_report_text: bool = Field(False, description="log report text and prompts (off: reports may be private)")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+
+    @field_validator("api_keys", "cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        """``a,b`` (spaces allowed) in the environment; an empty variable is an empty list."""
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        """Accept ``info`` as well as ``INFO``."""
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("root_path", mode="before")
+    @classmethod
+    def _prefix(cls, value: object) -> object:
+        """``nianbao/`` and ``/nianbao`` mean the same prefix: a leading slash, no trailing one."""
+        if isinstance(value, str):
+            value = value.strip().strip("/")
+            return f"/{value}" if value else ""
+        return value
+
+    @field_validator("cache_url", mode="before")
+    @classmethod
+    def _cache_url(cls, value: object) -> object:
+        """``off``/``none``/empty disable the cache; otherwise a sqlite:/// or redis(s):// URL."""
+        if isinstance(value, str):
+            url = value.strip()
+            if url.lower() in ("", "off", "none", "false", "0"):
+                return "off"
+            if not url.startswith(("sqlite:///", "redis://", "rediss://", "unix://")):
+                raise ValueError(f"NIANBAO_CACHE_URL={url!r} is not a cache URL; use sqlite:///path/to/file, "
+                                 "redis://host:6379/0 or off")
+            return url
+        return value
 
     @field_validator("backend", mode="before")
     @classmethod

@@ -5,9 +5,11 @@
     │   ├── DecodeError       bytes in no supported encoding
     │   ├── EmptyInput        nothing to read
     │   └── NotAReport        text without the sections and tables of an annual report
-    └── BackendError          the narrative backend failed
-        ├── LLMUnavailable    endpoint down, timed out, refused the key
-        └── LLMOutputInvalid  the model's answers never fitted the schema
+    ├── BackendError          the narrative backend failed
+    │   ├── LLMUnavailable    endpoint down, timed out, refused the key
+    │   ├── LLMOutputInvalid  the model's answers never fitted the schema
+    │   └── LLMBudgetExceeded the report would cost more tokens than the per-report budget
+    └── Overloaded            too many reports already wait for the LLM (retry later)
 """
 
 from __future__ import annotations
@@ -64,3 +66,19 @@ class LLMOutputInvalid(BackendError):
     """The LLM's output never validated against the schema."""
 
     code = "llm_output_invalid"
+
+
+class LLMBudgetExceeded(BackendError):
+    """Reading the report would spend more tokens than ``llm_token_budget`` allows."""
+
+    code = "llm_budget_exceeded"
+
+
+class Overloaded(NianbaoError):
+    """Too many reports wait for an LLM slot; ``retry_after`` seconds is a fair wait."""
+
+    code = "overloaded"
+
+    def __init__(self, message: str, *, retry_after: int = 5, detail: dict[str, object] | None = None) -> None:
+        super().__init__(message, detail=detail)
+        self.retry_after = retry_after

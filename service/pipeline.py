@@ -2,10 +2,15 @@
 
     decode → normalise → sections → meta & version → tables → checks → narrative → result
 
-``extract`` is the one entry point used by the CLI, the HTTP API and the eval harness.
+``extract`` is the entry point of the CLI and the eval harness; ``aextract`` is the same for async callers
+(the HTTP API): the CPU-bound steps run in a worker thread, so the event loop stays free.
 """
 
 from __future__ import annotations
+
+from functools import partial
+
+import anyio.to_thread
 
 from schemas import Cell, CellState, Extraction, Section, Span, Warning
 from schemas.keys import TABLE_PREFIXES
@@ -59,6 +64,12 @@ def extract(data: bytes | str, *, source: str | None = None,
         out = backend.read(NarrativeInput(text=text, view=view, sections=sections, meta=meta, tables=spans))
         result.facts, result.problems, result.narrative = out.facts, out.problems, out.usage
     return result
+
+
+async def aextract(data: bytes | str, *, source: str | None = None,
+                   narrative: NarrativeBackend | None = None) -> Extraction:
+    """``extract`` for async callers: runs in a worker thread."""
+    return await anyio.to_thread.run_sync(partial(extract, data, source=source, narrative=narrative))
 
 
 def _merge_tables(result: Extraction, tables: dict[str, TableRead]) -> None:
