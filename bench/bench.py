@@ -1,13 +1,14 @@
 """Benchmark the deterministic pipeline on the committed samples: milliseconds per report.
 
-    python bench/bench.py [--reps 200] [--warmup 20] [--json] [PATH...]
+    python bench/bench.py [--reps 200] [--warmup 20] [--clock wall|cpu] [--json [--raw]] [PATH...]
 
 Each report is read as bytes and run through ``service.pipeline.extract`` — decode, normalise, sections,
 meta & version, tables, checks — in two modes that take turns run by run: with the rules narrative
 backend (the whole offline path) and with a narrative step that does nothing (the pipeline without the
 narrative). One process, one thread, one file at a time; no run overlaps another. Reports median and
-p90 per file and over all runs, with the command and the machine. Default inputs: eval/samples/*.txt and
-eval/cases/*.txt.
+p90/p95 per file and over all runs, with the command and the machine. Default inputs: eval/samples/*.txt
+and eval/cases/*.txt. ``--json`` prints the result as JSON; ``--raw`` adds every run's milliseconds (for
+``bench/compare.py``, which pools runs of two source trees).
 """
 
 from __future__ import annotations
@@ -36,32 +37,41 @@ class NoNarrative:
 
     name = "none"
 
-    def read(self, doc: NarrativeInput) -> NarrativeOutput:
+    def read(self, doc: NarrativeInput, options: object = None) -> NarrativeOutput:
         """Nothing."""
         return NarrativeOutput()
 
 
+CLOCKS = {"wall": time.perf_counter_ns, "cpu": time.process_time_ns}
+
+
 def time_file(data: bytes, source: str, backends: dict[str, Any], reps: int,
-              warmup: int) -> dict[str, list[float]]:
+              warmup: int, clock: str = "wall") -> dict[str, list[float]]:
     """Milliseconds of ``reps`` runs per backend on one report, after ``warmup`` untimed runs each.
 
     The backends take turns run by run, so a burst of load elsewhere on the machine hits them alike.
     """
+    now = CLOCKS[clock]
     timings: dict[str, list[float]] = {mode: [] for mode in backends}
     for rep in range(warmup + reps):
         for mode, backend in backends.items():
-            started = time.perf_counter_ns()
+            started = now()
             extract(data, source=source, narrative=backend)
             if rep >= warmup:
-                timings[mode].append((time.perf_counter_ns() - started) / 1e6)
+                timings[mode].append((now() - started) / 1e6)
     return timings
 
 
+def percentile(ordered: list[float], pct: int) -> float:
+    """Nearest-rank percentile of sorted values."""
+    return ordered[min(len(ordered) - 1, max(0, -(-len(ordered) * pct // 100) - 1))]
+
+
 def summary(timings: list[float]) -> dict[str, float]:
-    """Median and p90 (nearest rank) of a list of milliseconds."""
+    """Median, p90 and p95 (nearest rank) of a list of milliseconds."""
     ordered = sorted(timings)
-    p90 = ordered[min(len(ordered) - 1, max(0, -(-len(ordered) * 9 // 10) - 1))]
-    return {"median_ms": round(statistics.median(ordered), 3), "p90_ms": round(p90, 3), "runs": len(ordered)}
+    return {"median_ms": round(statistics.median(ordered), 3), "p90_ms": round(percentile(ordered, 90), 3),
+            "p95_ms": round(percentile(ordered, 95), 3), "runs": len(ordered)}
 
 
 def machine() -> dict[str, Any]:
@@ -80,21 +90,24 @@ def machine() -> dict[str, Any]:
             "cpus_usable": affinity, "threads_used": 1}
 
 
-def run(paths: list[Path], reps: int, warmup: int) -> dict[str, Any]:
-    """Time every file with and without the narrative step."""
+def run(paths: list[Path], reps: int, warmup: int, raw: bool = False, clock: str = "wall") -> dict[str, Any]:
+    """Time every file with and without the narrative step (``raw``: keep every run's milliseconds)."""
     modes = {"pipeline": RulesBackend(), "pipeline_without_narrative": NoNarrative()}
     files: list[dict[str, Any]] = []
     pooled: dict[str, list[float]] = {mode: [] for mode in modes}
     for path in paths:
         data = path.read_bytes()
         row: dict[str, Any] = {"file": _shown(path), "bytes": len(data)}
-        for mode, timings in time_file(data, path.name, modes, reps, warmup).items():
+        for mode, timings in time_file(data, path.name, modes, reps, warmup, clock).items():
             pooled[mode] += timings
             row[mode] = summary(timings)
         files.append(row)
-    return {"command": shlex.join([Path(sys.executable).name, *sys.argv]), "machine": machine(),
-            "reps_per_file": reps, "warmup_per_file": warmup, "files": files,
-            "per_report": {mode: summary(t) for mode, t in pooled.items()}}
+    result = {"command": shlex.join([Path(sys.executable).name, *sys.argv]), "machine": machine(),
+              "clock": clock, "reps_per_file": reps, "warmup_per_file": warmup, "files": files,
+              "per_report": {mode: summary(t) for mode, t in pooled.items()}}
+    if raw:
+        result["runs_ms"] = {mode: [round(t, 4) for t in timings] for mode, timings in pooled.items()}
+    return result
 
 
 def _shown(path: Path) -> str:
@@ -118,8 +131,8 @@ def render(result: dict[str, Any]) -> str:
                      f"{full['p90_ms']:>8.2f}  {bare['median_ms']:>12.2f} {bare['p90_ms']:>7.2f}")
     full, bare = result["per_report"]["pipeline"], result["per_report"]["pipeline_without_narrative"]
     lines += ["", f"per report (all {full['runs']} runs): median {full['median_ms']:.2f} ms, "
-              f"p90 {full['p90_ms']:.2f} ms; without the narrative step: median {bare['median_ms']:.2f} ms, "
-              f"p90 {bare['p90_ms']:.2f} ms"]
+              f"p90 {full['p90_ms']:.2f} ms, p95 {full['p95_ms']:.2f} ms; without the narrative step: "
+              f"median {bare['median_ms']:.2f} ms, p90 {bare['p90_ms']:.2f} ms, p95 {bare['p95_ms']:.2f} ms"]
     return "\n".join(lines)
 
 
@@ -130,13 +143,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=200, help="timed runs per file and mode (default: 200)")
     parser.add_argument("--warmup", type=int, default=20, help="untimed runs first (default: 20)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--raw", action="store_true", help="with --json: every run's milliseconds too")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
+                        help="wall time (default) or the process's CPU time, which a busy machine disturbs less")
     args = parser.parse_args(argv)
     paths = args.paths or sorted(p for pattern in DEFAULT_GLOBS for p in ROOT.glob(pattern))
     if not paths:
         parser.error("no reports found; pass paths or run from a checkout with eval/samples")
     if args.reps < 1 or args.warmup < 0:
         parser.error("--reps must be at least 1 and --warmup at least 0")
-    result = run(paths, args.reps, args.warmup)
+    result = run(paths, args.reps, args.warmup, raw=args.raw, clock=args.clock)
     print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else render(result))
     return 0
 

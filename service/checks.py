@@ -70,14 +70,18 @@ def equations_within(version: str, keys: tuple[str, ...]) -> tuple[Equation, ...
 
 
 def _outcome(eq: Equation, values: Mapping[str, Number | None]) -> dict[str, object]:
-    unknown = [k for k in eq.left + eq.right if values.get(k) is None]
-    base: dict[str, object] = {"id": eq.id, "rule": eq.rule, "left_keys": eq.left, "right_keys": eq.right}
-    if unknown:
-        return {**base, "status": CheckStatus.not_assessable, "unassessable_keys": unknown}
-    left = _sum(values[k] for k in eq.left)
-    right = _sum(values[k] for k in eq.right)
-    status = CheckStatus.passed if left == right else CheckStatus.failed
-    return {**base, "status": status, "left": left, "right": right}
+    get = values.get
+    left = [get(k) for k in eq.left]
+    right = [get(k) for k in eq.right]
+    if None in left or None in right:
+        return {"id": eq.id, "rule": eq.rule, "left_keys": eq.left, "right_keys": eq.right,
+                "status": CheckStatus.not_assessable,
+                "unassessable_keys": [k for k in eq.left + eq.right if get(k) is None]}
+    left_sum: Number = sum(left)  # type: ignore[arg-type]  # no None left: ints and Decimals add exactly
+    right_sum: Number = sum(right)  # type: ignore[arg-type]
+    return {"id": eq.id, "rule": eq.rule, "left_keys": eq.left, "right_keys": eq.right,
+            "status": CheckStatus.passed if left_sum == right_sum else CheckStatus.failed,
+            "left": left_sum, "right": right_sum}
 
 
 def holds(eq: Equation, values: Mapping[str, Number | None]) -> bool | None:

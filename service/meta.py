@@ -9,18 +9,23 @@ from schemas import Grounded, Meta, Span
 _CN_DIGITS = {"〇": "0", "零": "0", "○": "0", "O": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5",
               "六": "6", "七": "7", "八": "8", "九": "9"}
 _YEAR = r"(?P<year>(?:19|20)\d{2}|[二][〇零○O][一二三四五六七八九〇零○O]{2})"
-_TITLE_TAIL = r"\s*年\s*度?\s*(?:的)?\s*(?:政府)?\s*信息\s*公开\s*(?:工作)?\s*(?:年度)?\s*(?:工作)?\s*报\s*告"
+# Every run of white space is possessive (\s*+): a title's words are no white space, so giving spaces back
+# never helps a match, and a chain of optional \s* before a failing word would try every split of a long
+# run of spaces (a year followed by 400 spaces took seconds; 3000, hours).
+_TITLE_TAIL = (r"\s*+年\s*+度?\s*+(?:的)?\s*+(?:政府)?\s*+信息\s*+公开\s*+(?:工作)?\s*+(?:年度)?\s*+(?:工作)?"
+               r"\s*+报\s*+告")
 # "原州区人民政府办公室 2021 年政府信息公开工作年度报告" and "2021年度原州区…政府信息公开工作年度报告".
 CONTACT_WINDOW = 3000
 _TITLE_WORDS = re.compile(_YEAR + _TITLE_TAIL)
 _AGENCY_CHARS = r"[^\s\d《》“”\"，。,:：;；()（）]"
-_AGENCY_FIRST = re.compile(rf"(?P<agency>{_AGENCY_CHARS}{{2,40}}?)\s*(?:关于)?\s*" + _YEAR + _TITLE_TAIL)
-_YEAR_FIRST = re.compile(_YEAR + rf"\s*年\s*度?\s*(?P<agency>{_AGENCY_CHARS}{{2,40}}?)\s*(?:政府)?\s*信息\s*公开"
-                         r"\s*(?:工作)?\s*(?:年度)?\s*报\s*告")
+_AGENCY_FIRST = re.compile(rf"(?P<agency>{_AGENCY_CHARS}{{2,40}}?)\s*+(?:关于)?\s*+" + _YEAR + _TITLE_TAIL)
+_YEAR_FIRST = re.compile(_YEAR + rf"\s*+年\s*+度?\s*+(?P<agency>{_AGENCY_CHARS}{{2,40}}?)\s*+(?:政府)?\s*+信息\s*+公开"
+                         r"\s*+(?:工作)?\s*+(?:年度)?\s*+报\s*+告")
 # "某市生态环境局政府信息公开工作年度报告（2021年度）"
-_YEAR_AFTER = re.compile(rf"(?P<agency>{_AGENCY_CHARS}{{2,40}}?)\s*(?:政府)?\s*信息\s*公开"
-                         r"\s*(?:工作)?\s*(?:年度)?\s*报\s*告\s*[(（]\s*" + _YEAR + r"\s*年?\s*度?\s*[)）]")
-_STATS_YEAR = re.compile(r"(?:统计|期限|数据)[^\n。]{0,12}?(?P<year>(?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
+_REPORT_YEAR = r"信息\s*+公开\s*+(?:工作)?\s*+(?:年度)?\s*+报\s*+告\s*+[(（]\s*+" + _YEAR + r"\s*+年?\s*+度?\s*+[)）]"
+_YEAR_AFTER = re.compile(rf"(?P<agency>{_AGENCY_CHARS}{{2,40}}?)\s*+(?:政府)?\s*+" + _REPORT_YEAR)
+_YEAR_AFTER_TAIL = re.compile(_REPORT_YEAR)
+_STATS_YEAR = re.compile(r"(?:统计|期限|数据)[^\n。]{0,12}?(?P<year>(?:19|20)\d{2})\s*+年\s*+1\s*+月\s*+1\s*+日")
 # No look-behind at the front: it would defeat the regex engine's quick scan for a first digit. A match
 # inside a longer number is dropped in _grounded instead.
 _PHONE = re.compile(r"(?:0\d{2,3}[-—–\s]?\d{7,8}|1[3-9]\d{9})(?!\d)")
@@ -43,12 +48,23 @@ def _agency_first(head: str) -> re.Match[str] | None:
     return None
 
 
+def _year_after(head: str) -> re.Match[str] | None:
+    """``_YEAR_AFTER``, found from its title words backwards (as ``_agency_first``): tried at every character,
+    its open-ended agency costs about 1.5 ms on a head without a title."""
+    for m in _YEAR_AFTER_TAIL.finditer(head):
+        found = _YEAR_AFTER.search(head, max(0, m.start() - 80), m.end())
+        if found:
+            return found
+    return None
+
+
 def read_meta(view: str, head_limit: int = 3000) -> Meta:
     """Agency, year and contact details; the title is looked for near the top (after any web header)."""
     meta = Meta()
     head = view[:head_limit]
     for pattern in (_AGENCY_FIRST, _YEAR_FIRST, _YEAR_AFTER):
-        m = _agency_first(head) if pattern is _AGENCY_FIRST else pattern.search(head)
+        m = _agency_first(head) if pattern is _AGENCY_FIRST else \
+            _year_after(head) if pattern is _YEAR_AFTER else pattern.search(head)
         if m:
             agency = m.group("agency").strip()
             cut = _AGENCY_JUNK.match(agency)

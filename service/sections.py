@@ -32,6 +32,8 @@ _HEADING = re.compile(
 _LEFT = re.compile(r"(?:^|[\s。；;：:！!？?])[ \t>*#]*第?$")
 
 _NEXT_HEADING = re.compile(r"[一二三四五六七八九十][、.．]")
+_KEYWORDS = {number: re.compile(words) for number, words in _TITLE_KEYWORDS.items()}
+_PHRASE_END = re.compile(r"[^\s。，,；;]{0,12}")
 
 
 @dataclass(frozen=True)
@@ -64,13 +66,13 @@ def find_headings(view: str) -> list[SectionHit]:
             continue  # a numeral inside a sentence or a label ("第三方", "三安全一稳定")
         number = NUMERALS.index(m.group("num")) + 1
         title = _NEXT_HEADING.split(m.group("title"), maxsplit=1)[0]  # one-line reports run on
-        kw = re.search(_TITLE_KEYWORDS[number], title)
+        kw = _KEYWORDS[number].search(title)
         if kw is None:
             continue
         # On a one-line report the "title" runs on into the body; cut it after the keyword's phrase.
         end_rel = kw.end()
-        tail = re.match(r"[^\s。，,；;]{0,12}", title[end_rel:])
-        end_rel += tail.end() if tail else 0
+        tail = _PHRASE_END.match(title, end_rel)
+        end_rel = tail.end() if tail else end_rel
         hits.append(SectionHit(number, m.start("num"), m.start("title") + end_rel,
                                title[:end_rel].strip(" *")))
     return hits
@@ -89,13 +91,26 @@ def locate_sections(view: str) -> list[LocatedSection]:
 
 
 def _longest_rising_chain(hits: list[SectionHit]) -> list[SectionHit]:
-    """Pick one heading per number so that numbers rise with position; prefer more sections, then earlier."""
-    best: list[list[SectionHit]] = []
+    """Pick one heading per number so that numbers rise with position; prefer more sections, then earlier.
+
+    For each heading, the longest chain that ends in it extends the longest chain ending in a lower number
+    (the earliest such chain on a tie). Numbers run 1 to 6, so the best chain per ending number is all
+    that needs keeping: linear in the headings (text full of heading-like lines has tens of thousands).
+    """
+    by_number: dict[int, list[SectionHit]] = {}  # the best chain ending in each number so far
+    first_at: dict[int, int] = {}  # where that chain's last heading stands in ``hits`` (earliest wins ties)
+    longest: list[SectionHit] = []
     for i, hit in enumerate(hits):
-        candidates = [best[j] for j in range(i) if hits[j].number < hit.number]
-        prev = max(candidates, key=len, default=[])
-        best.append([*prev, hit])
-    if not best:
-        return []
-    longest = max(len(c) for c in best)
-    return next(c for c in best if len(c) == longest)
+        prev: list[SectionHit] = []
+        prev_at = -1
+        for number, chain in by_number.items():
+            if number >= hit.number:
+                continue
+            if len(chain) > len(prev) or (len(chain) == len(prev) and first_at[number] < prev_at):
+                prev, prev_at = chain, first_at[number]
+        chain = [*prev, hit]
+        if len(chain) > len(by_number.get(hit.number, ())):
+            by_number[hit.number], first_at[hit.number] = chain, i
+        if len(chain) > len(longest):
+            longest = chain
+    return longest

@@ -41,3 +41,17 @@ def test_circled_and_superscript_digits_in_a_row_are_not_numbers() -> None:
     text = SAMPLE.replace("一、本年新收政府信息公开申请数量\t\t18", "一、本年新收政府信息公开申请数量\t①\t18")
     result = extract(text)
     assert result.cell_value("requests.new_received.natural_person") == 18
+
+
+def test_a_row_holding_only_a_page_mark_reads_as_blank() -> None:
+    # Dropping the "- 4 -" left a row without values; it used to crash the search for readings (StopIteration).
+    result = extract(SAMPLE.replace("行政许可\t0", "行政许可\t- 4 -"))
+    assert result.cells["active.licensing.decisions"].state == "blank"
+
+
+def test_a_row_with_too_many_cells_is_left_unknown() -> None:
+    # 1,500 empty cells and two numbers: the search recursed once a cell (RecursionError); now it is not searched.
+    result = extract(SAMPLE.replace("本年新收政府信息公开申请数量\t\t18", "本年新收政府信息公开申请数量" + "\t" * 1500 + "18\t5"))
+    cells = [result.cells[f"requests.new_received.{c}"] for c in ("natural_person", "total")]
+    assert all(c.state == "unknown" for c in cells)
+    assert any(w.code == "ambiguous_row" for w in result.warnings)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from service.sections import LocatedSection
 from service.tables.assemble import TableRead, assemble
 from service.tables.compact import Compact
+from service.tables.fit import Budget
 from service.tables.locate import ORDER, Region, locate_tables
 from service.tables.rows import GridCell, RawRow, rows_from_grid, rows_from_text
 from service.tables.specs import table_spec
@@ -24,12 +25,13 @@ def read_tables(view: str, sections: list[LocatedSection], version: str) -> dict
     end = next((s.start for s in sections if s.number >= 5 and s.start > start), len(view))
     compact = Compact(view, start, end)
     regions = locate_tables(view, compact, sections)
+    budget = Budget()  # the search for readings of ambiguous rows, bounded for the whole report
     out: dict[str, TableRead] = {}
     for table in ORDER:
         spec = table_spec(version, table)
         region = regions.get(table)
         rows = rows_from_text(view, compact, region, spec) if region else []
-        out[table] = assemble(rows, spec, version)
+        out[table] = assemble(rows, spec, version, budget=budget)
     return out
 
 

@@ -15,7 +15,7 @@ from pydantic import TypeAdapter
 
 from schemas import Cell, CellState, Repair, Span, TableInfo, Warning
 from service.checks import Equation, Number, equations, equations_within, holds
-from service.tables.fit import CellReading, Fit, Reading, fit_row
+from service.tables.fit import Budget, CellReading, Fit, Reading, fit_row
 from service.tables.rows import RawRow
 from service.tables.specs import TableSpec, row_keys
 
@@ -42,8 +42,9 @@ class _RowFit:
 
 
 def assemble(raw_rows: Sequence[RawRow], table: TableSpec, version: str,
-             source: Literal["text", "grid"] = "text") -> TableRead:
-    """Canonical cells of one table from its raw rows."""
+             source: Literal["text", "grid"] = "text", budget: Budget | None = None) -> TableRead:
+    """Canonical cells of one table from its raw rows (``budget``: the report's search steps, see ``fit``)."""
+    budget = budget or Budget()
     out = TableRead()
     eqs = equations(version)
     fits: list[_RowFit] = []
@@ -52,7 +53,7 @@ def assemble(raw_rows: Sequence[RawRow], table: TableSpec, version: str,
         row = row_keys(table, raw.spec)
         keys = list(row)
         own = equations_within(version, row)
-        fit = fit_row(raw.tokens, keys, raw.spec.kinds, own, prior)
+        fit = fit_row(raw.tokens, keys, raw.spec.kinds, own, prior, budget)
         if fit.chosen is not None and fit.method in ("unique", "arithmetic") and fit.tier == 0:
             prior = fit.chosen.lead_drop
         fits.append(_RowFit(raw, keys, fit))
@@ -139,9 +140,19 @@ def _emit(rf: _RowFit, out: TableRead, raw_cells: dict[str, dict[str, Any]]) -> 
                                         message=f"row {rf.row.spec.key!r} is printed without values"))
         return
     repaired = _record_repair(rf, out)
+    unknown: list[str] = []
+    number = CellState.number
     for key, reading in zip(keys, fit.cells, strict=True):
-        raw_cells[key] = _cell(reading, repaired)
-    unknown = [k for k, r in zip(keys, fit.cells, strict=True) if r is None]
+        if reading is None:
+            raw_cells[key] = {"state": CellState.unknown}
+            unknown.append(key)
+            continue
+        what, value, raw, start, end = reading
+        if what == "number" and start is not None and end is not None:  # the common cell
+            raw_cells[key] = {"state": number, "value": value, "raw": raw or None,
+                              "span": {"start": start, "end": end}, "repaired": repaired}
+        else:
+            raw_cells[key] = _cell(reading, repaired)
     if unknown:
         why = ("too many possible readings" if fit.too_many else
                f"{len(fit.alternatives)} readings fit the printed cells and no equation decides between them"

@@ -6,11 +6,23 @@ Labels and header cues are matched here, so "本年度办 理结果" and "（四
 from __future__ import annotations
 
 import re
+from array import array
 from bisect import bisect_right
+from collections.abc import Callable, Iterable, MutableSequence
+from itertools import accumulate
 
-_RUN = re.compile(r"[^\s\d.,:;+\-/|—–_*]+")
+# What lies between the runs of visible characters that labels are made of (captured: ``split`` keeps it).
+_GAP = re.compile(r"([\s\d.,:;+\-/|—–_*]+)")
+_MANY_RUNS = 20_000
+
+
+def _int_array(values: Iterable[int]) -> MutableSequence[int]:
+    return array("q", values)
+
+
 # A cell of its own that says 无 ("none") is a value, not a word: it must not split "保护 无 第三方".
-_NONE_CELL = re.compile(r"(?<=[\s|])无(?=[\s|])")
+# The literal comes first so that the engine can skip to each 无 (a leading look-behind is tried everywhere).
+_NONE_CELL = re.compile(r"无(?<=[\s|]无)(?=[\s|])")
 
 
 class Compact:
@@ -21,19 +33,28 @@ class Compact:
 
     def __init__(self, view: str, lo: int = 0, hi: int | None = None) -> None:
         hi = len(view) if hi is None else hi
-        self.run_starts: list[int] = []  # view offset where each run begins
-        self.run_ends: list[int] = []
-        self.offsets: list[int] = []  # compact offset where each run begins
-        pieces: list[str] = []
-        size = 0
-        words = _NONE_CELL.sub(" ", view[lo:hi]) if "无" in view[lo:hi] else view[lo:hi]
-        for m in _RUN.finditer(words):
-            self.run_starts.append(lo + m.start())
-            self.run_ends.append(lo + m.end())
-            self.offsets.append(size)
-            pieces.append(m.group(0))
-            size += m.end() - m.start()
-        self.text = "".join(pieces)
+        region = view[lo:hi]
+        words = _NONE_CELL.sub(" ", region) if "无" in region else region
+        # Runs and the gaps between them alternate: [run, gap, run, …, run]; only the first and last run
+        # can be empty. Offsets come from the lengths (C-level accumulate), not from one match object a run.
+        # A long text (millions of runs) keeps them in arrays of machine integers: a third of the memory.
+        parts = _GAP.split(words)
+        store: Callable[[Iterable[int]], MutableSequence[int]] = list if len(parts) < _MANY_RUNS else _int_array
+        bounds = store(accumulate(map(len, parts), initial=lo))
+        runs = parts[0::2]
+        del parts
+        starts = bounds[0:len(bounds) - 1:2]
+        ends = bounds[1::2]
+        del bounds
+        if not runs[-1]:
+            del runs[-1], starts[-1], ends[-1]
+        if runs and not runs[0]:
+            del runs[0], starts[0], ends[0]
+        self.run_starts = starts  # view offset where each run begins
+        self.run_ends = ends
+        self.offsets = store(accumulate(map(len, runs), initial=0))  # compact offset of each run
+        del self.offsets[-1]
+        self.text = "".join(runs)
         self.size = hi
 
     def _index(self, pos: int) -> int:

@@ -23,6 +23,8 @@ def valid_piece(piece: str) -> bool:
 
 def cuts(digits: str, parts: int) -> Iterator[list[str]]:
     """Every cut of ``digits`` into ``parts`` valid numbers, lazily (there can be very many)."""
+    if not parts <= len(digits) <= MAX_PART_DIGITS * parts:
+        return  # too few digits, or too many for seven a part: no cut (a long run would take forever to say so)
     if parts == 1:
         if valid_piece(digits):
             yield [digits]
@@ -60,22 +62,29 @@ def sum_block_cuts(digits: str, blocks: Sequence[int]) -> Iterator[list[str]]:
         if not digits:
             yield []
         return
+    numbers = sum(blocks) + len(blocks)  # every block: its parts and its total
+    if not numbers <= len(digits) <= MAX_PART_DIGITS * numbers:
+        return
     parts = blocks[-1]
+    before = numbers - parts - 1  # numbers of the blocks before this one
     for total_len in range(1, min(MAX_PART_DIGITS, len(digits) - parts) + 1):
         total = digits[-total_len:]
         if not valid_piece(total):
             continue
-        for tail in _parts_from_end(digits[:-total_len], parts, int(total)):
+        for tail in _parts_from_end(digits[:-total_len], parts, int(total), before):
             rest = digits[:len(digits) - total_len - sum(len(p) for p in tail)]
             for head in sum_block_cuts(rest, blocks[:-1]):
                 yield [*head, *tail, total]
 
 
-def _parts_from_end(digits: str, parts: int, target: int) -> Iterator[list[str]]:
-    """``parts`` valid numbers at the end of ``digits`` that add up to ``target``."""
+def _parts_from_end(digits: str, parts: int, target: int, before: int = 0) -> Iterator[list[str]]:
+    """``parts`` valid numbers at the end of ``digits`` that add up to ``target``, leaving digits enough for
+    ``before`` more numbers (and not too many for them)."""
     if parts == 0:
         if target == 0:
             yield []
+        return
+    if not parts + before <= len(digits) <= MAX_PART_DIGITS * (parts + before):
         return
     for length in range(1, min(MAX_PART_DIGITS, len(digits) - parts + 1) + 1):
         piece = digits[-length:]
@@ -84,5 +93,5 @@ def _parts_from_end(digits: str, parts: int, target: int) -> Iterator[list[str]]
         value = int(piece)
         if value > target:
             break  # longer suffixes are larger still
-        for rest in _parts_from_end(digits[:-length], parts - 1, target - value):
+        for rest in _parts_from_end(digits[:-length], parts - 1, target - value, before):
             yield [*rest, piece]

@@ -11,6 +11,10 @@ several → the cells the readings disagree on stay unknown. Every choice is rep
 Beyond tier 0 a reading is only taken when the row's equations accept it (a split no sum supports is an
 invention). A row printed as one digit run takes a fast path (``digits.sum_block_cuts``); a "- 4 -" page
 number caught inside a row with too many cells is dropped first.
+
+The search is bounded whatever the text: MAX_STEPS partial readings a row, MAX_REPORT_STEPS a report
+(``Budget``), and rows longer than MAX_ROW_TOKENS or with more than MAX_PAGE_MARKS page marks are not searched.
+A row past a bound stays unknown, with a warning ("too many possible readings").
 """
 
 from __future__ import annotations
@@ -23,11 +27,21 @@ from typing import Literal, NamedTuple
 from service.checks import Equation, holds
 from service.tables.digits import cuts, sum_block_cuts, sum_blocks
 from service.tables.specs import ValueKind
-from service.tables.tokens import Token
+from service.tables.tokens import MAX_ROW_CELLS, Token
+
+_new = tuple.__new__  # builds a NamedTuple without its Python-level __new__ (rows make hundreds of cells)
 
 MAX_READINGS = 4000
 MAX_ALTERNATIVES = 50
-MAX_STEPS = 100_000
+# Steps of the search for readings (one a partial reading tried): a row may take MAX_STEPS, a report
+# MAX_REPORT_STEPS in all. Real rows take a few hundred; damaged or hostile text could take minutes without
+# a bound. A row that runs out is left unknown (with a warning), never guessed.
+MAX_STEPS = 20_000
+MAX_REPORT_STEPS = 50_000
+# Rows longer than this are not searched (the search recurses once a token): real rows hold at most a few
+# empty cells more than columns. Nor are rows with more page marks than MAX_PAGE_MARKS.
+MAX_ROW_TOKENS = 64
+MAX_PAGE_MARKS = 4
 
 ReadingState = Literal["number", "blank", "not_applicable"]
 Number = int | Decimal
@@ -57,8 +71,15 @@ class Reading(NamedTuple):
     dropped: int
 
     def key(self) -> tuple[tuple[object, ...], ...]:
-        """Identity of the reading for de-duplication."""
-        return tuple(c.identity() for c in self.cells)
+        """Identity of the reading for de-duplication (``CellReading.identity`` of each cell, inlined)."""
+        return tuple([(c.state, c.value, c.start if c.state != "blank" else None) for c in self.cells])
+
+
+class Budget:
+    """Search steps left, shared by the rows of a report so that its time is bounded whatever the text."""
+
+    def __init__(self, steps: int = MAX_REPORT_STEPS) -> None:
+        self.left = steps
 
 
 @dataclass
@@ -75,56 +96,83 @@ class Fit:
 
 
 def fit_row(tokens: Sequence[Token], keys: Sequence[str], kinds: Sequence[ValueKind],
-            equations: Sequence[Equation], layout_prior: int | None) -> Fit:
-    """Read ``tokens`` into ``len(keys)`` columns (see the module docstring for the order of evidence)."""
-    if not any(t.kind in ("num", "na") for t in tokens):
+            equations: Sequence[Equation], layout_prior: int | None, budget: Budget | None = None) -> Fit:
+    """Read ``tokens`` into ``len(keys)`` columns (see the module docstring for the order of evidence).
+
+    A search for readings spends at most MAX_STEPS of ``budget`` (the report's; a row of its own when None).
+    """
+    if len(tokens) > MAX_ROW_CELLS:  # not a row (see ``tokens``): unknown, never guessed
+        return Fit([None] * len(keys), "ambiguous", None, too_many=True)
+    values = [t for t in tokens if t.kind != "blank"]
+    if values and len(values) == len(kinds):  # the common row: one value per column (no page mark can hide)
+        plain = _as_printed(tokens, values, kinds)
+        if plain is not None:
+            return Fit(list(plain.cells), "unique", plain)  # as printed: nothing to prove, no repair to record
+    if not any(t.kind in ("num", "na") for t in values):
         return Fit([], "empty", None)
+    budget = budget or Budget(MAX_STEPS)
     options = _page_mark_options(tokens, len(keys))
+    if len(options) > MAX_PAGE_MARKS:
+        return Fit([None] * len(keys), "ambiguous", None, too_many=True)
     if options:
-        fits = [_fit_tokens(o, keys, kinds, equations, layout_prior) for o in options]
+        fits = [_fit_tokens(o, keys, kinds, equations, layout_prior, budget) for o in options]
         if len(fits) == 1:
             return fits[0]
         # Two dash-number-dash runs: the row's equations must say which one was the page number.
         adding_up = [f for f in fits if equations and f.chosen is not None
                      and len(_passing(f.chosen, keys, equations)) == len(equations)]
         return adding_up[0] if len(adding_up) == 1 else Fit([None] * len(keys), "ambiguous", None)
-    return _fit_tokens(tokens, keys, kinds, equations, layout_prior)
+    return _fit_tokens(tokens, keys, kinds, equations, layout_prior, budget)
 
 
 def _fit_tokens(tokens: Sequence[Token], keys: Sequence[str], kinds: Sequence[ValueKind],
-                equations: Sequence[Equation], layout_prior: int | None) -> Fit:
-    plain = _as_printed(tokens, kinds)
+                equations: Sequence[Equation], layout_prior: int | None, budget: Budget) -> Fit:
+    if not any(t.kind in ("num", "na") for t in tokens):
+        return Fit([], "empty", None)  # a row that held nothing but a "- 4 -" page mark
+    plain = _as_printed(tokens, [t for t in tokens if t.kind != "blank"], kinds)
     if plain is not None:
         return Fit(list(plain.cells), "unique", plain)  # as printed: nothing to prove, no repair to record
     sum_row = _sum_row_split(tokens, keys, equations)
     if sum_row is not None:
         return sum_row
-    for tier in (0, 1, 2):
-        # Beyond "as printed" the readings multiply; only those the row's equations accept are kept.
-        keep = None if tier == 0 or not equations else (lambda r: all(_holds0(eq, r, keys) for eq in equations))
-        found = _enumerate(tokens, kinds, tier, keep)
-        if found.count:
-            return _choose(found, keys, equations, layout_prior, tier)
-    return Fit([None] * len(keys), "ambiguous", None, tier=2)
+    if len(tokens) > max(MAX_ROW_TOKENS, 4 * len(keys)):
+        return Fit([None] * len(keys), "ambiguous", None, too_many=True)
+    row = Budget(min(MAX_STEPS, budget.left))  # this row's share, charged to the report's budget after
+    granted = row.left
+    try:
+        for tier in (0, 1, 2):
+            # Beyond "as printed" the readings multiply; only those the row's equations accept are kept.
+            keep = None if tier == 0 or not equations else (lambda r: all(_holds0(eq, r, keys) for eq in equations))
+            found = _enumerate(tokens, kinds, tier, keep, row)
+            if found.count:
+                return _choose(found, keys, equations, layout_prior, tier)
+            if found.too_many:  # the search ran out of steps before any reading: the next tier would too
+                return Fit([None] * len(keys), "ambiguous", None, tier=tier, too_many=True)
+        return Fit([None] * len(keys), "ambiguous", None, tier=2)
+    finally:
+        budget.left -= granted - row.left
 
 
-def _as_printed(tokens: Sequence[Token], kinds: Sequence[ValueKind]) -> Reading | None:
-    """The common case: exactly one printed value per column, every empty cell spurious."""
-    values = [t for t in tokens if t.kind != "blank"]
+def _as_printed(tokens: Sequence[Token], values: Sequence[Token], kinds: Sequence[ValueKind]) -> Reading | None:
+    """The common case: exactly one printed value per column, every empty cell spurious (``values``: the
+    tokens that are not empty cells)."""
     if len(values) != len(kinds):
         return None
     cells = []
     for t, kind in zip(values, kinds, strict=True):
-        if t.raw.isdecimal():  # the common cell: a bare count fits every kind of column
-            cells.append(CellReading("number", int(t.raw), t.raw, t.start, t.end))
-        elif t.kind == "na":
-            cells.append(CellReading("not_applicable", None, t.raw, t.start, t.end))
-        elif _fits(kind, t.raw):
-            cells.append(CellReading("number", t.number(), t.raw, t.start, t.end))
+        raw = t.raw
+        if t.kind == "na":
+            cells.append(_new(CellReading, ("not_applicable", None, raw, t.start, t.end)))
+        elif t.kind != "num":
+            return None
+        elif raw.isdecimal():  # the common cell: a bare count fits every kind of column
+            cells.append(_new(CellReading, ("number", int(raw), raw, t.start, t.end)))
+        elif _fits(kind, raw):
+            cells.append(_new(CellReading, ("number", t.number(), raw, t.start, t.end)))
         else:
             return None
-    lead = next(i for i, t in enumerate(tokens) if t.kind != "blank")
-    return Reading(tuple(cells), lead, len(tokens) - len(values), False, 0)
+    lead = tokens.index(values[0]) if values else 0
+    return _new(Reading, (tuple(cells), lead, len(tokens) - len(values), False, 0))
 
 
 def _sum_row_split(tokens: Sequence[Token], keys: Sequence[str], equations: Sequence[Equation]) -> Fit | None:
@@ -177,6 +225,8 @@ def _page_mark_options(tokens: Sequence[Token], n: int) -> list[list[Token]]:
         if (a.kind == c.kind == "na" and a.raw == c.raw and a.raw in _DASHES and b.kind == "num"
                 and b.raw.isdecimal() and len(b.raw) <= 3):
             options.append([*tokens[:i], *tokens[i + 3:]])
+            if len(options) > MAX_PAGE_MARKS:
+                break  # too many to try: the caller gives up on the row
     return options
 
 
@@ -250,8 +300,11 @@ class _Found:
 
 
 def _enumerate(tokens: Sequence[Token], kinds: Sequence[ValueKind], tier: int,
-               keep: Callable[[Reading], bool] | None) -> _Found:
-    """Distinct readings of the tier; ``keep`` filters what is stored (the count covers all)."""
+               keep: Callable[[Reading], bool] | None, budget: Budget) -> _Found:
+    """Distinct readings of the tier; ``keep`` filters what is stored (the count covers all).
+
+    Each partial reading tried spends a step of ``budget``; when none is left the search stops (too_many).
+    """
     n = len(kinds)
     values = [t for t in tokens if t.kind != "blank"]
     first_value = next(i for i, t in enumerate(tokens) if t.kind != "blank")
@@ -268,21 +321,20 @@ def _enumerate(tokens: Sequence[Token], kinds: Sequence[ValueKind], tier: int,
         lo[i], hi[i] = lo[i + 1] + t_lo, hi[i + 1] + t_hi
     seen: set[tuple[tuple[object, ...], ...]] = set()
     found = _Found()
-    steps = 0
 
     def walk(i: int, acc: list[CellReading], lead: int, blanks: int, split: bool, dropped: int) -> None:
-        nonlocal steps
-        steps += 1
-        if found.too_many or steps > MAX_STEPS:
+        budget.left -= 1
+        if found.too_many or budget.left < 0:
             found.too_many = True
             return
         col = len(acc)
         if i == len(tokens):
             if col == n:
                 reading = Reading(tuple(acc), lead, blanks, split, dropped)
-                if reading.key() in seen:
+                key = reading.key()
+                if key in seen:
                     return
-                seen.add(reading.key())
+                seen.add(key)
                 found.count += 1
                 if keep is None or keep(reading):
                     found.kept.append(reading)
@@ -310,7 +362,9 @@ def _enumerate(tokens: Sequence[Token], kinds: Sequence[ValueKind], tier: int,
             walk(i + 1, [*acc, CellReading("number", t.number(), t.raw, t.start, t.end)], lead, blanks,
                  split, dropped)
         if tier >= 1 and t.splittable:
-            for parts in range(2, min(len(t.raw), n - col) + 1):
+            # Only as many parts as leave the rest of the row able to fill the remaining columns.
+            fewest, most = max(2, n - col - hi[i + 1]), min(len(t.raw), n - col - lo[i + 1])
+            for parts in range(fewest, most + 1):
                 for pieces in cuts(t.raw, parts):
                     if found.too_many:
                         return

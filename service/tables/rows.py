@@ -38,10 +38,16 @@ class GridCell:
     end: int = 0
 
 
-@cache
 def _label_pattern(spec: RowSpec) -> re.Pattern[str]:
     # Matched on the words alone (Compact drops digits); the item number is found in the view (_label_head).
-    return re.compile(spec.label)
+    # Kept by label string: hashing a spec hashes its columns and kinds too.
+    pattern = _LABELS.get(spec.label)
+    if pattern is None:
+        pattern = _LABELS[spec.label] = re.compile(spec.label)
+    return pattern
+
+
+_LABELS: dict[str, re.Pattern[str]] = {}
 
 
 def rows_from_text(view: str, compact: Compact, region: Region, table: TableSpec) -> list[RawRow]:
@@ -71,7 +77,9 @@ def rows_from_text(view: str, compact: Compact, region: Region, table: TableSpec
     return rows
 
 
-_EMPTY_CELLS = re.compile(r"(?m)^[ \t|]*\t[ \t|]*$|^[ \t]*\|[ |]*\|[ \t]*$")
+# A line of empty cells: separators only, with a tab (the look-ahead finds the line's first tab once; a
+# pattern that tried every tab of a long run as "the" tab was quadratic), or between pipes.
+_EMPTY_CELLS = re.compile(r"(?m)^(?=[^\t\n]*\t)[ \t|]*+$|^[ \t]*\|[ |]*\|[ \t]*$")
 
 
 def _blank_line(view: str, region: Region, table: TableSpec) -> list[Token]:

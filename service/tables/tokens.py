@@ -21,6 +21,9 @@ _DIGIT = re.compile(r"\d")
 _RULE_LINE = re.compile(r"[\s|:\-—=+]*")
 
 
+_new = tuple.__new__  # builds a Token without NamedTuple's Python-level __new__ (a report has hundreds)
+
+
 class Token(NamedTuple):
     """One cell, or one number inside a cell, with its span in the text (a tuple: rows make hundreds)."""
 
@@ -56,41 +59,25 @@ def classify_cell(text: str, offset: int, line: int = 0) -> list[Token]:
     tokens: list[Token] = []
     for m in _PIECE.finditer(text):
         piece = m.group(0)
-        start, end = offset + m.start(), offset + m.end()
-        if _NUMBER.fullmatch(piece):
-            tokens.append(Token("num", start, end, piece, line))
+        start, end = m.span()
+        if piece.isdecimal() or _NUMBER.fullmatch(piece):  # (a bare count, the common piece, needs no pattern)
+            tokens.append(_new(Token, ("num", offset + start, offset + end, piece, line)))
         elif _NA.fullmatch(piece):
-            tokens.append(Token("na", start, end, piece, line))
+            tokens.append(_new(Token, ("na", offset + start, offset + end, piece, line)))
         elif tokens and tokens[-1].kind == "num" and _UNIT.fullmatch(piece):
             continue  # "18件": a unit after a number is not a cell of its own
         else:
-            tokens.append(Token("text", start, end, piece, line))
+            tokens.append(_new(Token, ("text", offset + start, offset + end, piece, line)))
     return tokens
 
 
-def _cells_of_line(view: str, start: int, end: int, first: bool) -> list[tuple[int, int]]:
-    """Cell boundaries of one line; the first fragment of the region is the rest of the label cell."""
-    segment = view[start:end]
-    if "\t" in segment:
-        sep = "\t"
-    elif "|" in segment:
-        sep = "|"
-    else:
-        return [(start, end)]
-    bounds: list[tuple[int, int]] = []
-    pos = start
-    for part in segment.split(sep):
-        bounds.append((pos, pos + len(part)))
-        pos += len(part) + 1
-    if sep == "|":
-        # "| a | b |": nothing before the first pipe or after the last one is a cell.
-        if bounds and not view[bounds[0][0]:bounds[0][1]].strip():
-            bounds = bounds[1:]
-        if bounds and not view[bounds[-1][0]:bounds[-1][1]].strip():
-            bounds = bounds[:-1]
-    elif first and bounds and not view[bounds[0][0]:bounds[0][1]].strip():
-        bounds = bounds[1:]  # the label's own cell, empty after the label text
-    return bounds
+# More cells than this in a row's region (a line of 200,000 tabs) is not a table row: the tokeniser stops and
+# returns MAX_ROW_CELLS + 1 empty cells, which ``fit`` reads as unknown, so memory and time stay bounded.
+MAX_ROW_CELLS = 2_000
+# A cell without digits and without any character a not-applicable mark or a sign is made of holds only text.
+_MAYBE_VALUE = re.compile(r"[\d/\\—–\-－─无空…+]")
+# A line split by tabs whose cells after the first hold bare counts or nothing (most rows of most reports).
+_ROW_LINE = re.compile(r"([^\t\d]*)\t([\d\t]*)")
 
 
 def tokenise_region(view: str, start: int, end: int) -> list[Token]:
@@ -98,42 +85,106 @@ def tokenise_region(view: str, start: int, end: int) -> list[Token]:
     tokens: list[Token] = []
     label_line: list[Token] = []
     seen_value = False
-    line_no = 0
     pos = start
-    while pos < end:
+    line_no = -1
+    while pos < end:  # line by line, not split at once: the region of a table's last row can be long
+        line_start = pos
         nl = view.find("\n", pos, end)
-        line_end = end if nl == -1 else nl
-        segment = view[pos:line_end]
-        if segment.strip() and not _is_rule_line(segment):
-            separated = "\t" in segment or "|" in segment
-            for c_start, c_end in _cells_of_line(view, pos, line_end, first=pos == start):
-                cell = view[c_start:c_end]
-                stripped = cell.strip()
-                if not stripped:
-                    if separated:
-                        tokens.append(Token("blank", c_start, c_end, "", line_no))
-                    continue
-                if stripped.isdecimal():  # the common cell, inline: a bare count
-                    lead = c_start + len(cell) - len(cell.lstrip())
-                    tokens.append(Token("num", lead, lead + len(stripped), stripped, line_no))
-                    seen_value = True
-                    continue
-                for tok in classify_cell(cell, c_start, line_no):
-                    if tok.kind == "text":
-                        if seen_value:
-                            return _trim(tokens)
-                        if line_no > 0 and not label_line and tokens:
-                            label_line = tokens  # the empty cells printed after the label, kept for a blank row
-                        tokens = []  # label debris and the empty cells of the label area
-                        continue
-                    seen_value = seen_value or tok.kind in ("num", "na")
-                    tokens.append(tok)
-        pos = line_end + 1
+        pos = end if nl == -1 else nl
+        segment = view[line_start:pos]
+        pos += 1
         line_no += 1
+        if not segment or segment.isspace() or _is_rule_line(segment):
+            continue
+        if len(tokens) + segment.count("\t") + segment.count("|") >= MAX_ROW_CELLS:
+            return [_BLANK] * (MAX_ROW_CELLS + 1)  # not a row: too many cells (``fit`` leaves it unknown)
+        row = _ROW_LINE.fullmatch(segment)
+        if row is not None:  # the common line: a first cell, then bare counts and empty cells between tabs
+            head = row.group(1)
+            if head and not head.isspace():
+                if _MAYBE_VALUE.search(head) is not None:
+                    row = None  # a mark or a sign in the first cell: read it cell by cell below
+                else:  # the rest of the label: text
+                    if seen_value:
+                        return _trim(tokens)
+                    if line_no > 0 and not label_line and tokens:
+                        label_line = tokens
+                    tokens = []
+            elif line_start != start:  # an empty first cell on the region's first line is the label's own
+                tokens.append(_new(Token, ("blank", line_start, line_start + len(head), "", line_no)))
+        if row is not None:
+            c_start = line_start + len(row.group(1)) + 1
+            for cell in row.group(2).split("\t"):
+                if cell:
+                    tokens.append(_new(Token, ("num", c_start, c_start + len(cell), cell, line_no)))
+                    seen_value = True
+                else:
+                    tokens.append(_new(Token, ("blank", c_start, c_start, "", line_no)))
+                c_start += len(cell) + 1
+            continue
+        for c_start, cell in _cells(segment, line_start, line_start == start):
+            if cell.isdecimal():  # the common cell: a bare count
+                tokens.append(_new(Token, ("num", c_start, c_start + len(cell), cell, line_no)))
+                seen_value = True
+                continue
+            stripped = cell.strip()
+            if not stripped:
+                tokens.append(_new(Token, ("blank", c_start, c_start + len(cell), "", line_no)))
+                continue
+            if stripped.isdecimal():  # a bare count with spaces around it
+                lead = c_start + len(cell) - len(cell.lstrip())
+                tokens.append(_new(Token, ("num", lead, lead + len(stripped), stripped, line_no)))
+                seen_value = True
+                continue
+            if _MAYBE_VALUE.search(stripped) is None:  # a label cell: text only
+                cell_tokens: list[Token] = [_TEXT]
+            else:
+                cell_tokens = classify_cell(cell, c_start, line_no)
+            for tok in cell_tokens:
+                if tok.kind == "text":
+                    if seen_value:
+                        return _trim(tokens)
+                    if line_no > 0 and not label_line and tokens:
+                        label_line = tokens  # the empty cells printed after the label, kept for a blank row
+                    tokens = []  # label debris and the empty cells of the label area
+                    continue
+                seen_value = seen_value or tok.kind in ("num", "na")
+                tokens.append(tok)
     if not seen_value:
         # No value at all: the empty cells printed on the row's first line say the row is there, but blank.
         return [t for t in (label_line or tokens) if t.line == 0]
     return _trim(tokens)
+
+
+_TEXT = Token("text", 0, 0, "")  # stands for the text tokens of a label cell (only their kind is read)
+_BLANK = Token("blank", 0, 0, "")
+
+
+def _cells(segment: str, offset: int, first: bool) -> list[tuple[int, str]]:
+    """Cells of one line as (offset, text); the first line of the region starts with the rest of the label cell.
+
+    Only a line split by tabs or pipes has empty cells: a line without separators is one (non-empty) cell.
+    """
+    if "\t" in segment:
+        sep = "\t"
+    elif "|" in segment:
+        sep = "|"
+    else:
+        return [(offset, segment)]
+    cells: list[tuple[int, str]] = []
+    pos = offset
+    for part in segment.split(sep):
+        cells.append((pos, part))
+        pos += len(part) + 1
+    if sep == "|":
+        # "| a | b |": nothing before the first pipe or after the last one is a cell.
+        if cells and (not cells[0][1] or cells[0][1].isspace()):
+            del cells[0]
+        if cells and (not cells[-1][1] or cells[-1][1].isspace()):
+            del cells[-1]
+    elif first and (not cells[0][1] or cells[0][1].isspace()):
+        del cells[0]  # the label's own cell, empty after the label text
+    return cells
 
 
 def _is_rule_line(segment: str) -> bool:
@@ -143,16 +194,21 @@ def _is_rule_line(segment: str) -> bool:
 
 def _trim(tokens: list[Token]) -> list[Token]:
     """Only the lines that hold values belong to the row: empty cells on other lines are dropped."""
-    last = max((i for i, t in enumerate(tokens) if t.kind != "blank"), default=-1)
-    if last < 0:
+    n = len(tokens)
+    first = 0
+    while first < n and tokens[first].kind == "blank":
+        first += 1
+    if first == n:
         return []
-    first = next(i for i, t in enumerate(tokens) if t.kind != "blank")
+    last = n - 1
+    while tokens[last].kind == "blank":
+        last -= 1
+    line = tokens[first].line
     lead = first
-    while lead > 0 and tokens[lead - 1].line == tokens[first].line:
-        lead -= 1
-    tokens, last = tokens[lead:], last - lead  # empty cells on lines before the values are not the row's
+    while lead > 0 and tokens[lead - 1].line == line:
+        lead -= 1  # empty cells on lines before the values are not the row's
     line = tokens[last].line
     keep = last + 1
-    while keep < len(tokens) and tokens[keep].line == line:
+    while keep < n and tokens[keep].line == line:
         keep += 1
-    return tokens[:keep]
+    return tokens[lead:keep]
