@@ -1,8 +1,14 @@
 """``nianbao eval`` / ``python -m eval``: run the extractor over labelled cases and score it.
 
-In process by default, or against a running service with ``--url``. Exit codes: 0 all thresholds met,
-1 a threshold missed (or, with ``--fail-on-worse``, a field worse than the baseline), 2 the run could not
-be set up (bad gold, unknown folder, a backend that cannot be built, a service that cannot be reached).
+In process by default, or against a running service with ``--url``. ``--backend llm|hybrid`` uses the
+endpoint of NIANBAO_LLM_BASE_URL / NIANBAO_LLM_API_KEY; with ``--replay DIR`` it uses no endpoint at all
+but the model answers scripted per case in DIR (see eval/replay.py), so the LLM plumbing is scored in CI.
+LLM runs require the LLM (a failure is a failed case, not a silent rules reading) and bypass the cache
+unless ``--use-cache``, so the cost columns are what the model really cost.
+
+Exit codes: 0 all thresholds met, 1 a threshold missed (or, with ``--fail-on-worse``, a field worse than
+the baseline), 2 the run could not be set up (bad gold, unknown folder, a backend that cannot be built, a
+service that cannot be reached, a case without replay answers).
 """
 
 from __future__ import annotations
@@ -23,11 +29,13 @@ from eval.dataset import DEFAULT_DIRS, Case, DatasetError, decode_text, load_cas
 from eval.gold_schema import validate_case
 from eval.report import EvalResult, compare, render, write_reports
 from eval.score import PROBLEM_THRESHOLD, CaseScore, score_case, summarise
-from schemas import Extraction
+from schemas import Extraction, ExtractOptions
 
 if TYPE_CHECKING:
     import httpx
+    import openai
 
+    from eval.replay import ReplayTransport
     from service.narrative import NarrativeBackend
 
 BACKENDS = ("rules", "llm", "hybrid")
@@ -58,13 +66,63 @@ def make_narrative(name: str) -> NarrativeBackend | None:
         raise SetupError(f"cannot build the {name!r} narrative backend: {exc}; {LLM_SETTINGS_HINT}") from exc
 
 
-def in_process(narrative: NarrativeBackend | None) -> Extractor:
+def in_process(narrative: NarrativeBackend | None, options: ExtractOptions | None = None) -> Extractor:
     """An extractor that calls ``service.pipeline.extract`` on each case's bytes."""
     from service.pipeline import extract
 
     def run(case: Case) -> Extraction:
-        return extract(case.data, source=case.text_path.name, narrative=narrative)
+        return extract(case.data, source=case.text_path.name, narrative=narrative, options=options)
     return run
+
+
+class Replay:
+    """The llm or hybrid backend on a client whose transport answers from a folder of scripted replies."""
+
+    def __init__(self, name: str, folder: Path, cases: Sequence[Case]) -> None:
+        import httpx2
+        import openai
+
+        from eval.replay import REPLAY_URL, ReplayError, ReplayTransport, load_replies
+        from service.config import Settings
+        from service.narrative.factory import make_backend
+
+        try:
+            for case in cases:
+                load_replies(folder, case.name)
+        except ReplayError as exc:
+            raise SetupError(str(exc)) from exc
+        self.transport: ReplayTransport = ReplayTransport(folder)
+        self.client: openai.AsyncOpenAI = openai.AsyncOpenAI(
+            base_url=REPLAY_URL, api_key="replay", max_retries=0,
+            http_client=httpx2.AsyncClient(transport=self.transport))
+        # The replies are the model's; the rest (mode, budget, re-asks) is the user's configuration.
+        settings = Settings(backend="rules", llm_base_url=REPLAY_URL, llm_api_key="replay", llm_model="replay",
+                            llm_max_retries=1, cache_url="off")
+        self.narrative = make_backend(name, settings, client=self.client)
+
+    def extractor(self, options: ExtractOptions) -> Extractor:
+        """Extract a case with its replies loaded; a case that leaves replies unasked fails."""
+        inner = in_process(self.narrative, options)
+
+        def run(case: Case) -> Extraction:
+            self.transport.start(case.name)
+            result = inner(case)
+            self.transport.finish()
+            return result
+        return run
+
+    def close(self) -> None:
+        """Close the backend and the client."""
+        from service.narrative.aio import IO
+
+        _close(self.narrative)
+        IO.run(self.client.close())
+
+
+def _close(narrative: object) -> None:
+    close = getattr(narrative, "close", None)
+    if callable(close):
+        close()
 
 
 class ServiceExtractor:
@@ -144,6 +202,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--problem-threshold", type=_share, default=PROBLEM_THRESHOLD, metavar="SHARE",
                    help=f"similarity needed to match a problem (default {PROBLEM_THRESHOLD})")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds per request with --url")
+    p.add_argument("--replay", type=Path, metavar="DIR",
+                   help="with --backend llm|hybrid: answer the model's calls from DIR/<case>.json (no endpoint)")
+    p.add_argument("--use-cache", action="store_true",
+                   help="let LLM readings come from the cache (default: every case is asked afresh)")
     return p
 
 
@@ -173,18 +235,28 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     console = Console() if sys.stdout.isatty() else Console(width=160)
     thresholds = {THRESHOLDS[name]: v for name in THRESHOLDS if (v := getattr(args, name)) is not None}
+    options = ExtractOptions(llm_required=args.backend != "rules", use_cache=args.use_cache)
+    narrative: NarrativeBackend | Replay | None = None
     try:
+        if args.replay and (args.backend == "rules" or args.url):
+            raise SetupError("--replay needs --backend llm or hybrid, in process (not with --url)")
         cases = load_checked_cases(args.cases or list(DEFAULT_DIRS), args.only)
         baseline = _load_baseline(args.baseline) if args.baseline else None
         if args.url:
             extractor: Extractor = ServiceExtractor(args.url, args.backend, timeout=args.timeout)
+        elif args.replay:
+            narrative = Replay(args.backend, args.replay, cases)
+            extractor = narrative.extractor(options)
         else:
-            extractor = in_process(make_narrative(args.backend))
+            narrative = make_narrative(args.backend)
+            extractor = in_process(narrative, options)
         result = run(cases, extractor, backend=args.backend, url=args.url, console=console,
                      problem_threshold=args.problem_threshold)
     except SetupError as exc:
         console.print(Text("error: ", style="red") + Text(str(exc)))
         return 2
+    finally:
+        _close(narrative)
     result.thresholds = thresholds
     comparison = compare(result.to_dict(), baseline) if baseline is not None else None
     render(result, console, comparison)

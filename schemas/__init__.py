@@ -19,12 +19,15 @@ from schemas.result import (
     CellState,
     Check,
     CheckStatus,
+    Disagreement,
     Extraction,
     Fact,
+    FactReading,
     Grounded,
     Meta,
     NarrativeUsage,
     Problem,
+    RejectedFact,
     Repair,
     Section,
     Span,
@@ -34,7 +37,7 @@ from schemas.result import (
 
 __all__ = [
     "APPLICANT_COLUMNS", "FACT_KEYS", "QUALIFIERS", "REQUEST_COLUMNS", "REVIEW_BLOCKS", "REVIEW_COLUMNS",
-    "SCHEMA_VERSION", "VERSIONS", "Cell", "CellState", "Check", "CheckStatus", "ExtractOptions", "Extraction", "Fact",
-    "Grounded", "Meta", "NarrativeUsage", "Problem", "Repair", "Section", "Span", "TableInfo", "Version",
-    "Warning", "cell_keys", "request_rows",
+    "SCHEMA_VERSION", "VERSIONS", "Cell", "CellState", "Check", "CheckStatus", "Disagreement", "ExtractOptions",
+    "Extraction", "Fact", "FactReading", "Grounded", "Meta", "NarrativeUsage", "Problem", "RejectedFact", "Repair",
+    "Section", "Span", "TableInfo", "Version", "Warning", "cell_keys", "request_rows",
 ]

@@ -141,15 +141,49 @@ class Problem(BaseModel):
     span: Span | None = None
 
 
-class NarrativeUsage(BaseModel):
-    """Which backend read the narrative, and what it cost."""
+class FactReading(BaseModel):
+    """One reader's value for a fact key and the quote it rests on."""
 
-    backend: str = "rules"
+    value: Decimal | None = None
+    quote: str
+
+
+class RejectedFact(BaseModel):
+    """A fact the model returned that grounding refused: the hallucination guard at work."""
+
+    key: str
+    value: Decimal | None = None
+    quote: str
+    reason: Literal["quote_not_in_text", "value_not_in_quote", "duplicate_key"]
+
+
+class Disagreement(BaseModel):
+    """A fact key the rules and the LLM both read, with different values (hybrid); the rules' value is kept."""
+
+    key: str
+    rules: FactReading
+    llm: FactReading
+
+
+class NarrativeUsage(BaseModel):
+    """Which backend read the narrative, how (prompt, cache, fallback), and what it cost."""
+
+    backend: str = Field("rules", description="the backend whose reading is in the result")
+    requested_backend: str = Field("rules", description="the backend asked for (differs when degraded)")
+    degraded: bool = Field(False, description="the LLM failed; the rules' reading was used instead")
+    degraded_reason: str | None = Field(None, description="the LLM's error code and message, when degraded")
     model: str | None = None
+    prompt_id: str | None = None
+    prompt_version: str | None = None
     prompt_hash: str | None = None
+    cached: bool = Field(False, description="the LLM's reading came from the cache (no call, no tokens)")
     llm_calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    rejected: list[RejectedFact] = Field(default_factory=list, description="LLM facts grounding refused")
+    confirmed: list[str] = Field(default_factory=list, description="fact keys both readers read alike (hybrid)")
+    disagreements: list[Disagreement] = Field(default_factory=list, description="fact keys read differently "
+                                              "(hybrid)")
     errors: list[str] = Field(default_factory=list)
 
 
@@ -171,6 +205,8 @@ class Extraction(BaseModel):
     facts: dict[str, Fact] = Field(default_factory=dict)
     problems: list[Problem] = Field(default_factory=list)
     narrative: NarrativeUsage = Field(default_factory=NarrativeUsage)
+    timings_ms: dict[str, float] = Field(default_factory=dict, description="milliseconds per pipeline step: "
+                                         "decode, sections, meta, tables, checks, narrative, total")
 
     def cell_value(self, key: str) -> int | Decimal | None:
         """The number of a canonical cell, or None when it has none."""

@@ -2,21 +2,25 @@
 
     decode → normalise → sections → meta & version → tables → checks → narrative → result
 
-``extract`` is the entry point of the CLI and the eval harness; ``aextract`` is the same for async callers
-(the HTTP API): the CPU-bound steps run in a worker thread, so the event loop stays free.
+``extract`` is the entry point of the CLI and the eval harness. ``aextract`` is the same for async callers
+(the HTTP API): the deterministic steps (CPU work) run in a worker thread, then the narrative backend is
+awaited, so many reports can wait on the LLM at once while the event loop stays free. Both record the
+milliseconds of each step in ``Extraction.timings_ms``.
 """
 
 from __future__ import annotations
 
-from functools import partial
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import anyio.to_thread
 
-from schemas import Cell, CellState, Extraction, Section, Span, Warning
+from schemas import Cell, CellState, Extraction, ExtractOptions, NarrativeUsage, Section, Span, Warning
 from schemas.keys import TABLE_PREFIXES
 from service.checks import run_checks
 from service.meta import read_meta
-from service.narrative import NarrativeBackend, NarrativeInput
+from service.narrative import NarrativeBackend, NarrativeInput, NarrativeOutput
 from service.narrative.rules import RulesBackend
 from service.sections import locate_sections
 from service.tables import ORDER, TableRead, read_tables
@@ -29,20 +33,88 @@ _SECTION_NAMES = {1: "一、总体情况", 2: "二、主动公开政府信息情
 FALLBACK_VERSION = "2021"
 
 
-def extract(data: bytes | str, *, source: str | None = None,
-            narrative: NarrativeBackend | None = None) -> Extraction:
-    """Read one report (bytes in any supported encoding, or text) into an ``Extraction``."""
-    encoding = None
-    if isinstance(data, bytes):
-        text, encoding = decode(data)
-    else:
-        text = data
-    require_text(text)
-    view = normalise(text)
-    sections = locate_sections(view)
-    meta = read_meta(view)
-    meta.encoding = encoding
-    version, evidence = detect_version(view, meta.year)
+def extract(data: bytes | str, *, source: str | None = None, narrative: NarrativeBackend | None = None,
+            options: ExtractOptions | None = None) -> Extraction:
+    """Read one report (bytes in any supported encoding, or text) into an ``Extraction``.
+
+    ``narrative`` reads the prose (the rules backend when None; the caller resolves ``options.backend`` to
+    it); ``options.narrative=False`` skips that step.
+    """
+    options = options or ExtractOptions()
+    clock = _Clock()
+    result, doc = _deterministic(data, source, clock)
+    if doc is not None and options.narrative:
+        with clock.step("narrative"):
+            out = (narrative or RulesBackend()).read(doc, options)
+        _apply(result, out)
+    elif not options.narrative:
+        result.narrative = NarrativeUsage(backend="none", requested_backend="none")
+    result.timings_ms = clock.finish()
+    return result
+
+
+async def aextract(data: bytes | str, *, source: str | None = None, narrative: NarrativeBackend | None = None,
+                   options: ExtractOptions | None = None) -> Extraction:
+    """``extract`` for async callers: the deterministic steps in a worker thread, the narrative awaited.
+
+    Raises what the backend raises: ``Overloaded`` when too many reports wait for the LLM, and the LLM's
+    typed errors when it is required (otherwise a failed LLM reading degrades to the rules').
+    """
+    options = options or ExtractOptions()
+    clock = _Clock()
+    result, doc = await anyio.to_thread.run_sync(_deterministic, data, source, clock)
+    if doc is not None and options.narrative:
+        with clock.step("narrative"):
+            out = await (narrative or RulesBackend()).aread(doc, options)
+        _apply(result, out)
+    elif not options.narrative:
+        result.narrative = NarrativeUsage(backend="none", requested_backend="none")
+    result.timings_ms = clock.finish()
+    return result
+
+
+def prepare(data: bytes | str, *, source: str | None = None) -> tuple[Extraction, NarrativeInput | None]:
+    """Every step but the narrative, and the narrative's input (None when the text is not a report)."""
+    return _deterministic(data, source, _Clock())
+
+
+class _Clock:
+    """Milliseconds per step, and the total since the clock was made."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.steps: dict[str, float] = {}
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        """Time the block as step ``name``."""
+        began = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.steps[name] = round((time.perf_counter() - began) * 1000, 3)
+
+    def finish(self) -> dict[str, float]:
+        """The steps and the total."""
+        return {**self.steps, "total": round((time.perf_counter() - self.started) * 1000, 3)}
+
+
+def _deterministic(data: bytes | str, source: str | None, clock: _Clock) -> tuple[Extraction, NarrativeInput | None]:
+    """Every step but the narrative; the narrative's input when the text is a report."""
+    with clock.step("decode"):
+        encoding = None
+        if isinstance(data, bytes):
+            text, encoding = decode(data)
+        else:
+            text = data
+        require_text(text)
+        view = normalise(text)
+    with clock.step("sections"):
+        sections = locate_sections(view)
+    with clock.step("meta"):
+        meta = read_meta(view)
+        meta.encoding = encoding
+        version, evidence = detect_version(view, meta.year)
     result = Extraction(source=source, meta=meta)
     if version is None:
         version = FALLBACK_VERSION
@@ -53,23 +125,21 @@ def extract(data: bytes | str, *, source: str | None = None,
         meta.version_evidence = evidence
     result.sections = [Section(number=s.number, title=s.title, span=Span(start=s.start, end=s.end),
                                occurrences=s.occurrences) for s in sections]
-    tables = read_tables(view, sections, version)
-    _merge_tables(result, tables)
-    values = {k: (c.value if c.state == CellState.number else None) for k, c in result.cells.items()}
-    result.checks = run_checks(version, values)
-    _judge_completeness(result, tables)
-    if result.is_report:
-        backend = narrative or RulesBackend()
-        spans = tuple((t.span.start, t.span.end) for t in result.tables.values() if t.span is not None)
-        out = backend.read(NarrativeInput(text=text, view=view, sections=sections, meta=meta, tables=spans))
-        result.facts, result.problems, result.narrative = out.facts, out.problems, out.usage
-    return result
+    with clock.step("tables"):
+        tables = read_tables(view, sections, version)
+        _merge_tables(result, tables)
+    with clock.step("checks"):
+        values = {k: (c.value if c.state == CellState.number else None) for k, c in result.cells.items()}
+        result.checks = run_checks(version, values)
+        _judge_completeness(result, tables)
+    if not result.is_report:
+        return result, None
+    spans = tuple((t.span.start, t.span.end) for t in result.tables.values() if t.span is not None)
+    return result, NarrativeInput(text=text, view=view, sections=sections, meta=meta, tables=spans)
 
 
-async def aextract(data: bytes | str, *, source: str | None = None,
-                   narrative: NarrativeBackend | None = None) -> Extraction:
-    """``extract`` for async callers: runs in a worker thread."""
-    return await anyio.to_thread.run_sync(partial(extract, data, source=source, narrative=narrative))
+def _apply(result: Extraction, out: NarrativeOutput) -> None:
+    result.facts, result.problems, result.narrative = out.facts, out.problems, out.usage
 
 
 def _merge_tables(result: Extraction, tables: dict[str, TableRead]) -> None:

@@ -1,10 +1,12 @@
 """A fake OpenAI-compatible server for tests: ``POST /v1/chat/completions`` answered from a script.
 
-It runs on 127.0.0.1 (a free port) in a thread, so the real openai and instructor clients are driven over
+It runs on 127.0.0.1 (a free port) in threads, so the real openai and instructor clients are driven over
 real HTTP, and nothing leaves the machine. Each request takes the next scripted ``Reply``: a tool call (the
-tool's name is taken from the request), plain content, an HTTP error, a hang (for timeouts), a raw body
-(for invalid JSON) or a dropped connection. Every request is recorded. This is test code only; it is never
-a product backend.
+tool's name is taken from the request; plain content when the request offers no tools), plain content, an
+HTTP error (with headers such as Retry-After), a hang (for timeouts), a raw body (for invalid JSON) or a
+dropped connection; any reply may come after a ``delay``. Every request is recorded with its arrival
+time, and the most requests in flight at once is kept (``max_in_flight``). This is test code only; it is
+never a product backend.
 """
 
 from __future__ import annotations
@@ -12,14 +14,18 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
 import openai
 import pytest
+
+from eval.replay import completion, error_body
+from service.narrative.aio import IO
 
 TEST_KEY = "sk-test-nianbao-0123456789abcdef-NEVER-LOG"  # distinctive, so a leak is easy to find
 
@@ -36,11 +42,15 @@ class Reply:
     seconds: float = 0.0
     prompt_tokens: int = 100
     completion_tokens: int = 20
+    delay: float = 0.0  # seconds before answering (latency), whatever the kind
+    headers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def tool(cls, arguments: Any, *, prompt_tokens: int = 100, completion_tokens: int = 20) -> Reply:
+    def tool(cls, arguments: Any, *, prompt_tokens: int = 100, completion_tokens: int = 20,
+             delay: float = 0.0) -> Reply:
         """A tool call with these arguments (a str is sent as is, so it may be invalid JSON)."""
-        return cls("tool", arguments, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
+        return cls("tool", arguments, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
+                   delay=delay)
 
     @classmethod
     def content(cls, text: str) -> Reply:
@@ -48,9 +58,9 @@ class Reply:
         return cls("content", text)
 
     @classmethod
-    def error(cls, status: int, message: str = "fake error") -> Reply:
-        """An HTTP error with an OpenAI-style error body."""
-        return cls("status", message, status=status)
+    def error(cls, status: int, message: str = "fake error", *, headers: dict[str, str] | None = None) -> Reply:
+        """An HTTP error with an OpenAI-style error body (and e.g. ``{"Retry-After": "1"}``)."""
+        return cls("status", message, status=status, headers=headers or {})
 
     @classmethod
     def hang(cls, seconds: float) -> Reply:
@@ -75,6 +85,7 @@ class Recorded:
     path: str
     headers: dict[str, str]  # names in lower case
     body: Any
+    at: float  # time.monotonic() on arrival
 
 
 class FakeLLM:
@@ -82,6 +93,8 @@ class FakeLLM:
 
     def __init__(self) -> None:
         self.requests: list[Recorded] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
         self._replies: deque[Reply] = deque()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -107,9 +120,9 @@ class FakeLLM:
             self._replies.extend(replies)
         return self
 
-    def client(self, *, timeout: float = 5.0, max_retries: int = 0, api_key: str = TEST_KEY) -> openai.OpenAI:
-        """A real OpenAI client pointed at this server (the caller closes it)."""
-        return openai.OpenAI(base_url=self.url, api_key=api_key, timeout=timeout, max_retries=max_retries)
+    def client(self, *, timeout: float = 5.0, max_retries: int = 0, api_key: str = TEST_KEY) -> openai.AsyncOpenAI:
+        """A real async OpenAI client pointed at this server (close it with ``close_client``)."""
+        return openai.AsyncOpenAI(base_url=self.url, api_key=api_key, timeout=timeout, max_retries=max_retries)
 
     def start(self) -> FakeLLM:
         """Serve in a background thread."""
@@ -119,13 +132,23 @@ class FakeLLM:
     def stop(self) -> None:
         """Stop serving; hanging replies return at once."""
         self._stopping.set()
-        self._server.shutdown()
+        if self._thread.is_alive():  # shutdown() waits forever for a serve loop that is not running
+            self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
 
     def _record(self, recorded: Recorded) -> None:
         with self._lock:
             self.requests.append(recorded)
+
+    def _enter(self) -> None:
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+    def _leave(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
 
     def _pop(self) -> Reply | None:
         with self._lock:
@@ -146,29 +169,45 @@ def _handler_for(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
                 body: Any = json.loads(raw)
             except ValueError:
                 body = raw.decode("utf-8", "replace")
-            fake._record(Recorded(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+            fake._record(Recorded(self.path, {k.lower(): v for k, v in self.headers.items()}, body,
+                                  time.monotonic()))
+            fake._enter()
+            try:
+                self._answer(body)
+            finally:
+                fake._leave()
+
+        def _answer(self, body: Any) -> None:
             if self.path.rstrip("/") != "/v1/chat/completions":
-                return self._json(404, _error("fake LLM: only POST /v1/chat/completions exists"))
+                return self._json(404, error_body("fake LLM: only POST /v1/chat/completions exists"))
             reply = fake._pop()
             if reply is None:
-                return self._json(500, _error("fake LLM: no scripted reply left"))
+                return self._json(500, error_body("fake LLM: no scripted reply left"))
+            if reply.delay:
+                fake._stopping.wait(reply.delay)
             if reply.kind == "status":
-                return self._json(reply.status, _error(str(reply.payload)))
+                return self._json(reply.status, error_body(str(reply.payload)), reply.headers)
             if reply.kind == "raw":
                 return self._send(reply.status, str(reply.payload).encode())
             if reply.kind in ("hang", "drop"):
                 fake._stopping.wait(reply.seconds)
                 self.close_connection = True
                 return None
-            return self._json(200, _completion(body if isinstance(body, dict) else {}, reply,
-                                               len(fake.requests)))
+            request = body if isinstance(body, dict) else {}
+            if reply.kind == "content":
+                request = {k: v for k, v in request.items() if k not in ("tools", "tool_choice")}
+            return self._json(200, completion(request, reply.payload, number=len(fake.requests),
+                                              prompt_tokens=reply.prompt_tokens,
+                                              completion_tokens=reply.completion_tokens))
 
-        def _json(self, status: int, payload: Any) -> None:
-            self._send(status, json.dumps(payload, ensure_ascii=False).encode())
+        def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+            self._send(status, json.dumps(payload, ensure_ascii=False).encode(), headers)
 
-        def _send(self, status: int, data: bytes) -> None:
+        def _send(self, status: int, data: bytes, headers: dict[str, str] | None = None) -> None:
             try:
                 self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -177,30 +216,6 @@ def _handler_for(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True  # the client gave up (a timeout test); nothing to tell it
 
     return Handler
-
-
-def _error(message: str) -> dict[str, Any]:
-    return {"error": {"message": message, "type": "fake_error", "param": None, "code": None}}
-
-
-def _completion(request: dict[str, Any], reply: Reply, number: int) -> dict[str, Any]:
-    """A chat.completion: a tool call when the request offers tools, else plain content."""
-    text = reply.payload if isinstance(reply.payload, str) else json.dumps(reply.payload, ensure_ascii=False)
-    tools = request.get("tools") or []
-    message: dict[str, Any] = {"role": "assistant", "content": text}
-    finish = "stop"
-    if reply.kind == "tool" and tools:
-        choice = request.get("tool_choice")
-        name = (choice["function"]["name"] if isinstance(choice, dict) and "function" in choice
-                else tools[0]["function"]["name"])
-        message = {"role": "assistant", "content": None, "tool_calls": [
-            {"id": f"call_{number}", "type": "function", "function": {"name": name, "arguments": text}}]}
-        finish = "tool_calls"
-    usage = {"prompt_tokens": reply.prompt_tokens, "completion_tokens": reply.completion_tokens,
-             "total_tokens": reply.prompt_tokens + reply.completion_tokens}
-    return {"id": f"chatcmpl-fake-{number}", "object": "chat.completion", "created": 1_700_000_000,
-            "model": request.get("model", "fake"), "choices": [
-                {"index": 0, "message": message, "finish_reason": finish, "logprobs": None}], "usage": usage}
 
 
 def closed_port_url() -> str:
@@ -221,11 +236,16 @@ def fake_llm() -> Iterator[FakeLLM]:
         server.stop()
 
 
+def close_client(client: openai.AsyncOpenAI) -> None:
+    """Close an async client on the LLM I/O loop, where its connections were made."""
+    IO.run(client.close())
+
+
 @pytest.fixture
-def fake_client(fake_llm: FakeLLM) -> Iterator[openai.OpenAI]:
-    """A real OpenAI client aimed at ``fake_llm`` (no transport retries), closed after the test."""
+def fake_client(fake_llm: FakeLLM) -> Iterator[openai.AsyncOpenAI]:
+    """A real async OpenAI client aimed at ``fake_llm`` (no transport retries), closed after the test."""
     client = fake_llm.client()
     try:
         yield client
     finally:
-        client.close()
+        close_client(client)

@@ -1,6 +1,7 @@
-"""The llm and hybrid backends, driven through the real openai + instructor clients against a fake server.
+"""The llm backend, driven through the real AsyncOpenAI + instructor clients against a fake server.
 
 Nothing here touches the network or needs a key: every request goes to tests/fake_llm.py on loopback.
+Resilience (retries, budget, concurrency, degrading) is in test_llm_resilience.py, hybrid in test_llm_hybrid.py.
 """
 
 from __future__ import annotations
@@ -9,69 +10,29 @@ import json
 import logging
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import openai
 import pytest
 from fake_llm import TEST_KEY, FakeLLM, Reply, closed_port_url
 from instructor.core import InstructorRetryException
+from llm_support import assert_grounded, doc_of, gold_reading, sample, settings_for
 
-from schemas import FACT_KEYS, Fact, Meta, NarrativeUsage, Problem, Span
-from service.config import Settings
+from schemas import FACT_KEYS, ExtractOptions, NarrativeUsage, RejectedFact
 from service.errors import LLMOutputInvalid, LLMUnavailable
-from service.narrative.base import NarrativeInput, NarrativeOutput
+from service.narrative.excerpt import excerpt_of, narrative_ranges
 from service.narrative.hybrid import HybridBackend
-from service.narrative.llm import LLMBackend, load_prompt, narrative_ranges
-from service.sections import locate_sections
-from service.text import normalise
+from service.narrative.llm import PROMPT_HEADER, LLMBackend
+from service.narrative.prompt import load_prompt
+from service.narrative.rules import RulesBackend
 
-EVAL = Path(__file__).parents[1] / "eval"
-SAMPLE = "004_bd56896d5bf88536"
-
+REQUIRED = ExtractOptions(llm_required=True)
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 
 
-def settings_for(url: str, **changes: Any) -> Settings:
-    """LLM settings aimed at ``url``; quick timeouts so failing tests fail fast."""
-    values: dict[str, Any] = {"backend": "llm", "llm_base_url": url, "llm_api_key": TEST_KEY,
-                              "llm_model": "fake-model", "llm_timeout_s": 5, "llm_max_retries": 2}
-    values.update(changes)
-    return Settings(_env_file=None, **values)
-
-
-def doc_of(text: str) -> NarrativeInput:
-    """The narrative step's input for a text, as the pipeline builds it."""
-    view = normalise(text)
-    return NarrativeInput(text=text, view=view, sections=locate_sections(view), meta=Meta())
-
-
-def sample() -> tuple[NarrativeInput, dict[str, Any]]:
-    """Sample 004 and its gold facts and problems."""
-    text = (EVAL / "samples" / f"{SAMPLE}.txt").read_text(encoding="utf-8")
-    gold = json.loads((EVAL / "gold" / f"{SAMPLE}.json").read_text(encoding="utf-8"))
-    return doc_of(text), gold
-
-
-def gold_reading(gold: dict[str, Any]) -> dict[str, Any]:
-    """The tool-call arguments a perfect model would send for ``gold``."""
-    facts = [{"key": k, **v} for k, v in gold["facts"].items()]
-    return {"facts": facts, "problems": gold["problems"]}
-
-
-def assert_grounded(doc: NarrativeInput, out: NarrativeOutput) -> None:
-    """Every quote and problem sits exactly at its span in the user's text."""
-    for fact in out.facts.values():
-        assert fact.span is not None
-        assert doc.text[fact.span.start:fact.span.end] == fact.quote
-    for problem in out.problems:
-        assert problem.span is not None
-        assert doc.text[problem.span.start:problem.span.end] == problem.text
-
-
 # ---- happy path ------------------------------------------------------------------------------------
 
-def test_reads_a_sample_and_grounds_every_quote(fake_llm: FakeLLM, fake_client: openai.OpenAI) -> None:
+def test_reads_a_sample_and_grounds_every_quote(fake_llm: FakeLLM, fake_client: openai.AsyncOpenAI) -> None:
     doc, gold = sample()
     fake_llm.script(Reply.tool(gold_reading(gold), prompt_tokens=1234, completion_tokens=321))
     backend = LLMBackend(fake_client, settings=settings_for(fake_llm.url))
@@ -86,11 +47,15 @@ def test_reads_a_sample_and_grounds_every_quote(fake_llm: FakeLLM, fake_client: 
     five = doc.section(5)
     assert five is not None
     assert all(five[0] <= p.span.start < p.span.end <= five[1] for p in out.problems if p.span)
-    assert out.usage == NarrativeUsage(backend="llm", model="fake-model", prompt_hash=backend.prompt.hash,
-                                       llm_calls=1, prompt_tokens=1234, completion_tokens=321, errors=[])
+    prompt = backend.prompt
+    assert out.usage == NarrativeUsage(backend="llm", requested_backend="llm", model="fake-model",
+                                       prompt_id="narrative", prompt_version=prompt.version,
+                                       prompt_hash=prompt.hash, llm_calls=1, prompt_tokens=1234,
+                                       completion_tokens=321)
 
 
-def test_sends_the_prose_not_the_tables(fake_llm: FakeLLM, fake_client: openai.OpenAI) -> None:
+def test_sends_the_prose_not_the_tables_with_the_prompt_version(fake_llm: FakeLLM,
+                                                                fake_client: openai.AsyncOpenAI) -> None:
     doc, gold = sample()
     fake_llm.script(Reply.tool(gold_reading(gold)))
     backend = LLMBackend(fake_client, settings=settings_for(fake_llm.url))
@@ -101,13 +66,30 @@ def test_sends_the_prose_not_the_tables(fake_llm: FakeLLM, fake_client: openai.O
     body = request.body
     assert body["model"] == "fake-model"
     assert body["temperature"] == 0
+    assert body["max_tokens"] == 4096  # no budget pressure: the cap every listed endpoint accepts
     assert body["tools"][0]["function"]["name"] == "NarrativeReading"
     system, user = body["messages"]
     assert system == {"role": "system", "content": backend.prompt.system}
     prose = user["content"]
     assert "共印发政府文件 85 件" in prose and "一是各办公室" in prose  # sections 一 and 五
     assert "本年新收政府信息公开申请数量" not in prose and "本年制发件数" not in prose  # tables 三, 二
+    assert "行政复议" not in prose.split("五、")[0] or "\t" not in prose  # no table rows (tab-separated)
     assert len(prose) < len(doc.text) * 0.8
+    # The prompt's id, version and hash travel with the request (and not its front matter in the text).
+    assert request.headers[PROMPT_HEADER.lower()] == f"narrative/{backend.prompt.version} {backend.prompt.hash}"
+    assert backend.prompt.hash.startswith("sha256:") and "version:" not in backend.prompt.system
+
+
+@pytest.mark.parametrize("mode", ["json", "md_json"])
+def test_modes_without_tool_calls(fake_llm: FakeLLM, fake_client: openai.AsyncOpenAI, mode: str) -> None:
+    doc, gold = sample()
+    fake_llm.script(Reply.tool(gold_reading(gold)))  # no tools offered: the fake answers in the content
+    out = LLMBackend(fake_client, settings=settings_for(fake_llm.url, llm_mode=mode)).read(doc)
+    assert len(out.facts) == len(gold["facts"]) and not out.usage.degraded
+    body = fake_llm.requests[0].body
+    assert "tools" not in body
+    assert '"title": "NarrativeReading"' in body["messages"][0]["content"]  # the schema rides in the prompt
+    assert body.get("response_format") == ({"type": "json_object"} if mode == "json" else None)
 
 
 def test_narrative_ranges_keep_section_five_within_the_limit() -> None:
@@ -119,7 +101,22 @@ def test_narrative_ranges_keep_section_five_within_the_limit() -> None:
     assert any(start <= five[0] and five[1] <= end for start, end in ranges)
 
 
-def test_a_text_without_prose_costs_no_call(fake_llm: FakeLLM, fake_client: openai.OpenAI) -> None:
+def test_only_sentences_that_can_hold_a_count_are_sent_beside_section_five() -> None:
+    text = ("一、总体情况\n（一）主动公开\n本机关坚持以公开为常态。全年共印发文件 5 件，其中主动公开三件。\n"
+            "政务公开工作稳步推进。本年度未收到政府信息公开申请。\n"
+            "二、主动公开政府信息情况\n信息内容\t本年制发件数\n规章\t0\n"
+            "五、存在的主要问题及改进情况\n公开意识不强，工作有待加强。下一步加强培训。\n"
+            "六、其他需要报告的事项\n本机关认真落实工作要点。未收取信息处理费。\n")
+    doc = doc_of(text)
+    sent = excerpt_of(doc, narrative_ranges(doc))
+    for part in ("一、总体情况", "（一）主动公开", "全年共印发文件 5 件，其中主动公开三件。", "本年度未收到政府信息公开申请。",
+                 "五、存在的主要问题及改进情况\n公开意识不强，工作有待加强。下一步加强培训。", "未收取信息处理费。"):
+        assert part in sent
+    for part in ("坚持以公开为常态", "稳步推进", "认真落实", "本年制发件数", "规章"):
+        assert part not in sent
+
+
+def test_a_text_without_prose_costs_no_call(fake_llm: FakeLLM, fake_client: openai.AsyncOpenAI) -> None:
     backend = LLMBackend(fake_client, settings=settings_for(fake_llm.url))
     out = backend.read(doc_of("   \n"))
     assert out.facts == {} and out.problems == [] and out.usage.llm_calls == 0
@@ -128,7 +125,7 @@ def test_a_text_without_prose_costs_no_call(fake_llm: FakeLLM, fake_client: open
 
 # ---- grounding and the hallucination guard ---------------------------------------------------------
 
-def test_quotes_are_grounded_loosely_when_not_verbatim(fake_llm: FakeLLM, fake_client: openai.OpenAI) -> None:
+def test_quotes_are_grounded_loosely_when_not_verbatim(fake_llm: FakeLLM, fake_client: openai.AsyncOpenAI) -> None:
     doc, _ = sample()
     fake_llm.script(Reply.tool({"facts": [
         # The text has spaces around the number; the model dropped them.
@@ -147,7 +144,7 @@ def test_quotes_are_grounded_loosely_when_not_verbatim(fake_llm: FakeLLM, fake_c
     assert out.problems[0].text == "信息公开队伍业务素质有待提升"
 
 
-def test_hallucinations_are_dropped(fake_llm: FakeLLM, fake_client: openai.OpenAI) -> None:
+def test_ungrounded_facts_are_rejected_and_listed(fake_llm: FakeLLM, fake_client: openai.AsyncOpenAI) -> None:
     doc, _ = sample()
     fake_llm.script(Reply.tool({"facts": [
         {"key": "press_conferences", "value": 7, "quote": "召开新闻发布会7场"},  # not in the text
@@ -161,15 +158,29 @@ def test_hallucinations_are_dropped(fake_llm: FakeLLM, fake_client: openai.OpenA
     assert list(out.facts) == ["documents_disclosed", "fees_collected"]
     assert out.facts["documents_disclosed"].value == 34
     assert [p.text for p in out.problems] == ["信息公开队伍业务素质有待提升"]
-    errors = "\n".join(out.usage.errors)
-    assert "dropped press_conferences" in errors and "dropped documents_issued" in errors
-    assert "second documents_disclosed" in errors and "problem" in errors
+    assert out.usage.rejected == [
+        RejectedFact(key="press_conferences", value=Decimal(7), quote="召开新闻发布会7场", reason="quote_not_in_text"),
+        RejectedFact(key="documents_issued", value=Decimal(86), quote="共印发政府文件 85 件",
+                     reason="value_not_in_quote"),
+        RejectedFact(key="documents_disclosed", value=Decimal(51), quote="依申请公开文件 51 件", reason="duplicate_key"),
+    ]
+    assert out.usage.errors == ["llm: dropped a problem that is not in section 五's text"]
     assert_grounded(doc, out)
 
 
-# ---- invalid output: re-asked, then LLMOutputInvalid -----------------------------------------------
+def test_a_quote_from_a_table_is_rejected(fake_llm: FakeLLM, fake_client: openai.AsyncOpenAI) -> None:
+    # The number is in the report, but in 表三, which is never sent: the model cannot have read it there.
+    doc, _ = sample()
+    table_quote = next(line for line in doc.text.splitlines() if "本年新收政府信息公开申请数量" in line).strip()
+    fake_llm.script(Reply.tool({"facts": [{"key": "requests_received", "value": 0, "quote": table_quote}]}))
+    out = LLMBackend(fake_client, settings=settings_for(fake_llm.url)).read(doc)
+    assert "requests_received" not in out.facts
+    assert [r.reason for r in out.usage.rejected] == ["quote_not_in_text"]
 
-def test_invalid_output_is_reasked(fake_llm: FakeLLM, fake_client: openai.OpenAI) -> None:
+
+# ---- invalid output: re-asked, then LLMOutputInvalid (or degraded) ---------------------------------
+
+def test_invalid_json_then_valid_is_reasked(fake_llm: FakeLLM, fake_client: openai.AsyncOpenAI) -> None:
     doc, gold = sample()
     fake_llm.script(Reply.tool("{not json", prompt_tokens=10, completion_tokens=1),
                     Reply.tool({"facts": [{"key": "tweets", "value": 3, "quote": "x"}]}, prompt_tokens=20,
@@ -177,34 +188,49 @@ def test_invalid_output_is_reasked(fake_llm: FakeLLM, fake_client: openai.OpenAI
                     Reply.tool(gold_reading(gold), prompt_tokens=30, completion_tokens=3))
     out = LLMBackend(fake_client, settings=settings_for(fake_llm.url)).read(doc)
 
-    assert len(out.facts) == len(gold["facts"])
+    assert len(out.facts) == len(gold["facts"]) and not out.usage.degraded
     assert (out.usage.llm_calls, out.usage.prompt_tokens, out.usage.completion_tokens) == (3, 60, 6)
     third = fake_llm.requests[2].body["messages"]
     assert "'tweets' is not a fact key" in json.dumps(third, ensure_ascii=False)  # the model is told why
 
 
-def test_plain_text_instead_of_a_tool_call_is_reasked(fake_llm: FakeLLM, fake_client: openai.OpenAI) -> None:
+def test_plain_text_instead_of_a_tool_call_is_reasked(fake_llm: FakeLLM, fake_client: openai.AsyncOpenAI) -> None:
     doc, gold = sample()
     fake_llm.script(Reply.content("I think there are 85 documents."), Reply.tool(gold_reading(gold)))
     out = LLMBackend(fake_client, settings=settings_for(fake_llm.url)).read(doc)
     assert out.usage.llm_calls == 2 and out.facts
 
 
-def test_never_valid_output_is_llm_output_invalid(fake_llm: FakeLLM, fake_client: openai.OpenAI) -> None:
+def test_never_valid_output_is_llm_output_invalid_when_required(fake_llm: FakeLLM,
+                                                                 fake_client: openai.AsyncOpenAI) -> None:
     doc, _ = sample()
     fake_llm.script(*[Reply.tool({"facts": "none"}, prompt_tokens=50, completion_tokens=5)] * 3)
-    backend = LLMBackend(fake_client, settings=settings_for(fake_llm.url, llm_max_retries=2))
+    backend = LLMBackend(fake_client, settings=settings_for(fake_llm.url, llm_max_reasks=2))
     with pytest.raises(LLMOutputInvalid) as caught:
-        backend.read(doc)
+        backend.read(doc, REQUIRED)
 
     assert isinstance(caught.value.__cause__, InstructorRetryException)
-    assert "NIANBAO_LLM_MODEL" in caught.value.message
+    assert "NIANBAO_LLM_MAX_REASKS" in caught.value.message
     assert caught.value.detail["llm_calls"] == 3 and caught.value.detail["prompt_tokens"] == 150
     assert caught.value.detail["prompt_hash"] == backend.prompt.hash
     assert len(fake_llm.requests) == 3 and fake_llm.unused == 0
 
 
-def test_truncated_output_is_llm_output_invalid(fake_llm: FakeLLM, fake_client: openai.OpenAI) -> None:
+def test_never_valid_output_degrades_to_rules(fake_llm: FakeLLM, fake_client: openai.AsyncOpenAI) -> None:
+    doc, _ = sample()
+    fake_llm.script(*[Reply.tool({"facts": "none"}, prompt_tokens=50, completion_tokens=5)] * 2)
+    backend = LLMBackend(fake_client, settings=settings_for(fake_llm.url, llm_max_reasks=1))
+    out = backend.read(doc)
+    rules = RulesBackend().read(doc)
+    assert out.facts == rules.facts and out.problems == rules.problems
+    usage = out.usage
+    assert (usage.backend, usage.requested_backend, usage.degraded) == ("rules", "llm", True)
+    assert usage.degraded_reason is not None and usage.degraded_reason.startswith("llm_output_invalid: ")
+    assert (usage.llm_calls, usage.prompt_tokens, usage.completion_tokens) == (2, 100, 10)  # still spent
+    assert (usage.model, usage.prompt_hash) == ("fake-model", backend.prompt.hash)
+
+
+def test_truncated_output_is_llm_output_invalid(fake_llm: FakeLLM, fake_client: openai.AsyncOpenAI) -> None:
     doc, _ = sample()
     fake_llm.script(Reply.raw(json.dumps({
         "id": "x", "object": "chat.completion", "created": 1, "model": "fake-model",
@@ -212,19 +238,20 @@ def test_truncated_output_is_llm_output_invalid(fake_llm: FakeLLM, fake_client: 
             "role": "assistant", "content": None, "tool_calls": [{"id": "c", "type": "function", "function": {
                 "name": "NarrativeReading", "arguments": "{\"facts\": ["}}]}}]})))
     with pytest.raises(LLMOutputInvalid, match="cut off"):
-        LLMBackend(fake_client, settings=settings_for(fake_llm.url)).read(doc)
+        LLMBackend(fake_client, settings=settings_for(fake_llm.url)).read(doc, REQUIRED)
 
 
-# ---- the endpoint fails: LLMUnavailable ------------------------------------------------------------
+# ---- the endpoint fails: LLMUnavailable when required ----------------------------------------------
 
 @pytest.mark.parametrize(("status", "hint"), [(500, "HTTP 500"), (503, "HTTP 503"), (401, "NIANBAO_LLM_API_KEY"),
-                                              (429, "HTTP 429"), (404, "NIANBAO_LLM_BASE_URL")])
-def test_http_errors_are_llm_unavailable(fake_llm: FakeLLM, fake_client: openai.OpenAI,
+                                              (429, "HTTP 429"), (404, "NIANBAO_LLM_BASE_URL"),
+                                              (400, "NIANBAO_LLM_MODE")])
+def test_http_errors_are_llm_unavailable(fake_llm: FakeLLM, fake_client: openai.AsyncOpenAI,
                                          status: int, hint: str) -> None:
     doc, _ = sample()
     fake_llm.script(Reply.error(status))
     with pytest.raises(LLMUnavailable) as caught:
-        LLMBackend(fake_client, settings=settings_for(fake_llm.url)).read(doc)
+        LLMBackend(fake_client, settings=settings_for(fake_llm.url)).read(doc, REQUIRED)
 
     assert hint in caught.value.message
     assert caught.value.detail["status"] == status
@@ -235,100 +262,40 @@ def test_http_errors_are_llm_unavailable(fake_llm: FakeLLM, fake_client: openai.
 
 def test_connection_refused_is_llm_unavailable() -> None:
     url = closed_port_url()
-    settings = settings_for(url, llm_max_retries=0)
-    with LLMBackend(settings=settings) as backend, pytest.raises(LLMUnavailable) as caught:
-        backend.read(sample()[0])
+    with LLMBackend(settings=settings_for(url)) as backend, pytest.raises(LLMUnavailable) as caught:
+        backend.read(sample()[0], REQUIRED)
     assert "NIANBAO_LLM_BASE_URL" in caught.value.message and url in caught.value.message
     assert caught.value.detail["cause"] == "APIConnectionError"
 
 
-def test_timeout_is_llm_unavailable(fake_llm: FakeLLM, fake_client: openai.OpenAI) -> None:
-    fake_llm.script(Reply.hang(5))
-    backend = LLMBackend(fake_client, settings=settings_for(fake_llm.url, llm_timeout_s=0.3))
-    with pytest.raises(LLMUnavailable, match="NIANBAO_LLM_TIMEOUT_S") as caught:
-        backend.read(sample()[0])
-    assert caught.value.detail["cause"] == "APITimeoutError"
-
-
-def test_dropped_connection_is_llm_unavailable(fake_llm: FakeLLM, fake_client: openai.OpenAI) -> None:
+def test_dropped_connection_is_llm_unavailable(fake_llm: FakeLLM, fake_client: openai.AsyncOpenAI) -> None:
     fake_llm.script(Reply.drop())
     with pytest.raises(LLMUnavailable):
-        LLMBackend(fake_client, settings=settings_for(fake_llm.url)).read(sample()[0])
+        LLMBackend(fake_client, settings=settings_for(fake_llm.url)).read(sample()[0], REQUIRED)
 
 
-def test_a_body_that_is_not_json_is_llm_unavailable(fake_llm: FakeLLM, fake_client: openai.OpenAI) -> None:
+def test_a_body_that_is_not_json_is_llm_unavailable(fake_llm: FakeLLM, fake_client: openai.AsyncOpenAI) -> None:
     fake_llm.script(*[Reply.raw("<html>gateway says hello</html>")] * 3)
     with pytest.raises(LLMUnavailable, match="did not answer with an OpenAI chat completion") as caught:
-        LLMBackend(fake_client, settings=settings_for(fake_llm.url)).read(sample()[0])
+        LLMBackend(fake_client, settings=settings_for(fake_llm.url)).read(sample()[0], REQUIRED)
     assert "NIANBAO_LLM_BASE_URL" in caught.value.message and caught.value.detail["llm_calls"] == 0
 
 
-def test_a_transient_500_is_retried_by_the_client(fake_llm: FakeLLM) -> None:
-    doc, gold = sample()
-    fake_llm.script(Reply.error(500), Reply.tool(gold_reading(gold)))
-    client = fake_llm.client(max_retries=1)
-    try:
-        out = LLMBackend(client, settings=settings_for(fake_llm.url)).read(doc)
-    finally:
-        client.close()
-    assert out.facts and out.usage.llm_calls == 1 and len(fake_llm.requests) == 2
-
-
-# ---- hybrid ----------------------------------------------------------------------------------------
-
-class StubRules:
-    """A rules backend that always finds one fact and, optionally, one problem."""
-
-    name = "rules"
-
-    def __init__(self, problems: bool = False) -> None:
-        self.problems = problems
-
-    def read(self, doc: NarrativeInput) -> NarrativeOutput:
-        fact = Fact(value=Decimal(85), quote="共印发政府文件 85 件", span=Span(start=0, end=1))
-        problems = [Problem(text="rules problem")] if self.problems else []
-        return NarrativeOutput(facts={"documents_issued": fact}, problems=problems,
-                               usage=NarrativeUsage(backend="rules", errors=["rules: note"]))
-
-
-def test_hybrid_falls_back_to_rules_when_the_llm_is_down() -> None:
+def test_the_setting_llm_required_raises_and_a_request_may_relax_it(fake_llm: FakeLLM,
+                                                                     fake_client: openai.AsyncOpenAI) -> None:
     doc, _ = sample()
-    with LLMBackend(settings=settings_for(closed_port_url(), llm_max_retries=0)) as llm:
-        out = HybridBackend(StubRules(), llm).read(doc)
-        assert out.usage.prompt_hash == llm.prompt.hash
-    assert list(out.facts) == ["documents_issued"] and out.problems == []
-    assert out.usage.backend == "hybrid" and out.usage.model == "fake-model" and out.usage.llm_calls == 0
-    assert out.usage.errors[0] == "rules: note"
-    assert out.usage.errors[1].startswith("llm_unavailable: could not connect")
-
-
-def test_hybrid_keeps_the_spend_of_an_invalid_answer(fake_llm: FakeLLM, fake_client: openai.OpenAI) -> None:
-    fake_llm.script(*[Reply.tool("[]", prompt_tokens=7, completion_tokens=1)] * 3)
-    llm = LLMBackend(fake_client, settings=settings_for(fake_llm.url))
-    out = HybridBackend(StubRules(), llm).read(sample()[0])
-    assert (out.usage.llm_calls, out.usage.prompt_tokens, out.usage.completion_tokens) == (3, 21, 3)
-    assert out.usage.errors[-1].startswith("llm_output_invalid:")
-
-
-@pytest.mark.parametrize("rules_problems", [False, True])
-def test_hybrid_fills_what_rules_missed(fake_llm: FakeLLM, fake_client: openai.OpenAI,
-                                        rules_problems: bool) -> None:
-    doc, gold = sample()
-    fake_llm.script(Reply.tool(gold_reading(gold), prompt_tokens=9, completion_tokens=4))
-    llm = LLMBackend(fake_client, settings=settings_for(fake_llm.url))
-    out = HybridBackend(StubRules(problems=rules_problems), llm).read(doc)
-
-    assert set(out.facts) == set(gold["facts"])
-    assert out.facts["documents_issued"].span == Span(start=0, end=1)  # the rules' fact stands
-    assert out.facts["trainings"].quote == "组织工作人员参加政务公开培训2次"  # the LLM's fills the gap
-    expected = ["rules problem"] if rules_problems else gold["problems"]
-    assert [p.text for p in out.problems] == expected
-    assert (out.usage.backend, out.usage.llm_calls, out.usage.prompt_tokens) == ("hybrid", 1, 9)
+    fake_llm.script(Reply.error(500), Reply.error(500))
+    backend = LLMBackend(fake_client, settings=settings_for(fake_llm.url, llm_required=True))
+    with pytest.raises(LLMUnavailable):
+        backend.read(doc)
+    out = backend.read(doc, ExtractOptions(llm_required=False))
+    assert out.usage.degraded and out.usage.degraded_reason is not None
+    assert out.usage.degraded_reason.startswith("llm_unavailable: the LLM endpoint failed (HTTP 500")
 
 
 # ---- secrets and the prompt ------------------------------------------------------------------------
 
-def test_the_key_never_reaches_logs_reprs_or_errors(fake_llm: FakeLLM, fake_client: openai.OpenAI,
+def test_the_key_never_reaches_logs_reprs_or_errors(fake_llm: FakeLLM, fake_client: openai.AsyncOpenAI,
                                                     caplog: pytest.LogCaptureFixture) -> None:
     doc, gold = sample()
     settings = settings_for(fake_llm.url, log_report_text=True)
@@ -337,32 +304,45 @@ def test_the_key_never_reaches_logs_reprs_or_errors(fake_llm: FakeLLM, fake_clie
     fake_llm.script(Reply.tool("{bad"), Reply.tool(gold_reading(gold)), Reply.error(401))
     backend.read(doc)
     with pytest.raises(LLMUnavailable) as caught:
-        backend.read(doc)
-    # An endpoint that echoes the key in its error: our error must not carry it on.
+        backend.read(doc, REQUIRED)
+    # An endpoint that echoes the key in its error: our error must not carry it on, nor the degraded result.
     fake_llm.script(Reply.error(401, f"Incorrect API key provided: {TEST_KEY}"))
     with pytest.raises(LLMUnavailable) as echoed:
-        backend.read(doc)
+        backend.read(doc, REQUIRED)
+    fake_llm.script(Reply.error(401, f"Incorrect API key provided: {TEST_KEY}"))
+    degraded = backend.read(doc)
 
     assert fake_llm.requests[0].headers["authorization"] == f"Bearer {TEST_KEY}"  # it was used
     assert "共印发政府文件" in caplog.text  # log_report_text=True logs the excerpt, still not the key
     for shown in (caplog.text, repr(settings),
                   str(settings), settings.model_dump_json(), repr(backend), str(caught.value),
                   repr(caught.value.detail), str(echoed.value), repr(echoed.value.detail),
-                  repr(HybridBackend(StubRules(), backend))):
+                  degraded.usage.model_dump_json(), repr(HybridBackend(RulesBackend(), backend))):
         assert TEST_KEY not in shown
 
 
-def test_the_report_text_is_not_logged_by_default(fake_llm: FakeLLM, fake_client: openai.OpenAI,
+def test_the_report_text_is_not_logged_by_default(fake_llm: FakeLLM, fake_client: openai.AsyncOpenAI,
                                                   caplog: pytest.LogCaptureFixture) -> None:
     doc, gold = sample()
-    fake_llm.script(Reply.tool(gold_reading(gold)))
+    # Invalid answers that quote the report: instructor logs each failure with the validation error's text.
+    quoting = Reply.tool('{"facts": [{"key": "documents_issued", "quote": "共印发政府文件 85 件"')
+    fake_llm.script(Reply.tool(gold_reading(gold)), Reply.error(500), quoting, quoting, quoting)
+    caplog.set_level(logging.INFO)  # the service's default level (openai's DEBUG log holds the request)
     caplog.set_level(logging.DEBUG, logger="service")
-    LLMBackend(fake_client, settings=settings_for(fake_llm.url)).read(doc)
-    assert "llm narrative:" in caplog.text and "共印发政府文件" not in caplog.text
+    backend = LLMBackend(fake_client, settings=settings_for(fake_llm.url))
+    backend.read(doc)
+    out = backend.read(doc)  # degraded: the warning names the code, not the text
+    assert out.usage.degraded
+    invalid = backend.read(doc)
+    assert invalid.usage.degraded and (invalid.usage.degraded_reason or "").startswith("llm_output_invalid")
+    assert "llm narrative:" in caplog.text and "llm_unavailable" in caplog.text
+    assert "details withheld" in caplog.text  # instructor's failures are logged, without their text
+    assert "共印发政府文件" not in caplog.text and "信息公开队伍" not in caplog.text
+    assert "共印发政府文件" not in (invalid.usage.degraded_reason or "")
 
 
 def test_examples_are_checked_before_any_call(tmp_path: Path, fake_llm: FakeLLM,
-                                              fake_client: openai.OpenAI) -> None:
+                                              fake_client: openai.AsyncOpenAI) -> None:
     prompts = Path(__file__).parents[1] / "prompts"
     (tmp_path / "narrative.md").write_text((prompts / "narrative.md").read_text(encoding="utf-8"), "utf-8")
     examples = json.loads((prompts / "narrative_examples.json").read_text(encoding="utf-8"))
@@ -373,12 +353,17 @@ def test_examples_are_checked_before_any_call(tmp_path: Path, fake_llm: FakeLLM,
     assert fake_llm.requests == []
 
 
-def test_the_prompt_hash_follows_the_prompt(tmp_path: Path) -> None:
+def test_the_prompt_hash_follows_the_prompt_and_its_version_the_front_matter(tmp_path: Path) -> None:
     prompts = Path(__file__).parents[1] / "prompts"
     for name in ("narrative.md", "narrative_examples.json"):
         (tmp_path / name).write_text((prompts / name).read_text(encoding="utf-8"), "utf-8")
     same = load_prompt(tmp_path)
     assert same == load_prompt(prompts) and same.hash.startswith("sha256:")
-    (tmp_path / "narrative.md").write_text("只摘录。\n{{examples}}", "utf-8")
+    assert (same.id, same.header) == ("narrative", f"narrative/{same.version} {same.hash}")
+    (tmp_path / "narrative.md").write_text("---\nid: narrative\nversion: 9\n---\n只摘录。\n{{examples}}", "utf-8")
     changed = load_prompt(tmp_path)
-    assert changed.hash != same.hash and "{{examples}}" not in changed.system and "示例 1" in changed.system
+    assert changed.version == "9" and changed.hash != same.hash
+    assert "{{examples}}" not in changed.system and "示例 1" in changed.system and "---" not in changed.system
+    (tmp_path / "narrative.md").write_text("只摘录。\n{{examples}}", "utf-8")
+    with pytest.raises(ValueError, match="front matter"):
+        load_prompt(tmp_path)

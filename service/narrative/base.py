@@ -1,8 +1,9 @@
 """The narrative step's interface: a backend reads facts and problems from the prose.
 
 Backends: ``rules`` (offline, the default), ``llm`` (an OpenAI-compatible endpoint through instructor),
-``hybrid`` (rules first, the LLM for what rules did not find). Each returns grounded facts: every
-quote is located in the user's text and carries its span.
+``hybrid`` (both, the rules' values kept, the LLM's filling what the rules missed). Each returns grounded
+facts: every quote is located in the user's text and carries its span. ``aread`` is the async form (the
+API's, so many reports can wait on the LLM at once); ``read`` the synchronous one (the CLI's and eval's).
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from schemas import Fact, Meta, NarrativeUsage, Problem
+from schemas import ExtractOptions, Fact, Meta, NarrativeUsage, Problem
+from service.errors import BackendError
 from service.sections import LocatedSection
 
 
@@ -46,6 +48,30 @@ class NarrativeBackend(Protocol):
 
     name: str
 
-    def read(self, doc: NarrativeInput) -> NarrativeOutput:
+    def read(self, doc: NarrativeInput, options: ExtractOptions | None = None) -> NarrativeOutput:
         """Facts and problems of one report."""
         ...
+
+    async def aread(self, doc: NarrativeInput, options: ExtractOptions | None = None) -> NarrativeOutput:
+        """Facts and problems of one report, for async callers."""
+        ...
+
+
+def degraded(fallback: NarrativeOutput, error: BackendError, requested: str) -> NarrativeOutput:
+    """The rules' reading ``fallback`` standing in for a failed LLM reading, marked as such.
+
+    What the failed attempts spent (calls, tokens) and which model and prompt they used travel in the
+    error's detail, and are kept: the tokens are spent all the same.
+    """
+    usage = fallback.usage.model_copy(deep=True)
+    usage.requested_backend, usage.degraded = requested, True
+    usage.degraded_reason = f"{error.code}: {error.message}"
+    for name in ("model", "prompt_id", "prompt_version", "prompt_hash"):
+        value = error.detail.get(name)
+        if isinstance(value, str):
+            setattr(usage, name, value)
+    for name in ("llm_calls", "prompt_tokens", "completion_tokens"):
+        count = error.detail.get(name)
+        if isinstance(count, int):
+            setattr(usage, name, getattr(usage, name) + count)
+    return NarrativeOutput(facts=dict(fallback.facts), problems=list(fallback.problems), usage=usage)

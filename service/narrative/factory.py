@@ -17,8 +17,12 @@ if TYPE_CHECKING:
     import openai
 
 
-def make_backend(name: str | None, settings: Settings, client: openai.OpenAI | None = None) -> NarrativeBackend:
-    """The backend called ``name`` (``settings.backend`` when None); ``client`` is the LLM's, owned by the caller."""
+def make_backend(name: str | None, settings: Settings,
+                 client: openai.AsyncOpenAI | None = None) -> NarrativeBackend:
+    """The backend called ``name`` (``settings.backend`` when None); ``client`` is the LLM's, owned by the caller.
+
+    The llm and hybrid backends of one process share one concurrency limiter (``limits.shared_limiter``).
+    """
     chosen = (name if name is not None else settings.backend).strip().lower()
     if chosen == "rules":
         return RulesBackend()

@@ -15,7 +15,7 @@ strict: a count whose subject the sentence does not name is left out.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
@@ -171,8 +171,17 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
 
 # Any count of things, for the "no other count in between" test. Counts of people (关注人数5600人, 培训200
 #人次) are left out: they describe the subject at hand rather than start another one.
-_ANY_COUNT = re.compile(rf"{NUMBER}(?:{_S}[万千])?(?:{_S}[余多])?{_S}"
-                        r"(?:件|条|篇|个|次|场|期|份|封|家|项|批|起|宗|例|轮|处|元|则|通|单|本|张|所|类|种)")
+_UNITS_OF_ANY = r"(?:件|条|篇|个|次|场|期|份|封|家|项|批|起|宗|例|轮|处|元|则|通|单|本|张|所|类|种)"
+_ANY_COUNT_HERE = re.compile(rf"{NUMBER}(?:{_S}[万千])?(?:{_S}[余多])?{_S}{_UNITS_OF_ANY}")  # with .match only
+# Searched, a number starts only where its run of digits (or of Chinese numerals) starts: tried at every
+# character of a long run, each start read to the run's end and failed again (quadratic: 8,000 digits before
+# a keyword took seconds). A start inside a run has the run's continuation, so it matches only where the
+# run's start does; the one exception, a window that opens inside a run, is tried first with the pattern
+# above (``_count_in``, ``_counts``).
+_COUNT_NUMBER = (r"(?:(?<!\d)\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<!\d)\d+(?:\.\d+)?"
+                 r"|(?<![零〇一二两三四五六七八九十百千])[零〇一二两三四五六七八九十百千]+)")
+assert re.sub(r"\(\?<!(?:\\d|\[[^]]+\])\)", "", _COUNT_NUMBER) == NUMBER  # the same number, anchored
+_ANY_COUNT = re.compile(rf"{_COUNT_NUMBER}(?:{_S}[万千])?(?:{_S}[余多])?{_S}{_UNITS_OF_ANY}")
 _CLAUSE_CHARS = ",;:。!?\n"
 _CLAUSE_END = re.compile(f"[{_CLAUSE_CHARS}]")
 # In the number's own clause: a part (其中, 分别), a frequency (每月), a change (增加, 同比), a plan (将, 计划).
@@ -234,7 +243,7 @@ def _judge(rule: Rule, m: re.Match[str], text: str, view: str) -> Fact | None:
     if rule.zero:
         value = Decimal(0)
     else:
-        if _ANY_COUNT.search(view, anchor, at):
+        if _count_in(view, anchor, at):
             return None
         parsed = _value(m)
         if parsed is None:
@@ -242,7 +251,7 @@ def _judge(rule: Rule, m: re.Match[str], text: str, view: str) -> Fact | None:
         value, qualifier = parsed
     # The scope of the keyword: its clause, or from the last count before it (微信…386条，微博…516条).
     scope = _clause_start(view, anchor)
-    for before in _ANY_COUNT.finditer(view, scope, anchor):
+    for before in _counts(view, scope, anchor):
         scope = before.end()
     if rule.exclude is not None and rule.exclude.search(view, scope, at):
         return None
@@ -255,6 +264,20 @@ def _judge(rule: Rule, m: re.Match[str], text: str, view: str) -> Fact | None:
         return None
     return Fact(value=value, qualifier=qualifier, quote=text[start:end], span=Span(start=start, end=end),
                 grounding="exact")
+
+
+def _count_in(view: str, lo: int, hi: int) -> bool:
+    """Is there a count of things in ``view[lo:hi]``?"""
+    return _ANY_COUNT_HERE.match(view, lo, hi) is not None or _ANY_COUNT.search(view, lo, hi) is not None
+
+
+def _counts(view: str, lo: int, hi: int) -> Iterator[re.Match[str]]:
+    """The counts of things in ``view[lo:hi]``, in order (their ends are what ``_judge`` reads)."""
+    first = _ANY_COUNT_HERE.match(view, lo, hi)
+    if first is not None:
+        yield first
+        lo = first.end()
+    yield from _ANY_COUNT.finditer(view, lo, hi)
 
 
 def _clause_start(view: str, pos: int) -> int:

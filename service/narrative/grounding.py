@@ -30,10 +30,15 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
               "八": 8, "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 # A number as a quote writes it, with a multiplier; Chinese numerals only before a counting unit, so the
-# 一 of 一是 or 统一 is not read as 1.
+# 一 of 一是 or 统一 is not read as 1. A Chinese number starts where its run starts, or after a 千 that a
+# digit took as its multiplier (12345千千人), the look-behinds: tried inside a long run without a unit, each
+# start read to the run's end again (quadratic); an interior start fails where the run's start failed, as
+# it has the same continuation.
 _NUMBER_IN_QUOTE = re.compile(
     r"(?<![\d.])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*([万千亿])?"
-    r"|([零〇一二两三四五六七八九十百千]+)\s*([万亿])?(?=\s*[余多]?\s*[次场个件条篇期名人家所项批位封份元则轮])")
+    r"|(?:(?<![零〇一二两三四五六七八九十百千])|(?<=[^零〇一二两三四五六七八九十百千]千))"
+    r"([零〇一二两三四五六七八九十百千]+)\s*([万亿])?"
+    r"(?=\s*[余多]?\s*[次场个件条篇期名人家所项批位封份元则轮])")
 _NONE_WORDS = re.compile(r"未|没有|无|零|不(?:收取|存在)")
 
 
@@ -225,7 +230,7 @@ def _best_span(spans: list[Span], hint: int | None, ranges: Sequence[tuple[int, 
 MARKER = (r"(?:[一二三四五六七八九十]{1,2}是|其[一二三四五六七八九十]{1,2}[,、:]?|第[一二三四五六七八九十]{1,2}[,、:]"
           r"|\([一二三四五六七八九十\d]{1,2}\)|[一二三四五六七八九十]{1,2}、|\d{1,2}[.、](?!\d))")
 _LEAD = re.compile(rf"(?:[\s*#>]+|{MARKER})+")
-_TRAIL = re.compile(r"[\s*#。;,:、!?]+$")
+_TRAIL_CHARS = frozenset("*#。;,:、!?")  # and white space
 
 
 def clean_bounds(view: str, start: int, end: int) -> tuple[int, int]:
@@ -233,7 +238,8 @@ def clean_bounds(view: str, start: int, end: int) -> tuple[int, int]:
     m = _LEAD.match(view, start, end)
     if m is not None:
         start = m.end()
-    t = _TRAIL.search(view, start, end)
-    if t is not None:
-        end = t.start()
+    # The trailing run of white space and punctuation, walked back from the end: a search for it (a regex
+    # "[…]+$") tries every character of a long run of spaces as its start, quadratic.
+    while end > start and (view[end - 1] in _TRAIL_CHARS or view[end - 1].isspace()):
+        end -= 1
     return start, max(start, end)

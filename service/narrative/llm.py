@@ -1,215 +1,125 @@
 """The ``llm`` narrative backend: an OpenAI-compatible endpoint through instructor, grounded in the text.
 
-    excerpt (sections 一/五/六 whole, prose lines of 二–四; never the tables)
-      → prompt (prompts/narrative.md + examples, validated, hashed)
-      → instructor tool call (schema-checked; invalid output is re-asked up to ``llm_max_retries`` times)
-      → grounding (every quote located in the user's text; a fact whose quote is not there, or whose
-        value is not written in its quote, is dropped) → NarrativeOutput
+    excerpt (sections 一/五/六 whole, prose lines of 二–四; never the tables)         excerpt.py
+      → cache (same excerpt, prompt, endpoint, model, mode: no call)                     cache.py
+      → token budget (estimate the prompt; refuse or cap ``max_tokens``)                 budget.py
+      → a slot (at most ``llm_max_concurrency`` in flight; ``Overloaded`` past the queue) limits.py
+      → AsyncOpenAI + instructor (transport retries by openai: 429 with Retry-After, 5xx, timeouts;
+        invalid output re-asked by instructor up to ``llm_max_reasks``, while the budget allows)
+      → grounding (quotes located in the user's text; what is not there is rejected)      reading.py
+      → NarrativeOutput
+
+A failed reading degrades to the rules backend, marked in ``usage`` (``degraded``, ``degraded_reason``),
+unless ``llm_required`` (setting or per-request option): then the typed error is raised. Every call runs
+on the process's I/O loop (aio.py), whatever the caller's loop or thread.
 
 Only this module imports openai and instructor. Their errors are translated here, at the boundary:
-endpoint down, timed out or refusing → ``LLMUnavailable``; answers that never validated → ``LLMOutputInvalid``.
+endpoint down, timed out or refusing → ``LLMUnavailable``; answers that never validated → ``LLMOutputInvalid``;
+re-asks stopped, or an answer cut off, by the token budget → ``LLMBudgetExceeded``. Every message says what
+to change, and none carries the key (some endpoints echo it) or the report's text.
 """
 
 from __future__ import annotations
 
-import hashlib
+import asyncio
 import json
 import logging
 import re
-from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
 
 import instructor
 import openai
-from instructor.core import Hooks, IncompleteOutputException, InstructorRetryException
-from pydantic import BaseModel, Field, WithJsonSchema, field_validator
+from instructor.core import (
+    AsyncValidationError,
+    Hooks,
+    IncompleteOutputException,
+    InstructorRetryException,
+    ResponseParsingError,
+)
+from pydantic import ValidationError
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
-from schemas import FACT_KEYS, Fact, NarrativeUsage, Problem, Span
+from schemas import ExtractOptions, NarrativeUsage
 from service.config import Settings, llm_settings_missing
-from service.errors import BackendError, LLMOutputInvalid, LLMUnavailable
-from service.narrative.base import NarrativeInput, NarrativeOutput
-from service.narrative.grounding import clean_bounds, locate, value_in_quote
+from service.errors import BackendError, LLMBudgetExceeded, LLMOutputInvalid, LLMUnavailable
+from service.narrative.aio import IO
+from service.narrative.base import NarrativeBackend, NarrativeInput, NarrativeOutput, degraded
+from service.narrative.budget import (
+    MAX_COMPLETION_TOKENS,
+    MIN_COMPLETION_TOKENS,
+    BudgetStop,
+    Meter,
+    completion_allowance,
+    estimate_prompt,
+)
+from service.narrative.cache import ReadingCache, cache_key, open_cache
+from service.narrative.excerpt import excerpt_of, injected_sentences, narrative_ranges
+from service.narrative.limits import Limiter, shared_limiter
+from service.narrative.prompt import PROMPTS_DIR, Prompt, load_prompt
+from service.narrative.reading import NarrativeReading, ground_reading
+from service.narrative.rules import RulesBackend
 
 log = logging.getLogger(__name__)
 
-PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
-MAX_EXCERPT_CHARS = 24_000  # about 15k tokens of Chinese; a report's prose is rarely longer
-_NARRATIVE_SECTIONS = (1, 5, 6)
-_PROBLEM_SECTION = 5
+MODES = {"tools": instructor.Mode.TOOLS, "json": instructor.Mode.JSON, "md_json": instructor.Mode.MD_JSON}
+PROMPT_HEADER = "X-Nianbao-Prompt"
+# What instructor re-asks on: the answer did not parse or validate. Endpoint errors are openai's to retry.
+_REASKABLE = (ValidationError, json.JSONDecodeError, AsyncValidationError, ResponseParsingError)
 
 
-# ---- the response model: what the model must call its tool with ------------------------------------
-
-class LLMFact(BaseModel):
-    """One count the prose of the report states."""
-
-    key: str = Field(description="which count this is", json_schema_extra={"enum": list(FACT_KEYS)})
-    # A plain JSON number in the schema (Decimal alone would advertise "number or string").
-    value: Annotated[Decimal, WithJsonSchema({"type": "number", "minimum": 0})] = Field(
-        ge=0, description="a plain number: 1.2万 -> 12000; 0 for a statement of none (未收到, 未收取)")
-    qualifier: Literal["exact", "approx", "more_than", "at_least"] = "exact"
-    quote: str = Field(min_length=1, max_length=300, description="the report's words, copied exactly")
-
-    @field_validator("key")
-    @classmethod
-    def _known_key(cls, value: str) -> str:
-        """Unknown keys fail validation, so instructor re-asks with the accepted list."""
-        if value not in FACT_KEYS:
-            raise ValueError(f"{value!r} is not a fact key; use one of: {', '.join(FACT_KEYS)}")
-        return value
-
-
-class NarrativeReading(BaseModel):
-    """Counts stated in the prose of a government information-disclosure annual report, and its problems."""
-
-    facts: list[LLMFact] = Field(default_factory=list)
-    problems: list[str] = Field(default_factory=list, description="problems admitted in section 五, one each")
-
-
-# ---- the prompt: data under prompts/, validated before any token is spent --------------------------
-
-class _Example(NarrativeReading):
-    """A few-shot example: a text and the reading it should get."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Prompt:
-    """The system prompt as sent, and the sha256 of it and of the response schema."""
-
-    system: str
-    hash: str
-
-
-def load_prompt(directory: Path = PROMPTS_DIR) -> Prompt:
-    """Read ``narrative.md`` and ``narrative_examples.json``; refuse examples whose answers are not in their text."""
-    template = (directory / "narrative.md").read_text(encoding="utf-8")
-    template = re.sub(r"<!--.*?-->\s*", "", template, flags=re.S)  # notes for editors, not for the model
-    raw = json.loads((directory / "narrative_examples.json").read_text(encoding="utf-8"))
-    examples = [_Example.model_validate(item) for item in raw]
-    for i, example in enumerate(examples):
-        _check_example(i, example)
-    system = template.replace("{{examples}}", _render_examples(examples)).strip()
-    schema = json.dumps(NarrativeReading.model_json_schema(), sort_keys=True, ensure_ascii=False)
-    digest = hashlib.sha256(f"{system}\n{schema}".encode()).hexdigest()
-    return Prompt(system=system, hash=f"sha256:{digest}")
-
-
-def _check_example(index: int, example: _Example) -> None:
-    where = f"prompts/narrative_examples.json, example {index}"
-    for fact in example.facts:
-        if fact.quote not in example.text:
-            raise ValueError(f"{where}: the quote {fact.quote!r} does not occur in the example's text; "
-                             "copy it from the text exactly")
-        if not value_in_quote(fact.value, fact.quote):
-            raise ValueError(f"{where}: {fact.key}={fact.value} is not written in its quote {fact.quote!r}")
-    for problem in example.problems:
-        if problem not in example.text:
-            raise ValueError(f"{where}: the problem {problem!r} does not occur in the example's text")
-
-
-def _render_examples(examples: list[_Example]) -> str:
-    parts = ["## 示例"]
-    for i, example in enumerate(examples, 1):
-        answer = json.dumps(example.model_dump(exclude={"text"}), ensure_ascii=False, default=_plain_number)
-        parts.append(f"### 示例 {i}\n报告文字：\n```\n{example.text}\n```\n应填写：\n```json\n{answer}\n```")
-    return "\n\n".join(parts)
-
-
-def _plain_number(value: object) -> int | float:
-    if not isinstance(value, Decimal):
-        raise TypeError(f"not JSON: {value!r}")
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
-# ---- the excerpt: what is sent ------------------------------------------------------------------------
-
-_PROSE_LINE = re.compile(r"[^\n]*[\u4e00-\u9fff][^\n]*[。，；][^\n]*")
-
-
-def narrative_ranges(doc: NarrativeInput, limit: int = MAX_EXCERPT_CHARS) -> list[tuple[int, int]]:
-    """Ranges of the text worth sending: sections 一, 五, 六 whole, the prose lines of 二–四, at most ``limit``."""
-    if not doc.sections:
-        return [(0, min(len(doc.text), limit))] if doc.text.strip() else []
-    chunks: list[tuple[int, int, bool]] = []  # (start, end, holds the problems)
-    for section in doc.sections:
-        if section.number in _NARRATIVE_SECTIONS:
-            # The heading goes too: it tells the model which part it is reading (五 holds the problems).
-            chunks.append((section.start, section.end, section.number == _PROBLEM_SECTION))
-        else:
-            for m in _PROSE_LINE.finditer(doc.view, section.body_start, section.end):
-                if "\t" not in m.group(0) and len(m.group(0).strip()) >= 12:
-                    chunks.append((m.start(), m.end(), False))
-    # Over the limit, the tail of the other prose goes first: section 五 is the only source of problems.
-    budget = limit - sum(min(end - start, limit) for start, end, keep in chunks if keep)
-    ranges: list[tuple[int, int]] = []
-    for start, end, keep in chunks:
-        if keep:
-            ranges.append((start, min(end, start + limit)))
-        elif budget > 0:
-            end = min(end, start + budget)
-            budget -= end - start
-            ranges.append((start, end))
-    return ranges
-
-
-# ---- the backend -----------------------------------------------------------------------------------
-
-@dataclass
-class _Meter:
-    """Calls and tokens of one ``read``, counted from every completion instructor receives (retries too)."""
-
-    calls: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-
-    def on_response(self, response: Any) -> None:
-        """Hook for instructor's ``completion:response``; must not raise (instructor turns that into a warning)."""
-        self.calls += 1
-        usage = getattr(response, "usage", None)
-        self.prompt_tokens += int(getattr(usage, "prompt_tokens", 0) or 0)
-        self.completion_tokens += int(getattr(usage, "completion_tokens", 0) or 0)
-
-    def as_detail(self) -> dict[str, object]:
-        """The counts, for an error's ``detail`` (so a caller can still account for the spend)."""
-        return {"llm_calls": self.calls, "prompt_tokens": self.prompt_tokens,
-                "completion_tokens": self.completion_tokens}
-
-
-def build_client(settings: Settings) -> openai.OpenAI:
-    """An OpenAI client for the configured endpoint; the caller closes it (``client.close()``)."""
+def build_client(settings: Settings) -> openai.AsyncOpenAI:
+    """An async OpenAI client for the configured endpoint; the backend that builds it closes it."""
     missing = llm_settings_missing(settings)
     if missing or settings.llm_api_key is None:
         raise LLMUnavailable(f"the LLM backend is not configured: set {' and '.join(missing)}, "
                              "or use NIANBAO_BACKEND=rules", detail={"missing": missing})
-    return openai.OpenAI(base_url=settings.llm_base_url, api_key=settings.llm_api_key.get_secret_value(),
-                         timeout=settings.llm_timeout_s, max_retries=settings.llm_max_retries)
+    return openai.AsyncOpenAI(base_url=settings.llm_base_url, api_key=settings.llm_api_key.get_secret_value(),
+                              timeout=settings.llm_timeout_s, max_retries=settings.llm_max_retries)
 
 
 class LLMBackend:
-    """Reads facts and problems with an LLM; ``client`` is passed in (tests point it at a fake server)."""
+    """Reads facts and problems with an LLM; ``client`` is passed in (tests point it at a fake server).
+
+    ``cache`` None opens the one ``settings.cache_url`` names; ``limiter`` None takes the process's shared one.
+    """
 
     name = "llm"
 
-    def __init__(self, client: openai.OpenAI | None = None, *, settings: Settings,
-                 prompts_dir: Path | None = None) -> None:
-        self.prompt = load_prompt(prompts_dir or PROMPTS_DIR)  # first: a bad prompt must not leak a client
+    def __init__(self, client: openai.AsyncOpenAI | None = None, *, settings: Settings,
+                 prompts_dir: Path | None = None, cache: ReadingCache | None = None,
+                 limiter: Limiter | None = None, fallback: NarrativeBackend | None = None) -> None:
+        self.prompt: Prompt = load_prompt(prompts_dir or PROMPTS_DIR)  # first: a bad prompt must not leak a client
         self._settings = settings
         self._owns_client = client is None
         self._client = client if client is not None else build_client(settings)
-        self._instructor = instructor.from_openai(self._client, mode=instructor.Mode.TOOLS)
+        # The settings, not the client's construction, decide the timeout and the transport retries.
+        tuned = self._client.with_options(timeout=settings.llm_timeout_s, max_retries=settings.llm_max_retries)
+        self._instructor = instructor.from_openai(tuned, mode=MODES[settings.llm_mode])
+        self.cache = cache if cache is not None else open_cache(settings.cache_url)
+        self.limiter = limiter or shared_limiter(settings)
+        self.fallback = fallback or RulesBackend()
         redact_logs(self._client.api_key if isinstance(self._client.api_key, str) else "")
+        withhold_details(not settings.log_report_text)
 
     def __repr__(self) -> str:
-        return f"LLMBackend(model={self._settings.llm_model!r}, base_url={str(self._client.base_url)!r})"
+        return (f"LLMBackend(model={self._settings.llm_model!r}, mode={self._settings.llm_mode!r}, "
+                f"base_url={str(self._client.base_url)!r})")
+
+    # ---- lifetime ----------------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Close the HTTP client if this backend built it (a client passed in belongs to the caller)."""
+        """Close the cache, and the HTTP client if this backend built it (a client passed in is the caller's)."""
+        IO.run(self.aclose())
+
+    async def aclose(self) -> None:
+        """``close`` for async callers."""
+        await IO.arun(self._aclose())
+
+    async def _aclose(self) -> None:
+        if self.cache is not None:
+            await self.cache.aclose()
         if self._owns_client:
-            self._client.close()
+            await self._client.close()
 
     def __enter__(self) -> LLMBackend:
         return self
@@ -217,77 +127,127 @@ class LLMBackend:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def read(self, doc: NarrativeInput) -> NarrativeOutput:
-        """Facts and problems of one report; raises ``LLMUnavailable`` or ``LLMOutputInvalid``."""
+    # ---- reading -----------------------------------------------------------------------------------
+
+    def required(self, options: ExtractOptions | None) -> bool:
+        """Whether a failure must raise (the request's ``llm_required``, else the setting)."""
+        if options is not None and options.llm_required is not None:
+            return options.llm_required
+        return self._settings.llm_required
+
+    def read(self, doc: NarrativeInput, options: ExtractOptions | None = None) -> NarrativeOutput:
+        """Facts and problems of one report, for synchronous callers (the CLI, the eval harness)."""
+        return IO.run(self.aread(doc, options))
+
+    async def aread(self, doc: NarrativeInput, options: ExtractOptions | None = None) -> NarrativeOutput:
+        """Facts and problems of one report; degrades to the rules backend unless the LLM is required.
+
+        Raises ``Overloaded`` when too many reports wait, and with ``llm_required`` the LLM's typed error.
+        """
+        use_cache = options.use_cache if options is not None else True
+        try:
+            return await IO.arun(self.reading(doc, use_cache=use_cache))
+        except BackendError as exc:
+            if self.required(options):
+                raise
+            log.warning("llm narrative failed (%s); the rules backend read the report instead", exc.code)
+            return degraded(await self.fallback.aread(doc, options), exc, self.name)
+
+    async def reading(self, doc: NarrativeInput, *, use_cache: bool = True) -> NarrativeOutput:
+        """The LLM's grounded reading, on the I/O loop; raises ``BackendError`` subclasses, never degrades."""
         settings = self._settings
-        usage = NarrativeUsage(backend=self.name, model=settings.llm_model, prompt_hash=self.prompt.hash)
+        usage = NarrativeUsage(backend=self.name, requested_backend=self.name, model=settings.llm_model,
+                               prompt_id=self.prompt.id, prompt_version=self.prompt.version,
+                               prompt_hash=self.prompt.hash)
         ranges = narrative_ranges(doc)
-        excerpt = "\n\n".join(doc.text[a:b].strip() for a, b in ranges).strip()
+        excerpt = excerpt_of(doc, ranges)
+        withheld = len(injected_sentences(doc))
+        if withheld:
+            log.warning("llm narrative: %d sentence(s) addressing the model withheld (prompt injection)", withheld)
+            usage.errors.append(f"llm: withheld {withheld} sentence(s) addressing the model (prompt injection)")
         if not excerpt:
             return NarrativeOutput(usage=usage)
-        log.info("llm narrative: %d characters in %d ranges to model %s", len(excerpt), len(ranges),
-                 settings.llm_model)
+        cache = self.cache if use_cache else None
+        key = cache_key(excerpt=excerpt, prompt_hash=self.prompt.hash, settings=settings) if cache else None
+        if cache is not None and key is not None:
+            reading = await self._cached(cache, key)
+            if reading is not None:
+                log.info("llm narrative: answered from the cache (%s)", key[:12])
+                usage.cached = True
+                return await self._ground(reading, doc, ranges, usage)
+        reading = await self._ask(excerpt, usage, len(ranges))
+        if cache is not None and key is not None:
+            await cache.set(key, reading.model_dump_json())
+        return await self._ground(reading, doc, ranges, usage)
+
+    async def _cached(self, cache: ReadingCache, key: str) -> NarrativeReading | None:
+        raw = await cache.get(key)
+        if raw is None:
+            return None
+        try:
+            return NarrativeReading.model_validate_json(raw)
+        except ValidationError:
+            log.warning("cache %s: entry %s does not fit the reading's schema; asking the model", cache.url, key[:12])
+            return None
+
+    async def _ask(self, excerpt: str, usage: NarrativeUsage, ranges: int) -> NarrativeReading:
+        """One reading from the model, within the token budget and a concurrency slot."""
+        settings, prompt = self._settings, self.prompt
+        # json modes put the schema, indented, into the system message; tools mode sends it compact.
+        schema = prompt.schema if settings.llm_mode == "tools" else json.dumps(json.loads(prompt.schema), indent=2)
+        estimate = estimate_prompt(prompt.system, excerpt, schema)
+        max_tokens = completion_allowance(settings.llm_token_budget, estimate)
+        if max_tokens is None:
+            raise LLMBudgetExceeded(
+                f"this report's prose needs about {estimate} prompt tokens, and the budget of "
+                f"{settings.llm_token_budget} per report leaves less than {MIN_COMPLETION_TOKENS} for the answer; "
+                "raise NIANBAO_LLM_TOKEN_BUDGET or use the rules backend",
+                detail={**self._identity(), "estimated_prompt_tokens": estimate, "budget": settings.llm_token_budget,
+                        "llm_calls": 0, "prompt_tokens": 0, "completion_tokens": 0})
+        log.info("llm narrative: %d characters in %d ranges (~%d prompt tokens) to model %s", len(excerpt), ranges,
+                 estimate, settings.llm_model)
         if settings.log_report_text:
             log.debug("llm excerpt:\n%s", excerpt)
-        meter, hooks = _Meter(), Hooks()
+        meter, hooks = Meter(), Hooks()
         hooks.on("completion:response", meter.on_response)
-        try:
-            reading = self._instructor.chat.completions.create(
-                response_model=NarrativeReading,
-                messages=[{"role": "system", "content": self.prompt.system},
-                          {"role": "user", "content": excerpt}],
-                model=settings.llm_model, max_retries=settings.llm_max_retries, strict=False, hooks=hooks,
-                temperature=0, timeout=settings.llm_timeout_s)
-        except (InstructorRetryException, IncompleteOutputException, openai.OpenAIError) as exc:
-            error = translate_error(exc, meter, settings)
-            error.detail.update(model=settings.llm_model, prompt_hash=self.prompt.hash)
-            raise error from exc
-        usage.llm_calls, usage.prompt_tokens = meter.calls, meter.prompt_tokens
-        usage.completion_tokens = meter.completion_tokens
-        out = ground_reading(reading, doc, ranges)
-        out.usage = usage.model_copy(update={"errors": usage.errors + out.usage.errors})
+        budget = BudgetStop(meter, settings.llm_token_budget, max_tokens)
+        retrying = AsyncRetrying(stop=stop_after_attempt(settings.llm_max_reasks + 1) | budget,
+                                 retry=retry_if_exception_type(_REASKABLE), reraise=True)
+        async with self.limiter.slot():
+            try:
+                reading: NarrativeReading = await self._instructor.chat.completions.create(
+                    response_model=NarrativeReading,
+                    messages=[{"role": "system", "content": prompt.system}, {"role": "user", "content": excerpt}],
+                    model=settings.llm_model, max_retries=retrying, strict=False, hooks=hooks, temperature=0,
+                    max_tokens=max_tokens, extra_headers={PROMPT_HEADER: prompt.header})
+            except (InstructorRetryException, IncompleteOutputException, openai.OpenAIError) as exc:
+                # An answer cut off at a max_tokens the budget lowered is the budget's doing, not the model's.
+                capped = isinstance(exc, IncompleteOutputException) and max_tokens < MAX_COMPLETION_TOKENS
+                error = translate_error(exc, meter, settings, budget_hit=budget.fired or capped)
+                error.detail.update(self._identity())
+                raise error from exc
+        usage.llm_calls, usage.prompt_tokens, usage.completion_tokens = (
+            meter.calls, meter.prompt_tokens, meter.completion_tokens)
+        return reading
+
+    async def _ground(self, reading: NarrativeReading, doc: NarrativeInput, ranges: list[tuple[int, int]],
+                      usage: NarrativeUsage) -> NarrativeOutput:
+        """Ground in a worker thread (near matches are CPU work; the I/O loop serves other reports meanwhile)."""
+        out = await asyncio.to_thread(ground_reading, reading, doc, ranges)
+        out.usage = usage.model_copy(update={"errors": usage.errors + out.usage.errors,
+                                             "rejected": out.usage.rejected})
         return out
 
-
-# ---- grounding the answer in the user's text -------------------------------------------------------
-
-def ground_reading(reading: NarrativeReading, doc: NarrativeInput,
-                   ranges: list[tuple[int, int]]) -> NarrativeOutput:
-    """Locate every quote in ``ranges`` of the text; drop what is not there (the hallucination guard)."""
-    out = NarrativeOutput()
-    notes = out.usage.errors
-    for item in reading.facts:
-        if item.key in out.facts:
-            notes.append(f"llm: a second {item.key} was ignored (one fact per key)")
-            continue
-        span, how = locate(doc.text, item.quote, ranges=ranges)
-        if span is None:
-            notes.append(f"llm: dropped {item.key}: its quote is not in the text")
-            continue
-        quote = doc.text[span.start:span.end]
-        if not value_in_quote(item.value, doc.view[span.start:span.end]):
-            notes.append(f"llm: dropped {item.key}: the value {item.value} is not written in its quote")
-            continue
-        value = item.value.to_integral_value() if item.value == item.value.to_integral_value() else item.value
-        out.facts[item.key] = Fact(value=value, qualifier=item.qualifier, quote=quote, span=span, grounding=how)
-    out.facts = {k: out.facts[k] for k in FACT_KEYS if k in out.facts}  # stable order: the spec's key order
-    problem_ranges = [r for r in [doc.section(_PROBLEM_SECTION)] if r is not None] or ranges
-    for text in reading.problems:
-        span, _ = locate(doc.text, text, ranges=problem_ranges)
-        if span is None:
-            notes.append("llm: dropped a problem that is not in section 五's text")
-            continue
-        # The report's own words, without a leading 一是 or a trailing 。 the model may have kept.
-        start, end = clean_bounds(doc.view, span.start, span.end)
-        if end > start:
-            out.problems.append(Problem(text=doc.text[start:end], span=Span(start=start, end=end)))
-    return out
+    def _identity(self) -> dict[str, object]:
+        """Which model and prompt a failed reading used, for the error's detail (and a degraded usage)."""
+        return {"model": self._settings.llm_model, "prompt_id": self.prompt.id,
+                "prompt_version": self.prompt.version, "prompt_hash": self.prompt.hash}
 
 
-# ---- errors: openai/instructor → nianbao's tree ----------------------------------------------------
+# ---- errors: openai/instructor → nianbao's tree, and the key and the report kept out of what they say --------
 
-def translate_error(exc: BaseException, meter: _Meter, settings: Settings) -> BackendError:
-    """``LLMUnavailable`` when the endpoint failed, ``LLMOutputInvalid`` when its answers never fitted."""
+def translate_error(exc: BaseException, meter: Meter, settings: Settings, *, budget_hit: bool = False) -> BackendError:
+    """The nianbao error for a failed reading; ``budget_hit``: the token budget ended the attempts."""
     # instructor wraps the last error of its retry loop in InstructorRetryException; the cause tells which.
     cause = exc.__cause__ if isinstance(exc, InstructorRetryException) and exc.__cause__ is not None else exc
     attempts = getattr(exc, "n_attempts", None) or meter.calls or 1
@@ -303,15 +263,21 @@ def translate_error(exc: BaseException, meter: _Meter, settings: Settings) -> Ba
         error = LLMUnavailable(f"the LLM endpoint {settings.llm_base_url or ''} did not answer with an OpenAI "
                                f"chat completion ({type(cause).__name__}); check NIANBAO_LLM_BASE_URL",
                                detail=detail)
+    elif budget_hit:
+        detail["budget"] = settings.llm_token_budget
+        error = LLMBudgetExceeded(f"the token budget of {settings.llm_token_budget} per report ran out after "
+                                  f"{meter.spent} tokens in {meter.calls} call(s) before the model's answer "
+                                  "validated; raise NIANBAO_LLM_TOKEN_BUDGET or use NIANBAO_BACKEND=hybrid",
+                                  detail=detail)
     elif isinstance(cause, IncompleteOutputException):
         error = LLMOutputInvalid("the model's answer was cut off at its token limit; use a model with a larger "
                                  "output limit (NIANBAO_LLM_MODEL) or NIANBAO_BACKEND=hybrid", detail=detail)
     else:
         last = str(cause).strip().splitlines()[0][:200] if str(cause).strip() else type(cause).__name__
         error = LLMOutputInvalid(f"the model's answer did not fit the schema in {attempts} attempt(s) ({last}); "
-                                 "try another NIANBAO_LLM_MODEL, raise NIANBAO_LLM_MAX_RETRIES, or use "
+                                 "try another NIANBAO_LLM_MODEL, raise NIANBAO_LLM_MAX_REASKS, or use "
                                  "NIANBAO_BACKEND=hybrid", detail=detail)
-    error.message = _redact(error.message, settings)
+    error.message = redact(error.message, settings)
     error.args = (error.message,)
     return error
 
@@ -319,8 +285,8 @@ def translate_error(exc: BaseException, meter: _Meter, settings: Settings) -> Ba
 def _unavailable_message(cause: openai.APIError, settings: Settings) -> str:
     where = settings.llm_base_url or "the configured endpoint"
     if isinstance(cause, openai.APITimeoutError):
-        return (f"the LLM endpoint {where} did not answer within {settings.llm_timeout_s:g} s; "
-                "raise NIANBAO_LLM_TIMEOUT_S or check the endpoint")
+        return (f"the LLM endpoint {where} did not answer within {settings.llm_timeout_s:g} s "
+                f"({settings.llm_max_retries} retries); raise NIANBAO_LLM_TIMEOUT_S or check the endpoint")
     if isinstance(cause, openai.APIConnectionError):
         return f"could not connect to the LLM endpoint {where}; check NIANBAO_LLM_BASE_URL and that it is up"
     status = getattr(cause, "status_code", "?")
@@ -330,11 +296,13 @@ def _unavailable_message(cause: openai.APIError, settings: Settings) -> str:
         return (f"the LLM endpoint answered HTTP 404; check NIANBAO_LLM_BASE_URL (it usually ends in /v1) "
                 f"and NIANBAO_LLM_MODEL={settings.llm_model!r}")
     if isinstance(cause, openai.RateLimitError):
-        return "the LLM endpoint is rate-limiting us (HTTP 429); retry later or raise the endpoint's quota"
+        return (f"the LLM endpoint is rate-limiting us (HTTP 429, still after {settings.llm_max_retries} "
+                "retries); retry later or raise the endpoint's quota")
     if isinstance(status, int) and status >= 500:
-        return f"the LLM endpoint failed (HTTP {status}); retry later or use NIANBAO_BACKEND=rules"
+        return (f"the LLM endpoint failed (HTTP {status}, {settings.llm_max_retries} retries); retry later or "
+                "use NIANBAO_BACKEND=rules")
     return (f"the LLM endpoint rejected the request (HTTP {status}); check NIANBAO_LLM_MODEL and that the "
-            "endpoint supports tool calls")
+            "endpoint supports NIANBAO_LLM_MODE (tools needs tool calling; try json or md_json)")
 
 
 # instructor and openai log an endpoint's error text as it came, and some endpoints echo the key in it.
@@ -366,11 +334,43 @@ def redact_logs(secret: str) -> None:
             logger.addFilter(_RedactSecret(secret))
 
 
-def _redact(message: str, settings: Settings) -> str:
-    """Endpoints sometimes echo the key in their error text; it must not travel further."""
+# instructor logs each failed attempt at ERROR with the exception's text, and a validation error quotes the
+# model's answer (``input_value='{"facts": [{"quote": "共印发…'``): that is report text.
+_RETRY_LOGGER = "instructor.v2.retry"
+_DETAIL = re.compile(r"(attempt \d+|Last error)\s*:.*", re.S)
+
+
+class _WithholdDetails(logging.Filter):
+    """Cuts the exception text off instructor's retry messages unless report text may be logged."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.withhold = True
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record without the failure's text; never drop the record."""
+        if self.withhold:
+            message = _DETAIL.sub(r"\1: (details withheld: they may quote the report; "
+                                  "NIANBAO_LOG_REPORT_TEXT=true shows them)", record.getMessage())
+            record.msg, record.args = message, ()
+        return True
+
+
+def withhold_details(withhold: bool) -> None:
+    """Keep instructor's retry log free of the model's answers (``withhold``), or let them through."""
+    logger = logging.getLogger(_RETRY_LOGGER)
+    found = [f for f in logger.filters if isinstance(f, _WithholdDetails)]
+    gate = found[0] if found else _WithholdDetails()
+    if not found:
+        logger.addFilter(gate)
+    gate.withhold = withhold
+
+
+def redact(message: str, settings: Settings) -> str:
+    """``message`` without the configured key."""
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key is not None else ""
     return message.replace(key, "**********") if len(key) >= 4 else message
 
 
-__all__ = ["LLMBackend", "LLMFact", "NarrativeReading", "Prompt", "build_client", "ground_reading",
-           "load_prompt", "narrative_ranges", "redact_logs", "translate_error"]
+__all__ = ["MODES", "PROMPT_HEADER", "LLMBackend", "build_client", "redact", "redact_logs", "translate_error",
+           "withhold_details"]

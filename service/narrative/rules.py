@@ -7,7 +7,9 @@ the user's text at the same offsets.
 
 from __future__ import annotations
 
-from schemas import NarrativeUsage
+import anyio.to_thread
+
+from schemas import ExtractOptions, NarrativeUsage
 from service.narrative.base import NarrativeInput, NarrativeOutput
 from service.narrative.facts_rules import read_facts
 from service.narrative.problems_rules import read_problems
@@ -23,9 +25,13 @@ class RulesBackend:
     def __repr__(self) -> str:
         return "RulesBackend()"
 
-    def read(self, doc: NarrativeInput) -> NarrativeOutput:
-        """Facts and problems of one report."""
+    def read(self, doc: NarrativeInput, options: ExtractOptions | None = None) -> NarrativeOutput:
+        """Facts and problems of one report (``options`` change nothing here)."""
         section = doc.section(PROBLEM_SECTION)
         return NarrativeOutput(facts=read_facts(doc.text, doc.view, skip=section, tables=doc.tables),
                                problems=read_problems(doc.text, doc.view, section),
                                usage=NarrativeUsage(backend=self.name))
+
+    async def aread(self, doc: NarrativeInput, options: ExtractOptions | None = None) -> NarrativeOutput:
+        """``read`` in a worker thread: the patterns are CPU work, the event loop stays free."""
+        return await anyio.to_thread.run_sync(self.read, doc)
