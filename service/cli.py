@@ -1,7 +1,7 @@
 """The ``nianbao`` command.
 
     nianbao extract PATH... [--flat | --csv] [--backend rules|llm|hybrid]
-    nianbao serve [--host HOST] [--port PORT] [--backend NAME] [--log-level LEVEL]
+    nianbao serve [--host HOST] [--port PORT] [--workers N] [--backend NAME] [--log-level LEVEL]
     nianbao eval [ARGS...]                     (the eval runner: ``nianbao eval --help``)
 
 ``extract`` reads each PATH as bytes ("-" is stdin) and writes to stdout one result per report, in input
@@ -36,7 +36,7 @@ from service.narrative.factory import make_backend
 from service.pipeline import extract
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-_OVERRIDES = ("backend", "host", "port")  # options that override NIANBAO_* settings
+_OVERRIDES = ("backend", "host", "port", "workers", "log_level")  # options that override NIANBAO_* settings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -51,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"nianbao: {'; '.join(str(e['msg']) for e in exc.errors())}", file=sys.stderr)
         return EXIT_USAGE
     if args.command == "serve":
-        return _serve(settings, args.log_level)
+        return _serve(settings, {k: v for k, v in vars(args).items() if k in _OVERRIDES and v is not None})
     try:
         backend = make_backend(settings.backend, settings)
     except NianbaoError as exc:
@@ -90,9 +90,11 @@ def _parser() -> argparse.ArgumentParser:
     srv = sub.add_parser("serve", help="run the HTTP API (uvicorn)")
     srv.add_argument("--host", help="address to bind (default: NIANBAO_HOST or 127.0.0.1)")
     srv.add_argument("--port", type=int, help="port (default: NIANBAO_PORT or 8000)")
+    srv.add_argument("--workers", type=int, help="worker processes (default: NIANBAO_WORKERS or 1)")
     srv.add_argument("--backend", choices=BACKENDS,
                      help="default narrative backend (default: NIANBAO_BACKEND or rules)")
-    srv.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+    srv.add_argument("--log-level", choices=("debug", "info", "warning", "error"),
+                     help="default: NIANBAO_LOG_LEVEL or info")
     sub.add_parser("eval", add_help=False, help="score extractions against the labelled samples "
                    "(options: nianbao eval --help)")
     return parser
@@ -166,16 +168,29 @@ def _csv_field(value: Any) -> str:
     return str(value)
 
 
-def _serve(settings: Settings, log_level: str) -> int:
+def _serve(settings: Settings, overrides: dict[str, Any]) -> int:
     import uvicorn
 
-    from service.logs import configure_logging
-    from service.main import create_app
+    from service.logs import configure_logging, logging_config
 
-    configure_logging(log_level)
-    # The app logs each request itself (with its id); uvicorn's access log would repeat it.
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=log_level,
-                access_log=False)
+    configure_logging(settings.log_level, settings.log_format)
+    server: dict[str, Any] = {
+        "host": settings.host, "port": settings.port, "log_level": settings.log_level.lower(),
+        # uvicorn applies it in every worker; the app logs each request itself (access log off).
+        "log_config": logging_config(settings.log_level, settings.log_format), "access_log": False,
+        # X-Forwarded-For/-Proto are believed only from these addresses (the gateway).
+        "proxy_headers": True, "forwarded_allow_ips": settings.forwarded_allow_ips,
+        # The path prefix (NIANBAO_ROOT_PATH) is applied by the app itself, so that a gateway may strip it
+        # or not; uvicorn's root_path would prefix every path a second time.
+    }
+    if settings.workers == 1:
+        from service.main import create_app
+
+        uvicorn.run(create_app(settings), **server)
+        return EXIT_OK
+    # Each worker process builds its own app from the environment: hand it what the flags changed.
+    os.environ.update({f"NIANBAO_{name.upper()}": str(value) for name, value in overrides.items()})
+    uvicorn.run("service.main:create_app", factory=True, workers=settings.workers, **server)
     return EXIT_OK
 
 

@@ -9,12 +9,14 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fake_llm import TEST_KEY, closed_port_url
 
 from schemas import FACT_KEYS, Extraction, cell_keys
 from service.cli import CSV_COLUMNS, main
+from service.logs import TEXT_FORMAT
 
 ROOT = Path(__file__).parent.parent
 SAMPLES = sorted((ROOT / "eval" / "samples").glob("*.txt"))
@@ -117,12 +119,98 @@ def test_console_output_is_utf8_in_a_c_locale(tmp_path: Path) -> None:
     assert flat["source"] == "-" and flat["meta.agency"]
 
 
-def test_llm_down_fails_each_file_and_goes_on(capsys: pytest.CaptureFixture[str],
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_llm_down_and_required_fails_each_file_and_goes_on(capsys: pytest.CaptureFixture[str],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NIANBAO_LLM_BASE_URL", closed_port_url())
     monkeypatch.setenv("NIANBAO_LLM_API_KEY", TEST_KEY)
     monkeypatch.setenv("NIANBAO_LLM_MAX_RETRIES", "0")
+    monkeypatch.setenv("NIANBAO_LLM_REQUIRED", "1")  # otherwise a failed LLM degrades to the rules' reading
     code, out, err = _run(capsys, "extract", "--flat", "--backend", "llm", str(SAMPLES[0]), str(SAMPLES[1]))
     assert code == 1 and not out
     assert [json.loads(line)["error"] for line in err.splitlines()] == ["llm_unavailable"] * 2
     assert TEST_KEY not in err
+
+
+def test_llm_down_degrades_to_the_rules_reading(capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NIANBAO_LLM_BASE_URL", closed_port_url())
+    monkeypatch.setenv("NIANBAO_LLM_API_KEY", TEST_KEY)
+    monkeypatch.setenv("NIANBAO_LLM_MAX_RETRIES", "0")
+    code, out, err = _run(capsys, "extract", "--backend", "llm", str(SAMPLES[0]))
+    assert code == 0 and not err
+    narrative = json.loads(out)["narrative"]
+    assert (narrative["backend"], narrative["requested_backend"], narrative["degraded"]) == ("rules", "llm", True)
+    assert narrative["degraded_reason"].startswith("llm_unavailable: ") and TEST_KEY not in out
+
+
+# ---- serve -----------------------------------------------------------------------------------------
+
+def _served(monkeypatch: pytest.MonkeyPatch, *argv: str) -> dict[str, Any]:
+    """The arguments ``nianbao serve`` hands to uvicorn.run (which is not started)."""
+    import uvicorn
+
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append({"app": app, **kwargs}))
+    assert main(["serve", *argv]) == 0
+    (call,) = calls
+    return call
+
+
+def test_serve_one_worker_runs_the_app_behind_trusted_proxies_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from fastapi import FastAPI
+
+    monkeypatch.setenv("NIANBAO_FORWARDED_ALLOW_IPS", "10.0.0.5")
+    monkeypatch.setenv("NIANBAO_LOG_FORMAT", "text")
+    call = _served(monkeypatch, "--host", "0.0.0.0", "--port", "9123", "--backend", "rules")
+    assert isinstance(call["app"], FastAPI) and "workers" not in call
+    assert (call["host"], call["port"]) == ("0.0.0.0", 9123)
+    assert call["proxy_headers"] is True and call["forwarded_allow_ips"] == "10.0.0.5"
+    assert call["access_log"] is False and call["log_level"] == "info"
+    assert call["log_config"]["formatters"]["default"] == {"format": TEXT_FORMAT}
+    assert "root_path" not in call  # the app applies NIANBAO_ROOT_PATH itself
+
+
+def test_serve_several_workers_use_the_factory_and_pass_the_flags_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NIANBAO_WORKERS", "3")
+    for name in ("NIANBAO_BACKEND", "NIANBAO_LOG_LEVEL"):  # so that monkeypatch restores what serve exports
+        monkeypatch.setenv(name, "")
+    call = _served(monkeypatch, "--backend", "rules", "--log-level", "warning")
+    assert call["app"] == "service.main:create_app" and call["factory"] is True and call["workers"] == 3
+    assert call["log_level"] == "warning" and call["log_config"]["loggers"]["nianbao"]["level"] == "WARNING"
+    assert "JsonFormatter" in call["log_config"]["formatters"]["default"]["()"]
+    # The workers build their apps from the environment: the flags must be there.
+    assert os.environ["NIANBAO_BACKEND"] == "rules" and os.environ["NIANBAO_LOG_LEVEL"] == "warning"
+    assert main(["serve", "--workers", "0"]) == 2  # validated like the environment
+
+
+def test_serve_with_two_workers_answers_over_http(tmp_path: Path) -> None:
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NIANBAO_")}
+    env["NIANBAO_ROOT_PATH"] = "/prefix"
+    server = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--workers", "2"],
+                              cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                    health = json.load(response)
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/openapi.json", timeout=2) as response:
+                    servers = json.load(response)["servers"]
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.2)
+    finally:
+        os.killpg(server.pid, 15)
+        _, err = server.communicate(timeout=30)
+    assert health["status"] == "ok" and servers == [{"url": "/prefix"}]
+    lines = [json.loads(line) for line in err.decode().splitlines() if line.startswith("{")]
+    assert lines and all({"time", "level", "logger", "message"} <= line.keys() for line in lines)

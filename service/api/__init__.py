@@ -1,6 +1,6 @@
-"""The HTTP shell: routes, dependencies, middleware, and the mapping of errors to HTTP statuses."""
+"""The HTTP shell: routes, request bodies, dependencies, middleware, and the mapping of errors to statuses."""
 
 from service.api.errors import install_error_handlers
-from service.api.routes import router
+from service.api.routes import probes, v1
 
-__all__ = ["install_error_handlers", "router"]
+__all__ = ["install_error_handlers", "probes", "v1"]

@@ -4,11 +4,17 @@
     ├── InputError                         422
     │   ├── DecodeError                    415
     │   ├── EmptyInput, NotAReport         422 (NotAReport adds ``not_found``)
+    │   ├── InvalidOptions (here)          422 (with ``errors``)
+    │   ├── NotText (here)                 415
     │   ├── UnsupportedMediaType (here)    415
-    │   └── PayloadTooLarge (here)         413
-    └── BackendError                       502
-        ├── LLMUnavailable                 503
-        └── LLMOutputInvalid               502
+    │   └── PayloadTooLarge, TooManyItems  413 (here)
+    ├── BackendError                       502
+    │   ├── LLMUnavailable                 503
+    │   ├── LLMOutputInvalid               502
+    │   └── LLMBudgetExceeded              422 (retrying cannot help; a shorter report or no llm_required can)
+    ├── Overloaded                         503 with Retry-After
+    ├── Unauthorized (here)                401 with WWW-Authenticate
+    └── NotReady (here)                    503
     RequestValidationError (FastAPI)       422, code "invalid_request", with ``errors``
     HTTPException (Starlette: 404, 405…)   its own status, code "http_<status>"
     anything else                          500, code "internal_error", no internals
@@ -29,13 +35,16 @@ from service.errors import (
     BackendError,
     DecodeError,
     InputError,
+    LLMBudgetExceeded,
     LLMOutputInvalid,
     LLMUnavailable,
     NianbaoError,
+    Overloaded,
 )
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:nianbao:problem:"
+AUTH_CHALLENGE = 'Bearer realm="nianbao"'
 
 
 class PayloadTooLarge(InputError):
@@ -44,24 +53,60 @@ class PayloadTooLarge(InputError):
     code = "too_large"
 
 
+class TooManyItems(InputError):
+    """The batch holds more reports than the service accepts in one request."""
+
+    code = "too_many_items"
+
+
+class UnsupportedMediaType(InputError):
+    """The request body is in a media type the route does not accept."""
+
+    code = "unsupported_media_type"
+
+
+class NotText(InputError):
+    """The body is binary data, not text."""
+
+    code = "not_text"
+
+
+class InvalidOptions(InputError):
+    """The extraction options are not valid."""
+
+    code = "invalid_options"
+
+
+class Unauthorized(NianbaoError):
+    """The request carries no valid API key."""
+
+    code = "unauthorized"
+
+
+class NotReady(NianbaoError):
+    """The service cannot serve extractions yet."""
+
+    code = "not_ready"
+
+
 def too_large(size: int, limit: int, what: str = "report") -> PayloadTooLarge:
     """The error for a ``what`` of ``size`` bytes over a ``limit``."""
     return PayloadTooLarge(f"the {what} has {size} bytes, over the limit of {limit}; send a smaller report "
                            "or raise NIANBAO_MAX_UPLOAD_BYTES", detail={"limit_bytes": limit})
 
 
-class UnsupportedMediaType(InputError):
-    """The request body is neither JSON nor a multipart upload."""
-
-    code = "unsupported_media_type"
-
-
 # Most specific first: the first class the error is an instance of decides the status.
 _STATUS: tuple[tuple[type[NianbaoError], int], ...] = (
     (PayloadTooLarge, 413),
+    (TooManyItems, 413),
     (UnsupportedMediaType, 415),
+    (NotText, 415),
     (DecodeError, 415),
     (InputError, 422),
+    (Unauthorized, 401),
+    (Overloaded, 503),
+    (NotReady, 503),
+    (LLMBudgetExceeded, 422),
     (LLMUnavailable, 503),
     (LLMOutputInvalid, 502),
     (BackendError, 502),
@@ -70,7 +115,7 @@ _RESERVED = frozenset({"type", "title", "status", "detail", "code", "request_id"
 
 
 class ProblemDetails(BaseModel):
-    """An RFC 9457 problem document; members beyond the five below depend on ``code``."""
+    """An RFC 9457 problem document; members beyond the six below depend on ``code``."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -87,34 +132,102 @@ def status_for(exc: NianbaoError) -> int:
     for cls, status in _STATUS:
         if isinstance(exc, cls):
             return status
-    return 500  # a NianbaoError outside the input/backend branches is the service's own fault
+    return 500  # a NianbaoError outside the known branches is the service's own fault
 
 
-def problem_response(status: int, code: str, title: str, detail: str, *, request_id: str | None = None,
-                     extra: dict[str, Any] | None = None) -> JSONResponse:
-    """A problem+json response; ``extra`` members never overwrite the standard ones."""
+def headers_for(exc: NianbaoError) -> dict[str, str]:
+    """Response headers an error calls for: Retry-After when overloaded, the challenge when unauthorised."""
+    if isinstance(exc, Overloaded):
+        return {"Retry-After": str(max(1, int(exc.retry_after)))}
+    if isinstance(exc, Unauthorized):
+        return {"WWW-Authenticate": AUTH_CHALLENGE}
+    return {}
+
+
+def problem_body(status: int, code: str, title: str, detail: str, *, request_id: str | None = None,
+                 extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A problem document; ``extra`` members never overwrite the standard ones."""
     body: dict[str, Any] = {"type": TYPE_PREFIX + code, "title": title, "status": status, "detail": detail,
                             "code": code, "request_id": request_id}
     for key, value in (extra or {}).items():
         if key not in _RESERVED:
             body[key] = value
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
+    return body
 
 
-# Descriptions of the statuses in the OpenAPI document.
-_TITLES = {400: "Bad request", 413: "Report too large", 415: "Unsupported media type or encoding",
-           422: "Invalid request or not an annual report", 500: "Internal error",
-           502: "The narrative backend returned unusable output", 503: "The narrative backend is unavailable"}
+def problem_response(status: int, code: str, title: str, detail: str, *, request_id: str | None = None,
+                     extra: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
+    """A problem+json response."""
+    return JSONResponse(problem_body(status, code, title, detail, request_id=request_id, extra=extra),
+                        status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def error_body(exc: NianbaoError, request_id: str | None) -> dict[str, Any]:
+    """The problem document of one of nianbao's errors; its ``detail`` dict becomes extra members."""
+    extra = dict(exc.detail)
+    if isinstance(exc, Overloaded):
+        extra["retry_after"] = max(1, int(exc.retry_after))
+    return problem_body(status_for(exc), exc.code, _title(exc), exc.message, request_id=request_id, extra=extra)
+
+
+def error_response(exc: NianbaoError, request_id: str | None) -> JSONResponse:
+    """The problem+json answer to one of nianbao's errors."""
+    status = status_for(exc)
+    return JSONResponse(error_body(exc, request_id), status_code=status, media_type=PROBLEM_MEDIA_TYPE,
+                        headers=headers_for(exc))
+
+
+def internal_error_body(request_id: str | None) -> dict[str, Any]:
+    """The problem document of an unexpected exception: nothing about the internals."""
+    detail = "the service failed unexpectedly; retry, and report the request_id if it persists"
+    return problem_body(500, "internal_error", "Internal error", detail, request_id=request_id)
+
+
+def internal_error_response(request_id: str | None) -> JSONResponse:
+    """The 500 answer to an unexpected exception."""
+    return JSONResponse(internal_error_body(request_id), status_code=500, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def validation_errors(errors: Any) -> list[dict[str, Any]]:
+    """Pydantic/FastAPI errors as ``{loc, msg, type}``, without ``input`` (it may hold the report's text)."""
+    return [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in errors]
+
+
+def invalid_request_body(errors: list[dict[str, Any]], request_id: str | None) -> dict[str, Any]:
+    """The 422 problem document of a request that does not match the API."""
+    where = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors[:5])
+    return problem_body(422, "invalid_request", "Invalid request",
+                        f"the request does not match the API ({where}); see /docs for its shape",
+                        request_id=request_id, extra={"errors": errors})
+
+
+# Descriptions of the statuses in the OpenAPI document, and the headers that come with some.
+_TITLES = {400: "Bad request", 401: "Missing or wrong API key (only when NIANBAO_API_KEYS is set)",
+           413: "Report or batch too large", 415: "Unsupported media type, not text, or undecodable",
+           422: "Invalid request or options, empty, or not an annual report", 500: "Internal error",
+           502: "The narrative backend returned unusable output",
+           503: "Overloaded (Retry-After), not ready, or the LLM is unavailable while required"}
+_HEADERS: dict[int, dict[str, Any]] = {
+    401: {"WWW-Authenticate": {"description": AUTH_CHALLENGE, "schema": {"type": "string"}}},
+    503: {"Retry-After": {"description": "seconds to wait before retrying (when overloaded)",
+                          "schema": {"type": "string"}}},
+}
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries documenting problem+json bodies for the given statuses."""
     schema = ProblemDetails.model_json_schema()
-    return {status: {"description": _TITLES.get(status, "Problem"),
-                     "content": {PROBLEM_MEDIA_TYPE: {"schema": schema}}} for status in statuses}
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        out[status] = {"description": _TITLES.get(status, "Problem"),
+                       "content": {PROBLEM_MEDIA_TYPE: {"schema": schema}}}
+        if status in _HEADERS:
+            out[status]["headers"] = _HEADERS[status]
+    return out
 
 
-def _request_id(request: Request) -> str | None:
+def request_id_of(request: Request) -> str | None:
+    """The id the middleware gave this request."""
     return getattr(request.state, "request_id", None)
 
 
@@ -124,35 +237,22 @@ def _title(exc: NianbaoError) -> str:
     return doc[0].rstrip(".") if doc else type(exc).__name__
 
 
-def error_response(exc: NianbaoError, request_id: str | None) -> JSONResponse:
-    """The problem+json answer to one of nianbao's errors; its ``detail`` dict becomes extra members."""
-    return problem_response(status_for(exc), exc.code, _title(exc), exc.message, request_id=request_id,
-                            extra=dict(exc.detail))
-
-
 async def _nianbao_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, NianbaoError)
-    return error_response(exc, _request_id(request))
+    return error_response(exc, request_id_of(request))
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    # "input" is dropped on purpose: it may hold the report's text, and the client already has it.
-    errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
-              for e in exc.errors()]
-    where = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors[:5])
-    return problem_response(422, "invalid_request", "Invalid request",
-                            f"the request does not match the API ({where}); see /docs for its shape",
-                            request_id=_request_id(request), extra={"errors": errors})
+    body = invalid_request_body(validation_errors(exc.errors()), request_id_of(request))
+    return JSONResponse(body, status_code=422, media_type=PROBLEM_MEDIA_TYPE)
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    response = problem_response(exc.status_code, f"http_{exc.status_code}", _http_title(exc.status_code),
-                                str(exc.detail), request_id=_request_id(request))
-    for name, value in (exc.headers or {}).items():
-        response.headers[name] = value  # e.g. Allow on 405
-    return response
+    return problem_response(exc.status_code, f"http_{exc.status_code}", _http_title(exc.status_code),
+                            str(exc.detail), request_id=request_id_of(request),
+                            headers=dict(exc.headers or {}))  # e.g. Allow on 405
 
 
 def _http_title(status: int) -> str:
@@ -160,12 +260,6 @@ def _http_title(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return "HTTP error"
-
-
-def internal_error_response(request_id: str | None) -> JSONResponse:
-    """The 500 answer to an unexpected exception: nothing about the internals."""
-    detail = "the service failed unexpectedly; retry, and report the request_id if it persists"
-    return problem_response(500, "internal_error", "Internal error", detail, request_id=request_id)
 
 
 def install_error_handlers(app: FastAPI) -> None:

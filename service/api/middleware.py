@@ -1,7 +1,8 @@
-"""ASGI middleware: a request id and one log line per request, the 500 guard, and the body-size guard.
+"""ASGI middleware: a request id, one log line and the metrics per request, the 500 guard, and the
+body-size guard.
 
-Log lines carry the request id, method, path, status, bytes received and time taken — never the body:
-report text and keys stay out of the logs unless ``NIANBAO_LOG_REPORT_TEXT`` is set.
+Log lines carry the request id, method, path, status, bytes received and time taken — never the body or
+the headers: report text stays out of the logs unless ``NIANBAO_LOG_REPORT_TEXT`` is set, keys always.
 """
 
 from __future__ import annotations
@@ -10,24 +11,30 @@ import logging
 import re
 import traceback
 import uuid
-from collections.abc import Callable
 from time import perf_counter
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.api.errors import error_response, internal_error_response, too_large
+from service.logs import request_id_var
+from service.metrics import Metrics
 
 log = logging.getLogger("nianbao.http")
 
-_CLIENT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+CLIENT_CLOSED = 499  # nginx's status for "the client closed the connection", in logs and metrics only
+_CLIENT_ID = re.compile(r"[A-Za-z0-9._:+/=-]{1,128}")  # ids, UUIDs, trace ids; no spaces or quotes
 
 
 class RequestContext:
-    """Gives each request an id (X-Request-ID in and out), logs it once, and turns a crash into a 500."""
+    """Gives each request an id (X-Request-ID in and out) and the configured path prefix, logs and counts it
+    once, and turns a crash into a 500."""
 
-    def __init__(self, app: ASGIApp, log_report_text: Callable[[], bool]) -> None:
+    def __init__(self, app: ASGIApp, *, metrics: Metrics, root_path: str = "", log_report_text: bool = False) -> None:
         self.app = app
+        self.metrics = metrics
+        self.root_path = root_path
         self.log_report_text = log_report_text
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -35,9 +42,14 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         incoming = Headers(scope=scope).get("x-request-id", "")
-        # A client's id is echoed only when it is a plain token: it goes into logs verbatim.
+        # A client's id is echoed only when it is a plain token: it goes into logs and headers verbatim.
         request_id = incoming if _CLIENT_ID.fullmatch(incoming) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
+        if self.root_path and not scope.get("root_path"):
+            # Behind a gateway that strips the prefix the server may not know it; links (/docs → its
+            # openapi.json, the OpenAPI servers) need it. Paths with the prefix still route (Starlette).
+            scope["root_path"] = self.root_path
+        token = request_id_var.set(request_id)
         started = perf_counter()
         received = 0
         status: int | None = None
@@ -58,30 +70,40 @@ class RequestContext:
 
         try:
             await self.app(scope, counting_receive, send_with_id)
+        except ClientDisconnect:
+            # The client hung up before its body arrived: nobody is left to answer, nothing went wrong here.
+            status = status or CLIENT_CLOSED
         except Exception as exc:
-            self._log_crash(request_id, exc)
+            log_unexpected(exc, request_id, self.log_report_text)
             if status is not None:
                 raise  # the response has begun; only the server can end it now
             await internal_error_response(request_id)(scope, receive, send_with_id)
         finally:
-            elapsed_ms = (perf_counter() - started) * 1e3
-            log.info("request_id=%s method=%s path=%s status=%s bytes_in=%d ms=%.1f", request_id,
-                     scope.get("method"), scope.get("path"), status, received, elapsed_ms)
+            elapsed = perf_counter() - started
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            self.metrics.observe_request(route, scope["method"], status or 500, elapsed)
+            log.info("%s %s -> %s in %.1f ms", scope["method"], scope["path"], status, elapsed * 1e3,
+                     extra={"request_id": request_id, "method": scope["method"], "path": scope["path"],
+                            "route": route, "status": status, "bytes_in": received,
+                            "duration_ms": round(elapsed * 1e3, 1)})
+            request_id_var.reset(token)
 
-    def _log_crash(self, request_id: str, exc: Exception) -> None:
-        if self.log_report_text():
-            log.error("request_id=%s unhandled exception", request_id, exc_info=exc)
-            return
-        # Frames but not the message: an exception's message may quote the report.
-        frames = "".join(traceback.format_tb(exc.__traceback__))
-        log.error("request_id=%s unhandled %s (message withheld; set NIANBAO_LOG_REPORT_TEXT=true to log "
-                  "it)\n%s", request_id, type(exc).__qualname__, frames)
+
+def log_unexpected(exc: BaseException, request_id: str | None, with_message: bool) -> None:
+    """Log an unexpected exception: its frames, and its message only when report text may be logged."""
+    if with_message:
+        log.error("unhandled exception", exc_info=exc, extra={"request_id": request_id})
+        return
+    # Frames but not the message: an exception's message may quote the report.
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    log.error("unhandled %s (message withheld; set NIANBAO_LOG_REPORT_TEXT=true to log it)\n%s",
+              type(exc).__qualname__, frames, extra={"request_id": request_id})
 
 
 class BodyLimit:
-    """Refuses bodies over ``limit()`` bytes with 413 (before reading them when their size is declared)."""
+    """Refuses bodies over ``limit`` bytes with 413 (before reading them when their size is declared)."""
 
-    def __init__(self, app: ASGIApp, limit: Callable[[], int]) -> None:
+    def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
         self.limit = limit
 
@@ -89,7 +111,7 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.limit()
+        limit = self.limit
         declared = Headers(scope=scope).get("content-length", "")
         if declared.isdecimal() and int(declared) > limit:
             response = error_response(too_large(int(declared), limit, "request body"),

@@ -1,12 +1,26 @@
-"""Request and small response models of the HTTP API (the result itself is ``schemas.Extraction``)."""
+"""Request and response models of the HTTP API (the result itself is ``schemas.Extraction``)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from schemas import Extraction
+from schemas.options import ExtractOptions
+from service.api.errors import ProblemDetails
 from service.config import Backend
+
+View = Literal["full", "flat"]
+
+# The flat view (Extraction.to_flat): canonical key → number or null, meta.* and facts.*.qualifier
+# strings, problems and checks.failed lists of strings.
+FLAT_VIEW_SCHEMA: dict[str, Any] = {
+    "title": "FlatView",
+    "type": "object",
+    "additionalProperties": {"anyOf": [{"type": "number"}, {"type": "string"}, {"type": "null"},
+                                       {"type": "array", "items": {"type": "string"}}]},
+}
 
 
 class ExtractRequest(BaseModel):
@@ -16,7 +30,51 @@ class ExtractRequest(BaseModel):
 
     text: str = Field(description="the report's whole text, tables included (as extracted from its PDF/page)")
     source: str | None = Field(None, description="a name for the report, echoed in the result")
-    backend: Backend | None = Field(None, description="narrative backend; default: NIANBAO_BACKEND")
+    options: ExtractOptions | None = Field(None, description="options of this extraction")
+    backend: Backend | None = Field(None, description="deprecated: use options.backend",
+                                    json_schema_extra={"deprecated": True})
+
+
+class BatchItem(BaseModel):
+    """One report of a batch."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(description="the report's whole text")
+    source: str | None = Field(None, description="a name for the report, echoed in its result")
+    options: ExtractOptions | None = Field(None, description="options of this report; fields set here "
+                                           "override the batch's options")
+
+
+class BatchRequest(BaseModel):
+    """Several reports at once (at most NIANBAO_BATCH_MAX_ITEMS); a bad one fails alone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[BatchItem] = Field(min_length=1, description="the reports, answered in this order")
+    options: ExtractOptions | None = Field(None, description="default options of every item")
+
+
+class BatchSuccess(BaseModel):
+    """A report of the batch that was read."""
+
+    index: int = Field(description="position of the item in the request")
+    ok: Literal[True] = True
+    result: Extraction | dict[str, Any] = Field(description="the extraction (the flat view with view=flat)")
+
+
+class BatchFailure(BaseModel):
+    """A report of the batch that failed; the others are unaffected."""
+
+    index: int = Field(description="position of the item in the request")
+    ok: Literal[False] = False
+    error: ProblemDetails = Field(description="the problem document a single request would have returned")
+
+
+class BatchResponse(BaseModel):
+    """One entry per item, in the items' order."""
+
+    results: list[BatchSuccess | BatchFailure]
 
 
 class Health(BaseModel):
@@ -26,3 +84,17 @@ class Health(BaseModel):
     version: str
     schema_version: str
     backend: str
+
+
+class ReadinessCheck(BaseModel):
+    """One readiness check."""
+
+    ok: bool
+    detail: str
+
+
+class Ready(BaseModel):
+    """The service can serve extractions: every check passed."""
+
+    status: Literal["ready"] = "ready"
+    checks: dict[str, ReadinessCheck]

@@ -1,71 +1,115 @@
-"""Routes: ``POST /v1/extract`` and ``GET /healthz``. Handlers are ``def``: FastAPI runs them in its
-threadpool, so the CPU-bound pipeline never blocks the event loop."""
+"""Routes. ``v1`` (the extraction API; behind the API keys when they are set) and ``probes`` (health,
+readiness, metrics; always open). Handlers read the body, call the runner, and shape the answer."""
 
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
 
 from schemas import SCHEMA_VERSION, Extraction
-from service import pipeline
-from service.api.deps import FORM_TYPES, JSON_TYPES, BackendsDep, DocumentDep
-from service.api.errors import problem_responses
-from service.api.models import ExtractRequest, Health
-from service.gate import require_report
+from service.api.bodies import read_batch, read_document
+from service.api.deps import BackendsDep, ExtractorDep, MetricsDep, ReadinessDep, SettingsDep
+from service.api.errors import NotReady, problem_responses, request_id_of
+from service.api.models import BatchResponse, Health, Ready, View
+from service.api.openapi import BATCH_BODY, EXTRACT_BODY, RESULT_SCHEMA
+from service.api.runner import render
 
-router = APIRouter()
+v1 = APIRouter(prefix="/v1", responses=problem_responses(401, 500))
+probes = APIRouter()
 
-_FORM_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["file"],
-    "properties": {
-        "file": {"type": "string", "format": "binary",
-                 "description": "the report as a text file: UTF-8 (BOM or not), UTF-16 or GB18030/GBK"},
-        "source": {"type": "string", "description": "a name for the report (default: the file's name)"},
-        "backend": {"type": "string", "enum": ["rules", "llm", "hybrid"]},
-    },
-}
-_REQUEST_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
-    JSON_TYPES[0]: {"schema": ExtractRequest.model_json_schema()},
-    FORM_TYPES[0]: {"schema": _FORM_SCHEMA},
-}}}
+ViewQuery = Annotated[View, Query(description="full: the Extraction; flat: its flat view (Extraction.to_flat), "
+                                  "canonical key → number or null, meta.*, facts.*, problems, checks.failed")]
+
+SourceQuery = Annotated[str | None, Query(description="a name for the report when the body gives none "
+                                          "(text/plain), echoed in the result")]
 
 
-@router.post(
-    "/v1/extract",
+@v1.post(
+    "/extract",
     response_model=None,
-    responses={200: {"model": Extraction, "description": "the extraction; with flat=true the flat view, an "
-                     "object of canonical key → number or null, meta.*, facts.*, problems, checks.failed"},
-               **problem_responses(400, 413, 415, 422, 500, 502, 503)},
-    openapi_extra=_REQUEST_BODY,
+    responses={200: {"description": "the extraction (or its flat view)",
+                     "content": {"application/json": {"schema": RESULT_SCHEMA}}},
+               **problem_responses(400, 413, 415, 422, 502, 503)},
+    openapi_extra=EXTRACT_BODY,
     summary="Extract one annual report",
 )
-def extract_report(
-    document: DocumentDep,
-    backends: BackendsDep,
-    flat: Annotated[bool, Query(description="return the flat view (Extraction.to_flat) instead")] = False,
+async def extract_report(
+    request: Request,
+    extractor: ExtractorDep,
+    settings: SettingsDep,
+    view: ViewQuery = "full",
+    source: SourceQuery = None,
 ) -> JSONResponse:
     """Read one 政府信息公开工作年度报告 into tables, checks, facts and problems.
 
-    Send the report as JSON `{"text": "…"}` or as a multipart upload in the field `file` (bytes in
-    UTF-8, UTF-16 or GB18030/GBK; the service detects which). Every number carries its span in the text.
-    A text that is not an annual report is refused with 422 and `not_found`, the parts it lacks.
+    Send the report as JSON `{"text": "…", "options": {…}}`, as `text/plain` (its charset from
+    Content-Type, else detected), or as a multipart upload in the field `file` (bytes in UTF-8, UTF-16 or
+    GB18030/GBK; the service detects which) with an optional `options` field (JSON). Every number carries
+    its span in the text. A text that is not an annual report is refused with 422 and `not_found`.
     """
-    result = require_report(pipeline.extract(document.data, source=document.source,
-                                             narrative=backends.get(document.backend)))
-    return JSONResponse(result.to_flat() if flat else result.model_dump(mode="json"))
+    document = await read_document(request, settings.max_upload_bytes, source=source)
+    return JSONResponse(render(await extractor.run(document), view))
 
 
-@router.get("/healthz", response_model=Health, summary="Liveness")
+@v1.post(
+    "/extract/batch",
+    response_model=BatchResponse,
+    responses=problem_responses(400, 413, 415, 422),
+    openapi_extra=BATCH_BODY,
+    summary="Extract several reports",
+)
+async def extract_batch(request: Request, extractor: ExtractorDep, settings: SettingsDep,
+                        view: ViewQuery = "full") -> JSONResponse:
+    """Read up to NIANBAO_BATCH_MAX_ITEMS reports, a few at a time (NIANBAO_BATCH_CONCURRENCY).
+
+    Each item is `{"text": "…", "source": "…", "options": {…}}`; the batch's `options` are the defaults of
+    every item. The answer has one entry per item, in order: `{"index", "ok": true, "result"}` or
+    `{"index", "ok": false, "error"}` with the problem document a single request would have returned — one
+    bad item never fails the others. Only a malformed or oversized batch as a whole is refused.
+    """
+    items, defaults = await read_batch(request, settings.batch_max_items)
+    results = await extractor.run_batch(items, defaults, view=view, request_id=request_id_of(request))
+    return JSONResponse({"results": results})
+
+
+@v1.get("/schema", response_model=dict[str, Any], summary="The result's JSON Schema")
+def result_schema() -> dict[str, Any]:
+    """The JSON Schema of `Extraction`, the full result of `POST /v1/extract`."""
+    return Extraction.model_json_schema(mode="serialization")
+
+
+@probes.get("/healthz", response_model=Health, summary="Liveness")
 def healthz(backends: BackendsDep) -> Health:
-    """Report that the service is up and which narrative backend it uses by default (no LLM is called)."""
-    return Health(version=_version(), schema_version=SCHEMA_VERSION, backend=backends.default)
+    """Report that the process is up and which narrative backend it uses by default (no LLM is called)."""
+    return Health(version=package_version(), schema_version=SCHEMA_VERSION, backend=backends.default)
 
 
-def _version() -> str:
+@probes.get("/readyz", response_model=Ready, responses=problem_responses(503), summary="Readiness")
+async def readyz(readiness: ReadinessDep) -> Ready:
+    """Ready when the prompts load and, with an LLM backend as the default, its endpoint answers
+    `GET /models` (probed with a short timeout; the answer is reused for a few seconds)."""
+    checks = await readiness.checks()
+    failed = sorted(name for name, check in checks.items() if not check.ok)
+    if failed:
+        raise NotReady(f"not ready: {'; '.join(checks[name].detail for name in failed)}",
+                       detail={"checks": {name: check.model_dump() for name, check in checks.items()}})
+    return Ready(checks=checks)
+
+
+@probes.get("/metrics", response_class=Response, summary="Prometheus metrics",
+            responses={200: {"description": "Prometheus text exposition format",
+                             "content": {"text/plain": {"schema": {"type": "string"}}}}})
+def metrics(registry: MetricsDep) -> Response:
+    """Requests by route and status, latency, extraction outcomes, LLM calls and tokens, cache hits and
+    degraded results — of this process (one worker)."""
+    return Response(registry.render(), media_type=registry.content_type)
+
+
+def package_version() -> str:
+    """nianbao's installed version."""
     try:
         return version("nianbao")
     except PackageNotFoundError:  # run from a source tree without ``pip install -e .``

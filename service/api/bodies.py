@@ -1,0 +1,203 @@
+"""Request bodies → ``Document``: one report with its options, read from JSON, text/plain or a multipart
+upload, and the batch body. Sizes, encodings and binary data are settled here, before the pipeline.
+
+Bodies are validated strictly (``0`` is not ``false``, ``"5"`` is not 5): the OpenAPI document is the
+contract, and what it calls invalid is refused."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from starlette.datastructures import UploadFile
+
+from schemas.options import ExtractOptions
+from service.api.errors import InvalidOptions, TooManyItems, UnsupportedMediaType, too_large, validation_errors
+from service.api.models import BatchItem, ExtractRequest
+from service.api.sniff import decode_bytes, require_plain_text
+from service.config import Backend
+from service.errors import EmptyInput
+
+JSON_TYPE, TEXT_TYPE, FORM_TYPE = "application/json", "text/plain", "multipart/form-data"
+ACCEPTED_TYPES = [JSON_TYPE, TEXT_TYPE, FORM_TYPE]
+_FORM_FIELDS = frozenset({"file", "source", "options", "backend"})
+_backend_name: TypeAdapter[Backend | None] = TypeAdapter(Backend | None)
+
+
+@dataclass(frozen=True)
+class Document:
+    """One report as posted, decoded: its text, the encoding its bytes were in, its name and options."""
+
+    text: str
+    source: str | None
+    options: ExtractOptions
+    encoding: str | None = None
+
+
+async def read_document(request: Request, limit: int, *, source: str | None = None) -> Document:
+    """The report in the request body (JSON, text/plain or multipart ``file``); ``source`` names it when the
+    body does not."""
+    document = await _read(request, limit)
+    return replace(document, source=source) if source and document.source is None else document
+
+
+async def _read(request: Request, limit: int) -> Document:
+    media_type, params = _content_type(request)
+    if request.headers.get("content-length") == "0":
+        raise EmptyInput("the request body is empty; send the report as JSON {\"text\": …}, text/plain or a "
+                         "multipart file")
+    if _is_json(media_type):
+        return await _from_json(request, limit)
+    if media_type == TEXT_TYPE:
+        return await _from_text(request, limit, params.get("charset"))
+    if media_type == FORM_TYPE:
+        return await _from_form(request, limit)
+    raise UnsupportedMediaType(
+        f"Content-Type {media_type or '(none)'!r} is not accepted; send application/json {{\"text\": …}}, "
+        'text/plain, or multipart/form-data with the report in a "file" field',
+        detail={"accepted": ACCEPTED_TYPES})
+
+
+class _BatchEnvelope(BaseModel):
+    """The batch body without its items' contents: each item is validated on its own, later."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[Any] = Field(min_length=1)
+    options: ExtractOptions | None = None
+
+
+async def read_batch(request: Request, max_items: int) -> tuple[list[Any], ExtractOptions]:
+    """The batch's raw items and its default options; refuses more than ``max_items`` items."""
+    media_type, _ = _content_type(request)
+    if not _is_json(media_type):
+        raise UnsupportedMediaType(f"Content-Type {media_type or '(none)'!r} is not accepted; send "
+                                   'application/json {"items": [{"text": …}, …]}', detail={"accepted": [JSON_TYPE]})
+    raw = await request.body()
+    if not raw.strip():
+        raise EmptyInput('the request body is empty; send {"items": [{"text": …}, …]}')
+    try:
+        envelope = _BatchEnvelope.model_validate_json(raw, strict=True)
+    except ValidationError as exc:
+        raise _invalid(exc) from None
+    if len(envelope.items) > max_items:
+        raise TooManyItems(f"the batch has {len(envelope.items)} items, over the limit of {max_items}; split "
+                           "it, or raise NIANBAO_BATCH_MAX_ITEMS", detail={"limit_items": max_items})
+    return envelope.items, envelope.options or ExtractOptions()
+
+
+def document_of_item(item: Any, defaults: ExtractOptions, limit: int) -> Document:
+    """One batch item as a Document; its options override the batch's, field by field."""
+    try:
+        parsed = BatchItem.model_validate(item, strict=True)
+    except ValidationError as exc:
+        raise _invalid(exc) from None
+    _check_size(parsed.text, limit)
+    require_plain_text(parsed.text)
+    return Document(text=parsed.text, source=parsed.source, options=merge_options(defaults, parsed.options))
+
+
+def merge_options(defaults: ExtractOptions, override: ExtractOptions | None) -> ExtractOptions:
+    """``defaults`` with the fields ``override`` sets explicitly."""
+    if override is None:
+        return defaults
+    return ExtractOptions.model_validate({**defaults.model_dump(exclude_unset=True),
+                                          **override.model_dump(exclude_unset=True)})
+
+
+async def _from_json(request: Request, limit: int) -> Document:
+    raw = await request.body()
+    if not raw.strip():
+        raise EmptyInput('the request body is empty; send {"text": "…"}')
+    try:
+        body = ExtractRequest.model_validate_json(raw, strict=True)
+    except ValidationError as exc:
+        raise _invalid(exc) from None
+    _check_size(body.text, limit)
+    require_plain_text(body.text)
+    return Document(text=body.text, source=body.source, options=_with_backend(body.options, body.backend))
+
+
+async def _from_text(request: Request, limit: int, charset: str | None) -> Document:
+    data = bytearray()
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > limit:
+            raise too_large(len(data), limit)
+    text, encoding = decode_bytes(bytes(data), charset)
+    return Document(text=text, source=None, options=ExtractOptions(), encoding=encoding)
+
+
+async def _from_form(request: Request, limit: int) -> Document:
+    async with request.form(max_files=1, max_fields=len(_FORM_FIELDS)) as form:
+        unknown = sorted(set(form.keys()) - _FORM_FIELDS)
+        if unknown:
+            raise RequestValidationError([{"loc": ("body", name), "type": "extra_forbidden",
+                                           "msg": f"unknown field; send {', '.join(sorted(_FORM_FIELDS))}"}
+                                          for name in unknown])
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise RequestValidationError([{"loc": ("body", "file"), "type": "missing",
+                                           "msg": 'send the report as a file in the "file" field'}])
+        data = await upload.read(limit + 1)  # one byte more than allowed tells "too large" apart
+        if len(data) > limit:
+            raise too_large(upload.size or len(data), limit)
+        text, encoding = decode_bytes(data)
+        source, backend, options = (_field(form.get(name)) for name in ("source", "backend", "options"))
+        try:
+            name = _backend_name.validate_python(backend)
+            parsed = ExtractOptions.model_validate_json(options, strict=True) if options else None
+        except ValidationError as exc:
+            raise _invalid(exc, "options" if options else "backend") from None
+        return Document(text=text, source=source or upload.filename, options=_with_backend(parsed, name),
+                        encoding=encoding)
+
+
+def _field(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _with_backend(options: ExtractOptions | None, backend: Backend | None) -> ExtractOptions:
+    """The options, with the deprecated top-level ``backend`` folded in."""
+    options = options or ExtractOptions()
+    if backend is None:
+        return options
+    if options.backend not in (None, backend):
+        raise InvalidOptions(f"backend={backend!r} and options.backend={options.backend!r} disagree; send "
+                             "options.backend alone", detail={"errors": []})
+    return merge_options(options, ExtractOptions(backend=backend))
+
+
+def _check_size(text: str, limit: int) -> None:
+    size = len(text.encode("utf-8", errors="surrogatepass"))
+    if size > limit:
+        raise too_large(size, limit)
+
+
+def _content_type(request: Request) -> tuple[str, dict[str, str]]:
+    """The media type (lower case) and its parameters (``charset``…)."""
+    media_type, *rest = request.headers.get("content-type", "").split(";")
+    params = {}
+    for param in rest:
+        key, _, value = param.partition("=")
+        params[key.strip().lower()] = value.strip().strip('"')
+    return media_type.strip().lower(), params
+
+
+def _is_json(media_type: str) -> bool:
+    return media_type == JSON_TYPE or media_type.endswith("+json")
+
+
+def _invalid(exc: ValidationError, *field: str) -> Exception:
+    """``InvalidOptions`` when only options are wrong, else FastAPI's validation error (placed under body)."""
+    errors = validation_errors(exc.errors(include_url=False, include_input=False, include_context=False))
+    for error in errors:
+        error["loc"] = ["body", *field, *error["loc"]]
+    if all("options" in error["loc"] or "backend" in error["loc"] for error in errors):
+        where = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in errors[:5])
+        return InvalidOptions(f"the options are not valid ({where}); see ExtractOptions in /docs",
+                              detail={"errors": errors})
+    return RequestValidationError(errors)

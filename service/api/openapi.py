@@ -1,0 +1,63 @@
+"""The parts of the OpenAPI document FastAPI cannot derive: bodies the routes read themselves (three media
+types for one report; a batch whose items are validated one by one) and the result's schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
+
+from schemas import Extraction
+from service.api.bodies import FORM_TYPE, JSON_TYPE, TEXT_TYPE
+from service.api.models import FLAT_VIEW_SCHEMA, BatchRequest, ExtractRequest
+
+REF = "#/components/schemas/{model}"
+_MODELS: tuple[tuple[type[BaseModel], JsonSchemaMode], ...] = (
+    (ExtractRequest, "validation"), (BatchRequest, "validation"), (Extraction, "serialization"))
+
+
+def ref(model: type[BaseModel]) -> dict[str, str]:
+    """A reference to ``model``'s schema among the document's components."""
+    return {"$ref": REF.format(model=model.__name__)}
+
+
+_OPTIONS_FIELD = {"type": "string", "contentMediaType": "application/json",
+                  "description": "ExtractOptions as a JSON string, e.g. {\"backend\": \"rules\"}"}
+EXTRACT_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
+    JSON_TYPE: {"schema": ref(ExtractRequest)},
+    TEXT_TYPE: {"schema": {"type": "string", "description": "the report's text; its charset from Content-Type, "
+                           "else detected (UTF-8, UTF-16, GB18030/GBK); name it with ?source="}},
+    FORM_TYPE: {"schema": {
+        "type": "object",
+        "required": ["file"],
+        "additionalProperties": False,
+        "properties": {
+            "file": {"type": "string", "format": "binary",
+                     "description": "the report as a text file: UTF-8 (BOM or not), UTF-16 or GB18030/GBK"},
+            "source": {"type": "string", "description": "a name for the report (default: the file's name)"},
+            "options": _OPTIONS_FIELD,
+            "backend": {"type": "string", "enum": ["rules", "llm", "hybrid"], "deprecated": True,
+                        "description": "use options"},
+        },
+    }},
+}}}
+BATCH_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {JSON_TYPE: {"schema": ref(BatchRequest)}}}}
+RESULT_SCHEMA: dict[str, Any] = {"anyOf": [ref(Extraction), FLAT_VIEW_SCHEMA]}
+
+
+def install_openapi(app: FastAPI) -> None:
+    """Complete ``app``'s OpenAPI document with the components the hand-written bodies refer to."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()  # FastAPI caches it in app.openapi_schema: completed once
+            _, defs = models_json_schema(_MODELS, ref_template=REF)
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for name, definition in defs.get("$defs", {}).items():
+                components.setdefault(name, definition)
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,75 @@
+"""Documents through the pipeline, for one request or a batch: the backend each asks for, the report gate,
+the metrics. The pipeline's CPU-bound work runs in worker threads (``aextract``), off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi.exceptions import RequestValidationError
+
+from schemas import Extraction
+from schemas.options import ExtractOptions
+from service import pipeline
+from service.api.backends import Backends
+from service.api.bodies import Document, document_of_item
+from service.api.errors import error_body, internal_error_body, invalid_request_body, validation_errors
+from service.api.middleware import log_unexpected
+from service.api.models import View
+from service.config import Settings
+from service.errors import NianbaoError
+from service.gate import require_report
+from service.metrics import Metrics
+
+
+class Extractor:
+    """Runs documents through the pipeline with the app's backends, and counts the outcomes."""
+
+    def __init__(self, settings: Settings, backends: Backends, metrics: Metrics) -> None:
+        self.settings = settings
+        self.backends = backends
+        self.metrics = metrics
+
+    async def run(self, document: Document) -> Extraction:
+        """The extraction of one document; raises ``NianbaoError`` (not a report, LLM required and down…)."""
+        try:
+            backend = self.backends.get(document.options.backend)
+            result = require_report(await pipeline.aextract(document.text, source=document.source,
+                                                            narrative=backend, options=document.options))
+        except NianbaoError as exc:
+            self.metrics.observe_failure(exc.code)
+            raise
+        except Exception:
+            self.metrics.observe_failure("internal_error")
+            raise
+        if document.encoding is not None:  # the API decoded the bytes, so the pipeline saw only text
+            result.meta.encoding = document.encoding
+        self.metrics.observe_result(result.narrative)
+        return result
+
+    async def run_batch(self, items: list[Any], defaults: ExtractOptions, *, view: View,
+                        request_id: str | None) -> list[dict[str, Any]]:
+        """One entry per item, in order; at most ``batch_concurrency`` items are in the pipeline at once."""
+        slots = asyncio.Semaphore(self.settings.batch_concurrency)
+
+        async def one(index: int, item: Any) -> dict[str, Any]:
+            async with slots:
+                try:
+                    document = document_of_item(item, defaults, self.settings.max_upload_bytes)
+                    result = await self.run(document)
+                except NianbaoError as exc:
+                    return {"index": index, "ok": False, "error": error_body(exc, request_id)}
+                except RequestValidationError as exc:
+                    error = invalid_request_body(validation_errors(exc.errors()), request_id)
+                    return {"index": index, "ok": False, "error": error}
+                except Exception as exc:  # one item's crash is that item's 500, not the batch's
+                    log_unexpected(exc, request_id, self.settings.log_report_text)
+                    return {"index": index, "ok": False, "error": internal_error_body(request_id)}
+                return {"index": index, "ok": True, "result": render(result, view)}
+
+        return list(await asyncio.gather(*(one(i, item) for i, item in enumerate(items))))
+
+
+def render(result: Extraction, view: View) -> dict[str, Any]:
+    """The JSON body of a result: the whole Extraction, or its flat view."""
+    return result.to_flat() if view == "flat" else result.model_dump(mode="json")
