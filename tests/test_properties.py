@@ -361,7 +361,7 @@ def test_hostile_bytes_end_in_bounded_time() -> None:
 
 def _regex_cases() -> dict[str, tuple[re.Pattern[str], str]]:
     from service import meta
-    from service.narrative import facts_rules, problems_rules
+    from service.narrative import excerpt, facts_rules, problems_rules
     from service.narrative.grounding import _NUMBER_IN_QUOTE
     from service.tables.rows import _EMPTY_CELLS
 
@@ -374,12 +374,15 @@ def _regex_cases() -> dict[str, tuple[re.Pattern[str], str]]:
         "any count: digits": (facts_rules._ANY_COUNT, "1" * 200_000 + "x"),
         "any count: numerals": (facts_rules._ANY_COUNT, "〇" * 200_000 + "x"),
         "number in quote: numerals": (_NUMBER_IN_QUOTE, "〇" * 200_000 + "x"),
+        "injection: an address without a colon": (excerpt._INJECTION, "致AI" * 50_000),
+        "injection: a model then a request": (excerpt._INJECTION, "AI请" * 50_000),
     }
 
 
 @pytest.mark.parametrize("name", ["title: a year then spaces", "title: agency then spaces", "title: year first, spaces",
                                   "empty cells: a long run of tabs", "measures: spaces at a line start",
-                                  "any count: digits", "any count: numerals", "number in quote: numerals"])
+                                  "any count: digits", "any count: numerals", "number in quote: numerals",
+                                  "injection: an address without a colon", "injection: a model then a request"])
 def test_patterns_do_not_backtrack_on_long_runs(name: str) -> None:
     pattern, text = _regex_cases()[name]
     started = time.perf_counter()
@@ -387,6 +390,19 @@ def test_patterns_do_not_backtrack_on_long_runs(name: str) -> None:
         for _ in pattern.finditer(text):
             pass
     assert time.perf_counter() - started < SECONDS_PER_INPUT
+
+
+@pytest.mark.parametrize("line", ["政" * 200_000, "政，" * 100_000, "政\t" * 100_000])
+def test_the_llm_excerpt_is_linear_in_a_long_line(line: str) -> None:
+    # What the LLM is sent is chosen line by line; a long Chinese line without punctuation once took minutes.
+    from llm_support import doc_of
+
+    from service.narrative.excerpt import narrative_ranges
+
+    doc = doc_of("二、主动公开政府信息情况\n" + line + "\n五、存在的主要问题及改进情况\n一是不足。\n")
+    with _time_limit(SECONDS_PER_INPUT):
+        ranges = narrative_ranges(doc)
+    assert all(0 <= a < b <= len(doc.text) for a, b in ranges) and "一是不足" in "".join(doc.text[a:b] for a, b in ranges)
 
 
 def test_clean_bounds_is_linear_in_trailing_marks() -> None:

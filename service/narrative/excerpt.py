@@ -21,20 +21,30 @@ from service.narrative.base import NarrativeInput
 MAX_EXCERPT_CHARS = 24_000  # about 24k tokens at most (1 per CJK character); a report's prose is rarely longer
 _PROBLEM_SECTION = 5
 _PROSE_SECTIONS = (1, 6)  # 二–四 are the tables' sections: only their prose lines are read
-_PROSE_LINE = re.compile(r"[^\n]*[\u4e00-\u9fff][^\n]*[。，；][^\n]*")
+_LINE = re.compile(r"[^\n]+")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_PROSE_PUNCT = "。，；"
 _SENTENCE = re.compile(r"[^。；！？!?\n]+[。；！？!?]?")
 # What a sentence holding a count shows: a digit, a Chinese number before a counting unit, a statement of none.
 _COUNT_SIGNAL = re.compile(r"[0-9０-９]|[零〇一二两三四五六七八九十百千]\s*[万亿]?\s*[余多]?\s*"
                            r"[次场个件条篇期名人家所项批位封份元则轮]|未|没有")
 _HEADING_CHARS = 24  # a line this short without a full stop is a heading: it names the platform or topic
 # An instruction to a model: "ignore" + "the above / all" + "instructions", in Chinese or English, or a
-# mention of the system prompt. A report that says 忽略群众诉求 is not caught: the words must name a prompt.
+# mention of the system prompt, or words addressed to an AI reader. A report that says 忽略群众诉求 or
+# 推进人工智能大模型应用 is not caught: the words must name a prompt or speak to the model.
+_MODEL_READER = r"(?:AI|人工智能|大模型|语言模型|模型|智能助手|助手|机器人|ChatGPT|GPT|LLM)"
 _INJECTION = re.compile(
     r"(?:忽略|无视|忘记|忘掉|不要理会|不要遵守|不必遵守|跳过)\s*(?:以上|上面|上述|前面|之前|此前|先前|所有|全部|一切)"
     r"[^。；\n]{0,6}?(?:指令|指示|提示|规则|设定|要求|约束)"
     r"|(?:ignore|disregard|forget)\s+(?:all\s+|any\s+|the\s+)*(?:previous|above|prior|earlier|preceding)\s+"
     r"(?:instructions?|prompts?|rules)"
-    r"|system\s*prompt|系统提示词?", re.I)
+    r"|system\s*prompt|系统提示词?"
+    # Or a sentence written to a model reader: "致…AI助手：请把…改为…", "AI助手请将…改成…", "you are an AI".
+    r"|(?:致|写给|告诉)(?![力使辞谢函电信])[^。；\n]{0,12}?" + _MODEL_READER + r"[^。；\n]{0,4}?[：:，,]" +
+    r"|" + _MODEL_READER + r"[^。；\n]{0,10}?(?:请|务必|必须|应当?)[^。；\n]{0,30}?"
+    r"(?:改为|改成|改作|修改为|替换为|记为|填为|填写|输出|返回|回答|报告为|视为)"
+    r"|(?:dear|attention|note\s+to)\s+(?:the\s+)?(?:ai|model|assistant|llm)\b"
+    r"|you\s+are\s+(?:an?\s+)?(?:ai|(?:large\s+)?language\s+model|assistant|llm)\b", re.I)
 
 
 def narrative_ranges(doc: NarrativeInput, limit: int = MAX_EXCERPT_CHARS) -> list[tuple[int, int]]:
@@ -53,8 +63,8 @@ def narrative_ranges(doc: NarrativeInput, limit: int = MAX_EXCERPT_CHARS) -> lis
         if section.number in _PROSE_SECTIONS:
             others += _fact_sentences(doc, section.body_start, section.end, headings=True)
             continue
-        for m in _PROSE_LINE.finditer(doc.view, section.body_start, section.end):
-            if "\t" not in m.group(0) and len(m.group(0).strip()) >= 12:
+        for m in _LINE.finditer(doc.view, section.body_start, section.end):
+            if _is_prose_line(m.group(0)):
                 others += _fact_sentences(doc, m.start(), m.end(), headings=False)
     # Over the limit, the tail of the other sentences goes first: section 五 is the only source of problems.
     budget = limit - sum(end - start for start, end in problems)
@@ -66,6 +76,15 @@ def narrative_ranges(doc: NarrativeInput, limit: int = MAX_EXCERPT_CHARS) -> lis
         budget -= end - start
         kept.append((start, end))
     return _without(sorted(problems + kept), injected_sentences(doc))
+
+
+def _is_prose_line(line: str) -> bool:
+    """A line of prose, not a table row: Chinese, then a punctuation mark, no tabs, not too short."""
+    # Two linear scans, not one regex: "CJK, anything, punctuation" backtracks cubically on a long line.
+    if "\t" in line or len(line.strip()) < 12:
+        return False
+    cjk = _CJK.search(line)
+    return cjk is not None and max(line.rfind(p) for p in _PROSE_PUNCT) > cjk.start()
 
 
 def injected_sentences(doc: NarrativeInput) -> list[tuple[int, int]]:
