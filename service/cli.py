@@ -171,6 +171,7 @@ def _csv_field(value: Any) -> str:
 def _serve(settings: Settings, overrides: dict[str, Any]) -> int:
     import uvicorn
 
+    from service.api.transport import HTTP_PROTOCOL
     from service.logs import configure_logging, logging_config
 
     configure_logging(settings.log_level, settings.log_format)
@@ -182,6 +183,8 @@ def _serve(settings: Settings, overrides: dict[str, Any]) -> int:
         "proxy_headers": True, "forwarded_allow_ips": settings.forwarded_allow_ips,
         # The path prefix (NIANBAO_ROOT_PATH) is applied by the app itself, so that a gateway may strip it
         # or not; uvicorn's root_path would prefix every path a second time.
+        # TCP_NODELAY on every connection: without it, several workers add ~40 ms per keep-alive request.
+        "http": HTTP_PROTOCOL,
     }
     if settings.workers == 1:
         from service.main import create_app

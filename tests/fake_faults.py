@@ -114,9 +114,6 @@ class FaultyLLM(FakeLLM):
         self.completion_tokens = 0
         self._rng = random.Random(seed)
         self._local = threading.local()
-        # http.server writes the headers and the body in two sends; with Nagle on, the body waits for the
-        # client's delayed ACK (~40 ms on Linux) and the fake's latency would not be the one asked for.
-        self._server.RequestHandlerClass.disable_nagle_algorithm = True  # type: ignore[attr-defined]
 
     # The base class records a request, enters, pops a reply, answers, leaves, all in the handler's thread.
 

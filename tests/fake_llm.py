@@ -158,6 +158,9 @@ class FakeLLM:
 def _handler_for(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # http.server writes the headers and the body in two sends; with Nagle on, the body waits for the
+        # client's delayed ACK (~40 ms on Linux), a latency no scripted delay asked for.
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's signature
             """Silence the stdlib's access log on stderr."""

@@ -168,6 +168,7 @@ def test_serve_one_worker_runs_the_app_behind_trusted_proxies_only(monkeypatch: 
     assert call["access_log"] is False and call["log_level"] == "info"
     assert call["log_config"]["formatters"]["default"] == {"format": TEXT_FORMAT}
     assert "root_path" not in call  # the app applies NIANBAO_ROOT_PATH itself
+    assert call["http"] == "service.api.transport:NoDelayHTTPProtocol"
 
 
 def test_serve_several_workers_use_the_factory_and_pass_the_flags_on(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -176,11 +177,51 @@ def test_serve_several_workers_use_the_factory_and_pass_the_flags_on(monkeypatch
         monkeypatch.setenv(name, "")
     call = _served(monkeypatch, "--backend", "rules", "--log-level", "warning")
     assert call["app"] == "service.main:create_app" and call["factory"] is True and call["workers"] == 3
+    assert call["http"] == "service.api.transport:NoDelayHTTPProtocol"  # the workers import it by name
     assert call["log_level"] == "warning" and call["log_config"]["loggers"]["nianbao"]["level"] == "WARNING"
     assert "JsonFormatter" in call["log_config"]["formatters"]["default"]["()"]
     # The workers build their apps from the environment: the flags must be there.
     assert os.environ["NIANBAO_BACKEND"] == "rules" and os.environ["NIANBAO_LOG_LEVEL"] == "warning"
     assert main(["serve", "--workers", "0"]) == 2  # validated like the environment
+
+
+def test_every_connection_gets_tcp_nodelay_even_from_a_proto_0_socket() -> None:
+    # uvicorn's supervisor may hand its workers a socket with proto 0, which asyncio does not tune (uvicorn #3149).
+    import asyncio
+    import socket
+
+    from uvicorn.config import Config
+    from uvicorn.server import ServerState
+
+    from service.api.transport import NoDelayHTTPProtocol
+
+    async def accept_one() -> int:
+        seen: list[int] = []
+
+        class Probe(NoDelayHTTPProtocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:  # type: ignore[override]
+                super().connection_made(transport)
+                sock = transport.get_extra_info("socket")
+                seen.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+
+        config = Config(app=lambda scope, receive, send: None, log_config=None)
+        config.load()
+        state = ServerState()
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        server = await asyncio.get_running_loop().create_server(
+            lambda: Probe(config=config, server_state=state, app_state={}), sock=listener)
+        _, writer = await asyncio.open_connection(*listener.getsockname())
+        for _ in range(100):
+            if seen:
+                break
+            await asyncio.sleep(0.01)
+        writer.close()
+        server.close()
+        return seen[0]
+
+    assert asyncio.run(accept_one()) != 0
 
 
 def test_serve_with_two_workers_answers_over_http(tmp_path: Path) -> None:
