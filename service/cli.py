@@ -171,6 +171,7 @@ def _csv_field(value: Any) -> str:
 def _serve(settings: Settings, overrides: dict[str, Any]) -> int:
     import uvicorn
 
+    from service.api import workers
     from service.api.transport import HTTP_PROTOCOL
     from service.logs import configure_logging, logging_config
 
@@ -193,6 +194,8 @@ def _serve(settings: Settings, overrides: dict[str, Any]) -> int:
         return EXIT_OK
     # Each worker process builds its own app from the environment: hand it what the flags changed.
     os.environ.update({f"NIANBAO_{name.upper()}": str(value) for name, value in overrides.items()})
+    if workers.SUPPORTED:  # one socket per worker: connections spread evenly (see service/api/workers.py)
+        return workers.serve_workers("service.main:create_app", settings.workers, **server)
     uvicorn.run("service.main:create_app", factory=True, workers=settings.workers, **server)
     return EXIT_OK
 

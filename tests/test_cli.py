@@ -146,11 +146,15 @@ def test_llm_down_degrades_to_the_rules_reading(capsys: pytest.CaptureFixture[st
 # ---- serve -----------------------------------------------------------------------------------------
 
 def _served(monkeypatch: pytest.MonkeyPatch, *argv: str) -> dict[str, Any]:
-    """The arguments ``nianbao serve`` hands to uvicorn.run (which is not started)."""
+    """The arguments ``nianbao serve`` hands to uvicorn.run or the worker supervisor (neither is started)."""
     import uvicorn
+
+    from service.api import workers
 
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append({"app": app, **kwargs}))
+    monkeypatch.setattr(workers, "serve_workers",
+                        lambda app, n, **kwargs: calls.append({"app": app, "factory": True, "workers": n, **kwargs}) or 0)
     assert main(["serve", *argv]) == 0
     (call,) = calls
     return call
@@ -222,6 +226,71 @@ def test_every_connection_gets_tcp_nodelay_even_from_a_proto_0_socket() -> None:
         return seen[0]
 
     assert asyncio.run(accept_one()) != 0
+
+
+def _listening_sockets(port: int) -> int | None:
+    """How many sockets listen on 127.0.0.1:``port``, from Linux's /proc/net/tcp."""
+    table = Path("/proc/net/tcp")
+    if not table.exists():
+        return None
+    rows = [line.split() for line in table.read_text().splitlines()[1:]]
+    return sum(1 for row in rows if row[1] == f"0100007F:{port:04X}" and row[3] == "0A")
+
+
+def test_two_workers_share_the_connections_of_a_burst(tmp_path: Path) -> None:
+    # 32 connections opened at once and kept: with one socket per worker both workers get a fair share
+    # (uvicorn's shared socket often gave one worker nearly all of them).
+    import concurrent.futures
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NIANBAO_")}
+    server = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--workers", "2"],
+                              cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+    url = f"http://127.0.0.1:{port}/healthz"
+    try:
+        deadline = time.monotonic() + 60
+        pids: set[int] = set()
+        while len(pids) < 2:  # both workers up
+            try:
+                pids.add(httpx.get(url, timeout=2).json()["pid"])
+            except httpx.HTTPError:
+                assert server.poll() is None and time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.2)
+        listeners = _listening_sockets(port)
+        clients = [httpx.Client(timeout=10) for _ in range(32)]
+        try:
+            with concurrent.futures.ThreadPoolExecutor(32) as pool:
+                first = list(pool.map(lambda c: c.get(url).json()["pid"], clients))
+            again = [c.get(url).json()["pid"] for c in clients]  # the same connection, the same worker
+        finally:
+            for c in clients:
+                c.close()
+        # A worker that dies is replaced; the port keeps answering meanwhile.
+        victim = min(pids)
+        os.kill(victim, 9)
+        replaced: set[int] = set()
+        while not replaced - pids:
+            assert server.poll() is None and time.monotonic() < deadline + 60, "no worker replaced the dead one"
+            try:
+                replaced.add(httpx.get(url, timeout=2).json()["pid"])
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=30)
+    assert victim not in replaced
+    assert listeners in (None, 2)  # one listening socket per worker (None: no /proc/net/tcp to look in)
+    assert first == again and set(first) == pids
+    assert min(first.count(pid) for pid in pids) >= 4, first  # binomial(32, 1/2): fails about once in 10^6 runs
+    assert server.returncode == 0
 
 
 def test_serve_with_two_workers_answers_over_http(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ readiness, metrics; always open). Handlers read the body, call the runner, and s
 
 from __future__ import annotations
 
+import os
 from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated, Any
 
@@ -84,7 +85,8 @@ def result_schema() -> dict[str, Any]:
 @probes.get("/healthz", response_model=Health, summary="Liveness")
 def healthz(backends: BackendsDep) -> Health:
     """Report that the process is up and which narrative backend it uses by default (no LLM is called)."""
-    return Health(version=package_version(), schema_version=SCHEMA_VERSION, backend=backends.default)
+    return Health(version=package_version(), schema_version=SCHEMA_VERSION, backend=backends.default,
+                  pid=os.getpid())
 
 
 @probes.get("/readyz", response_model=Ready, responses=problem_responses(503), summary="Readiness")
