@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 
 import anyio.to_thread
 
@@ -61,6 +62,10 @@ async def aextract(data: bytes | str, *, source: str | None = None, narrative: N
     typed errors when it is required (otherwise a failed LLM reading degrades to the rules').
     """
     options = options or ExtractOptions()
+    if narrative is None or type(narrative) is RulesBackend:
+        # Nothing to await: the whole report in one trip to a worker thread, not one per step.
+        return await anyio.to_thread.run_sync(partial(extract, data, source=source, narrative=narrative,
+                                                      options=options))
     clock = _Clock()
     result, doc = await anyio.to_thread.run_sync(_deterministic, data, source, clock)
     if doc is not None and options.narrative:

@@ -151,6 +151,21 @@ def test_binary_is_415_not_text(client: TestClient, send: Any) -> None:
     assert "binary" in body["detail"]
 
 
+def test_private_use_and_unassigned_characters_make_text_binary(client: TestClient) -> None:
+    odd = "".join(chr(c) for c in range(0xE000, 0xE100)) + "\U000F0000\u0378" * 50  # private use, unassigned
+    assert_problem(client.post("/v1/extract", json={"text": SAMPLE_TEXT[:1000] + odd}), 415, "not_text")
+
+
+def test_the_fast_path_skips_only_characters_that_are_never_odd() -> None:
+    import unicodedata
+
+    from service.api.sniff import _COMMON, _ODD_CATEGORIES, _TEXT_CONTROLS
+
+    skipped_odd = {chr(c) for c in range(0x110000)
+                   if _COMMON.fullmatch(chr(c)) and unicodedata.category(chr(c)) in _ODD_CATEGORIES}
+    assert skipped_odd <= _TEXT_CONTROLS
+
+
 def test_a_report_with_a_few_control_characters_is_still_text(client: TestClient) -> None:
     text = SAMPLE_TEXT.replace("\n", "\n\x0c", 3).replace("。", "。\x07", 2)
     assert client.post("/v1/extract", json={"text": text}).status_code == 200

@@ -1,4 +1,7 @@
-"""Dependencies of the routes, as ``Annotated`` aliases: what the app built at start-up, per request."""
+"""Dependencies of the routes, as ``Annotated`` aliases: what the app built at start-up, per request.
+
+They are `async def` although they do not await: FastAPI runs a plain `def` dependency in its thread pool,
+a thread hop per dependency per request for reading one attribute."""
 
 from __future__ import annotations
 
@@ -13,31 +16,31 @@ from service.config import Settings
 from service.metrics import Metrics
 
 
-def get_settings_of_app(request: Request) -> Settings:
+async def get_settings_of_app(request: Request) -> Settings:
     """The settings the app was built with."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_backends(request: Request) -> Backends:
+async def get_backends(request: Request) -> Backends:
     """The app's narrative backends."""
     backends: Backends = request.app.state.backends
     return backends
 
 
-def get_extractor(request: Request) -> Extractor:
+async def get_extractor(request: Request) -> Extractor:
     """The app's pipeline runner."""
     extractor: Extractor = request.app.state.extractor
     return extractor
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     """The app's metrics."""
     metrics: Metrics = request.app.state.metrics
     return metrics
 
 
-def get_readiness(request: Request) -> Readiness:
+async def get_readiness(request: Request) -> Readiness:
     """The app's readiness checks."""
     readiness: Readiness = request.app.state.readiness
     return readiness

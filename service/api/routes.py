@@ -4,6 +4,7 @@ readiness, metrics; always open). Handlers read the body, call the runner, and s
 from __future__ import annotations
 
 import os
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated, Any
 
@@ -16,7 +17,6 @@ from service.api.deps import BackendsDep, ExtractorDep, MetricsDep, ReadinessDep
 from service.api.errors import NotReady, problem_responses, request_id_of
 from service.api.models import BatchResponse, Health, Ready, View
 from service.api.openapi import BATCH_BODY, EXTRACT_BODY, RESULT_SCHEMA
-from service.api.runner import render
 
 v1 = APIRouter(prefix="/v1", responses=problem_responses(401, 500))
 probes = APIRouter()
@@ -43,7 +43,7 @@ async def extract_report(
     settings: SettingsDep,
     view: ViewQuery = "full",
     source: SourceQuery = None,
-) -> JSONResponse:
+) -> Response:
     """Read one 政府信息公开工作年度报告 into tables, checks, facts and problems.
 
     Send the report as JSON `{"text": "…", "options": {…}}`, as `text/plain` (its charset from
@@ -52,7 +52,11 @@ async def extract_report(
     its span in the text. A text that is not an annual report is refused with 422 and `not_found`.
     """
     document = await read_document(request, settings.max_upload_bytes, source=source)
-    return JSONResponse(render(await extractor.run(document), view))
+    result = await extractor.run(document)
+    if view == "flat":
+        return JSONResponse(result.to_flat())
+    # pydantic's own serialiser writes the same JSON as model_dump + json.dumps, in a quarter of the time.
+    return Response(result.model_dump_json(), media_type="application/json")
 
 
 @v1.post(
@@ -77,13 +81,13 @@ async def extract_batch(request: Request, extractor: ExtractorDep, settings: Set
 
 
 @v1.get("/schema", response_model=dict[str, Any], summary="The result's JSON Schema")
-def result_schema() -> dict[str, Any]:
+async def result_schema() -> dict[str, Any]:
     """The JSON Schema of `Extraction`, the full result of `POST /v1/extract`."""
-    return Extraction.model_json_schema(mode="serialization")
+    return _result_schema()
 
 
 @probes.get("/healthz", response_model=Health, summary="Liveness")
-def healthz(backends: BackendsDep) -> Health:
+async def healthz(backends: BackendsDep) -> Health:
     """Report that the process is up and which narrative backend it uses by default (no LLM is called)."""
     return Health(version=package_version(), schema_version=SCHEMA_VERSION, backend=backends.default,
                   pid=os.getpid())
@@ -110,6 +114,13 @@ def metrics(registry: MetricsDep) -> Response:
     return Response(registry.render(), media_type=registry.content_type)
 
 
+@cache
+def _result_schema() -> dict[str, Any]:
+    """The result's JSON Schema, built once."""
+    return Extraction.model_json_schema(mode="serialization")
+
+
+@cache
 def package_version() -> str:
     """nianbao's installed version."""
     try:
