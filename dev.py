@@ -2,7 +2,7 @@
 """Set up and run nianbao with nothing but Python (3.11+): ``python3 dev.py run`` or ``python3 dev.py test``.
 
     run     make .venv, install nianbao, serve the API on 127.0.0.1:8000 with the rules backend (no key)
-    test    make .venv, install nianbao with its dev tools, then ruff, pytest and the eval gate
+    test    make .venv, install nianbao with its dev tools, then ruff, mypy, pytest and the eval gate
     eval    score the extractor on the labelled samples (extra arguments go to ``python -m eval``)
     bench   time the deterministic pipeline (extra arguments go to bench/bench.py)
 
@@ -83,6 +83,7 @@ def main(argv: list[str]) -> None:
         ensure_venv("[dev]")
         ensure_system_packages()
         sh(PY, "-m", "ruff", "check", ".")
+        sh(PY, "-m", "mypy")  # strict, on service/ and schemas/ (pyproject.toml)
         sh(PY, "-m", "pytest", *args)
         sh(PY, "-m", "eval", *EVAL_GATE)
     elif task == "eval":

@@ -293,6 +293,18 @@ def test_two_workers_share_the_connections_of_a_burst(tmp_path: Path) -> None:
     assert server.returncode == 0
 
 
+def test_workers_that_fail_at_start_up_stop_the_supervisor() -> None:
+    # An app that cannot load would fail in every restart: the supervisor gives up with status 1.
+    import time
+
+    from service.api.workers import serve_workers
+
+    began = time.monotonic()
+    status = serve_workers("service.no_such_module:create_app", 2, host="127.0.0.1", port=0,
+                           log_config=None, log_level="critical")
+    assert status == 1 and time.monotonic() - began < 30
+
+
 def test_serve_with_two_workers_answers_over_http(tmp_path: Path) -> None:
     import socket
     import time

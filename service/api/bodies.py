@@ -7,7 +7,7 @@ contract, and what it calls invalid is refused."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
@@ -24,6 +24,7 @@ from service.errors import EmptyInput
 JSON_TYPE, TEXT_TYPE, FORM_TYPE = "application/json", "text/plain", "multipart/form-data"
 ACCEPTED_TYPES = [JSON_TYPE, TEXT_TYPE, FORM_TYPE]
 _FORM_FIELDS = frozenset({"file", "source", "options", "backend"})
+_Body = TypeVar("_Body", bound=BaseModel)
 _backend_name: TypeAdapter[Backend | None] = TypeAdapter(Backend | None)
 
 
@@ -76,13 +77,7 @@ async def read_batch(request: Request, max_items: int) -> tuple[list[Any], Extra
     if not _is_json(media_type):
         raise UnsupportedMediaType(f"Content-Type {media_type or '(none)'!r} is not accepted; send "
                                    'application/json {"items": [{"text": …}, …]}', detail={"accepted": [JSON_TYPE]})
-    raw = await request.body()
-    if not raw.strip():
-        raise EmptyInput('the request body is empty; send {"items": [{"text": …}, …]}')
-    try:
-        envelope = _BatchEnvelope.model_validate_json(raw, strict=True)
-    except ValidationError as exc:
-        raise _invalid(exc) from None
+    envelope = await _json_body(request, _BatchEnvelope, '{"items": [{"text": …}, …]}')
     if len(envelope.items) > max_items:
         raise TooManyItems(f"the batch has {len(envelope.items)} items, over the limit of {max_items}; split "
                            "it, or raise NIANBAO_BATCH_MAX_ITEMS", detail={"limit_items": max_items})
@@ -108,14 +103,19 @@ def merge_options(defaults: ExtractOptions, override: ExtractOptions | None) -> 
                                           **override.model_dump(exclude_unset=True)})
 
 
-async def _from_json(request: Request, limit: int) -> Document:
+async def _json_body(request: Request, model: type[_Body], shape: str) -> _Body:
+    """The JSON body as ``model``, strictly; ``shape`` tells the caller what to send instead of nothing."""
     raw = await request.body()
     if not raw.strip():
-        raise EmptyInput('the request body is empty; send {"text": "…"}')
+        raise EmptyInput(f"the request body is empty; send {shape}")
     try:
-        body = ExtractRequest.model_validate_json(raw, strict=True)
+        return model.model_validate_json(raw, strict=True)
     except ValidationError as exc:
         raise _invalid(exc) from None
+
+
+async def _from_json(request: Request, limit: int) -> Document:
+    body = await _json_body(request, ExtractRequest, '{"text": "…"}')
     _check_size(body.text, limit)
     require_plain_text(body.text)
     return Document(text=body.text, source=body.source, options=_with_backend(body.options, body.backend))

@@ -5,7 +5,8 @@ a thread hop per dependency per request for reading one attribute."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -16,38 +17,17 @@ from service.config import Settings
 from service.metrics import Metrics
 
 
-async def get_settings_of_app(request: Request) -> Settings:
-    """The settings the app was built with."""
-    settings: Settings = request.app.state.settings
-    return settings
+def _from_state(name: str) -> Callable[[Request], Awaitable[Any]]:
+    """A dependency giving what the app stored at start-up as ``app.state.<name>``."""
+    async def dependency(request: Request) -> Any:
+        return getattr(request.app.state, name)
+
+    dependency.__name__ = f"get_{name}"
+    return dependency
 
 
-async def get_backends(request: Request) -> Backends:
-    """The app's narrative backends."""
-    backends: Backends = request.app.state.backends
-    return backends
-
-
-async def get_extractor(request: Request) -> Extractor:
-    """The app's pipeline runner."""
-    extractor: Extractor = request.app.state.extractor
-    return extractor
-
-
-async def get_metrics(request: Request) -> Metrics:
-    """The app's metrics."""
-    metrics: Metrics = request.app.state.metrics
-    return metrics
-
-
-async def get_readiness(request: Request) -> Readiness:
-    """The app's readiness checks."""
-    readiness: Readiness = request.app.state.readiness
-    return readiness
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings_of_app)]
-BackendsDep = Annotated[Backends, Depends(get_backends)]
-ExtractorDep = Annotated[Extractor, Depends(get_extractor)]
-MetricsDep = Annotated[Metrics, Depends(get_metrics)]
-ReadinessDep = Annotated[Readiness, Depends(get_readiness)]
+SettingsDep = Annotated[Settings, Depends(_from_state("settings"))]
+BackendsDep = Annotated[Backends, Depends(_from_state("backends"))]
+ExtractorDep = Annotated[Extractor, Depends(_from_state("extractor"))]
+MetricsDep = Annotated[Metrics, Depends(_from_state("metrics"))]
+ReadinessDep = Annotated[Readiness, Depends(_from_state("readiness"))]

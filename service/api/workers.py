@@ -6,7 +6,8 @@ balancer's pool, a gateway's upstream keep-alive) can land on one worker while t
 here, 32 keep-alive clients on 2 workers got the throughput of one core in most runs. With one socket per
 worker in a ``SO_REUSEPORT`` group the kernel spreads connections over the workers by their addresses.
 
-The supervisor starts the workers, restarts one that dies, and on SIGINT/SIGTERM asks each to finish its
+The supervisor starts the workers, restarts one that dies (but stops, exit status 1, when one dies at
+start-up: it would only fail again), and on SIGINT/SIGTERM asks each to finish its
 requests (uvicorn's graceful shutdown) before it exits. Where ``SO_REUSEPORT`` is missing (Windows) the
 caller falls back to uvicorn's shared socket.
 """
@@ -28,7 +29,8 @@ log = logging.getLogger("nianbao.workers")
 
 SUPPORTED = hasattr(socket, "SO_REUSEPORT")
 _GRACE_S = 30.0  # a worker still running this long after SIGTERM is killed
-_RESTART_PAUSE_S = 1.0  # a worker that dies at once is not restarted in a tight loop
+_RESTART_PAUSE_S = 1.0  # a worker that dies is not restarted in a tight loop
+_MIN_UPTIME_S = 10.0  # a worker that dies sooner failed at start-up: restarting it would fail again
 
 
 def reuseport_socket(host: str, port: int, backlog: int, *, listen: bool) -> socket.socket:
@@ -56,7 +58,8 @@ def _worker(kwargs: dict[str, Any], port: int) -> None:
 
 
 def serve_workers(app: str, workers: int, **kwargs: Any) -> int:
-    """Run ``workers`` processes serving the app factory ``app`` on one port; 0 after a clean stop."""
+    """Run ``workers`` processes serving the app factory ``app`` on one port; 0 after a clean stop, 1 when a
+    worker fails at start-up."""
     host, port = kwargs.pop("host"), kwargs.pop("port")
     # Held, bound but not listening, for the supervisor's lifetime: it fails early when the port is taken,
     # names the port when 0 was asked for, and keeps the port ours while a worker restarts.
@@ -66,21 +69,31 @@ def serve_workers(app: str, workers: int, **kwargs: Any) -> int:
     context = multiprocessing.get_context("spawn")  # a clean interpreter per worker, as uvicorn does
     stopping = threading.Event()
 
+    started: dict[int, float] = {}
+
     def start() -> multiprocessing.process.BaseProcess:
         process = context.Process(target=_worker, args=(settings, port), name="nianbao-worker")
         process.start()
+        started[id(process)] = time.monotonic()
         return process
 
     previous = {sig: signal.signal(sig, lambda *_: stopping.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     log.info("supervisor %d: %d workers on %s:%d (one SO_REUSEPORT socket each)", os.getpid(), workers, host, port)
     processes = [start() for _ in range(workers)]
+    status = 0
     try:
         while not stopping.wait(0.5):
             for index, process in enumerate(processes):
-                if not process.is_alive() and not stopping.is_set():
-                    log.warning("worker %s exited with %s; starting another", process.pid, process.exitcode)
-                    time.sleep(_RESTART_PAUSE_S)
-                    processes[index] = start()
+                if process.is_alive() or stopping.is_set():
+                    continue
+                if time.monotonic() - started[id(process)] < _MIN_UPTIME_S:
+                    log.error("worker %s failed at start-up (exit code %s); stopping", process.pid, process.exitcode)
+                    status = 1
+                    stopping.set()
+                    break
+                log.warning("worker %s exited with %s; starting another", process.pid, process.exitcode)
+                time.sleep(_RESTART_PAUSE_S)
+                processes[index] = start()
     finally:
         for process in processes:
             if process.is_alive() and process.pid is not None:
@@ -95,7 +108,7 @@ def serve_workers(app: str, workers: int, **kwargs: Any) -> int:
         reserved.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    return 0
+    return status
 
 
 __all__ = ["SUPPORTED", "reuseport_socket", "serve_workers"]
