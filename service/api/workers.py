@@ -30,7 +30,6 @@ log = logging.getLogger("nianbao.workers")
 SUPPORTED = hasattr(socket, "SO_REUSEPORT")
 _GRACE_S = 30.0  # a worker still running this long after SIGTERM is killed
 _RESTART_PAUSE_S = 1.0  # a worker that dies is not restarted in a tight loop
-_MIN_UPTIME_S = 10.0  # a worker that dies sooner failed at start-up: restarting it would fail again
 
 
 def reuseport_socket(host: str, port: int, backlog: int, *, listen: bool) -> socket.socket:
@@ -50,11 +49,22 @@ def reuseport_socket(host: str, port: int, backlog: int, *, listen: bool) -> soc
     return sock
 
 
-def _worker(kwargs: dict[str, Any], port: int) -> None:
-    """One worker process: its own socket, then uvicorn until it is told to stop."""
+def _worker(kwargs: dict[str, Any], port: int, ready: Any) -> None:
+    """One worker process: its own socket, then uvicorn until it is told to stop; ``ready`` is set once
+    it serves."""
     config = uvicorn.Config(**{**kwargs, "port": port})
     sock = reuseport_socket(config.host, port, config.backlog, listen=True)
-    uvicorn.Server(config).run(sockets=[sock])
+    server = uvicorn.Server(config)
+    threading.Thread(target=_report_ready, args=(server, ready), daemon=True).start()
+    server.run(sockets=[sock])
+
+
+def _report_ready(server: uvicorn.Server, ready: Any) -> None:
+    """Set ``ready`` when uvicorn has started (a worker that dies before that failed at start-up)."""
+    while not server.started and not server.should_exit:
+        time.sleep(0.05)
+    if server.started:
+        ready.set()
 
 
 def serve_workers(app: str, workers: int, **kwargs: Any) -> int:
@@ -69,12 +79,13 @@ def serve_workers(app: str, workers: int, **kwargs: Any) -> int:
     context = multiprocessing.get_context("spawn")  # a clean interpreter per worker, as uvicorn does
     stopping = threading.Event()
 
-    started: dict[int, float] = {}
+    served: dict[int, Any] = {}  # id(process) -> the event it sets once it serves
 
     def start() -> multiprocessing.process.BaseProcess:
-        process = context.Process(target=_worker, args=(settings, port), name="nianbao-worker")
+        ready = context.Event()
+        process = context.Process(target=_worker, args=(settings, port, ready), name="nianbao-worker")
         process.start()
-        started[id(process)] = time.monotonic()
+        served[id(process)] = ready
         return process
 
     previous = {sig: signal.signal(sig, lambda *_: stopping.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -86,7 +97,7 @@ def serve_workers(app: str, workers: int, **kwargs: Any) -> int:
             for index, process in enumerate(processes):
                 if process.is_alive() or stopping.is_set():
                     continue
-                if time.monotonic() - started[id(process)] < _MIN_UPTIME_S:
+                if not served.pop(id(process)).is_set():  # it never served: a restart would fail the same way
                     log.error("worker %s failed at start-up (exit code %s); stopping", process.pid, process.exitcode)
                     status = 1
                     stopping.set()
