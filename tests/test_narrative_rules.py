@@ -110,6 +110,23 @@ def test_pipeline_end_to_end_reads_narrative() -> None:
     ("镇政务微博粉丝量达2.3万，全年发布微博1100余条。", "weibo_posts", "1100", "more_than"),
     ("微信公众号关注人数5600余人，推送信息860条。", "wechat_posts", "860", "exact"),
     ("其中政府网站发布1800条，政务微博发布300条，微信公众号发布256条。", "wechat_posts", "256", "exact"),
+    ("“XX政务”微博全年发博1,024条，粉丝数8,900人。", "weibo_posts", "1024", "exact"),
+    ("“XX政务”微博全年发博1,024条，粉丝数8,900人。", "weibo_followers", "8900", "exact"),
+    ("微信公众号全年推送文章302篇，关注用户达4.2万人。", "wechat_followers", "42000", "exact"),
+    ("微博发布300条，微信公众号发布200条，粉丝数5000人。", "wechat_followers", "5000", "exact"),
+    ("微信公众号推送302篇，微博粉丝数8900人。", "weibo_followers", "8900", "exact"),
+    ("全年通过政府门户网站发布各类政府信息2356条。", "website_posts", "2356", "exact"),
+    ("依托“XX发布”政务微博发布信息856条，微信公众号推送信息432条。", "weibo_posts", "856", "exact"),
+    ("依托“XX发布”政务微博发布信息856条，微信公众号推送信息432条。", "wechat_posts", "432", "exact"),
+    ("12345政务服务便民热线全年受理群众来电8562件，办结率100%。", "hotline_cases", "8562", "exact"),
+    ("全年累计发布政策解读稿件四十余篇。", "policy_interpretations", "40", "more_than"),
+    ("政府信息公开咨询电话接听群众咨询230余次。", "hotline_cases", "230", "more_than"),
+    ("全年主动公开政府信息4562条，其中通过政府网站公开3210条。", "website_posts", "3210", "exact"),
+    ("本年度共收到依申请公开事项36件，较上年增加5件。", "requests_received", "36", "exact"),
+    ("全年新收政府信息公开申请12件，上年结转2件。", "requests_received", "12", "exact"),
+    ("截至年底，全县共有政务新媒体36个。", "new_media_accounts", "36", "exact"),
+    ("全年发文总数为98件，主动公开72件。", "documents_issued", "98", "exact"),
+    ("全年接待来信来访群众120批次。", "petition_cases", "120", "exact"),
     ("召开新闻发布会3场。", "press_conferences", "3", "exact"),
     ("举办新闻发布会三场。", "press_conferences", "3", "exact"),
     ("开展政务公开培训4期，培训人员200余人次。", "trainings", "4", "exact"),
@@ -167,9 +184,18 @@ def test_fact_wordings(prose: str, key: str, value: str, qualifier: str) -> None
     "文件公开后3日内发布解读材料。",
     "设立政府信息公开查阅点、查阅室、查询机各1处。",
     "下一步计划开展培训3次。",
+    "2022年将继续加大培训力度，计划开展培训4次。",
+    "与上年相比，政府网站发布信息减少200条。",
+    "新增政务新媒体账号2个。",
 ])
 def test_no_fact_from_distractors(prose: str) -> None:
     assert facts_of(prose) == {}
+
+
+def test_followers_named_after_another_platform_are_not_the_first_platforms() -> None:
+    assert set(facts_of("政务微博发布信息100条，抖音号粉丝2万人。")) == {"weibo_posts"}
+    assert set(facts_of("微博发布300条，微信公众号发布200条，粉丝数5000人。")) == {
+        "weibo_posts", "wechat_posts", "wechat_followers"}
 
 
 def test_two_platforms_in_one_sentence_each_keep_their_count() -> None:

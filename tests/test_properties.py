@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -359,6 +360,12 @@ def test_hostile_bytes_end_in_bounded_time() -> None:
 
 # ---- the patterns that used to backtrack, at their worst ----------------------------------------------
 
+def _last_rule(facts_rules: ModuleType, key: str) -> re.Pattern[str]:
+    """The pattern of the last (least preferred) fact rule for ``key``."""
+    pattern: re.Pattern[str] = [r for r in facts_rules.RULES if r.key == key][-1].pattern
+    return pattern
+
+
 def _regex_cases() -> dict[str, tuple[re.Pattern[str], str]]:
     from service import meta
     from service.narrative import excerpt, facts_rules, problems_rules
@@ -374,6 +381,8 @@ def _regex_cases() -> dict[str, tuple[re.Pattern[str], str]]:
         "any count: digits": (facts_rules._ANY_COUNT, "1" * 200_000 + "x"),
         "any count: numerals": (facts_rules._ANY_COUNT, "〇" * 200_000 + "x"),
         "number in quote: numerals": (_NUMBER_IN_QUOTE, "〇" * 200_000 + "x"),
+        "followers: a platform, then followers words": (_last_rule(facts_rules, "weibo_followers"), "微博" + "粉丝数" * 60_000),
+        "followers: platforms and followers words": (_last_rule(facts_rules, "wechat_followers"), "公众号粉丝" * 40_000),
         "injection: an address without a colon": (excerpt._INJECTION, "致AI" * 50_000),
         "injection: a model then a request": (excerpt._INJECTION, "AI请" * 50_000),
     }
@@ -382,7 +391,9 @@ def _regex_cases() -> dict[str, tuple[re.Pattern[str], str]]:
 @pytest.mark.parametrize("name", ["title: a year then spaces", "title: agency then spaces", "title: year first, spaces",
                                   "empty cells: a long run of tabs", "measures: spaces at a line start",
                                   "any count: digits", "any count: numerals", "number in quote: numerals",
-                                  "injection: an address without a colon", "injection: a model then a request"])
+                                  "injection: an address without a colon", "injection: a model then a request",
+                                  "followers: a platform, then followers words",
+                                  "followers: platforms and followers words"])
 def test_patterns_do_not_backtrack_on_long_runs(name: str) -> None:
     pattern, text = _regex_cases()[name]
     started = time.perf_counter()

@@ -36,6 +36,7 @@ _COUNT = (rf"(?P<pre>{_PRE_WORDS})?{_S}{_NUM}(?:{_S}(?P<mult>万|千))?(?:{_S}(?
 # Followers are often written without a unit (关注量382), so the number must end there.
 _FOLLOWERS = (rf"(?P<pre>{_PRE_WORDS})?{_S}{_NUM}(?:{_S}(?P<mult>万|千))?(?:{_S}(?P<more>余|多))?"
               rf"(?:{_S}(?P<unit>人|名|个|户))?(?P<post>以上|左右)?(?![\d.%‰])")
+_FOLLOW = r"关注量|关注人数|关注数|关注者|关注用户|粉丝量|粉丝数|粉丝|订阅量|订阅数|订阅人数|用户数"
 _TEMPLATE = {
     "<g>": r"[^,;:。!?\n]{0,10}?",  # a short gap inside one clause
     "<G>": r"[^;。!?\n]{0,80}?",  # a gap inside one sentence (a platform named a few clauses before)
@@ -45,7 +46,7 @@ _TEMPLATE = {
     "<WX>": r"(?:微信公众号|公众号|微信)",
     # Not 报送 (reporting to superiors) nor 发送 (text messages): those are not posts.
     "<PUB>": r"(?:发布|公开|更新|上传|推送|公布|刊发|发表|推出|编发|转发)",
-    "<FOLLOW>": r"(?:关注量|关注人数|关注数|关注者|关注用户|粉丝量|粉丝数|粉丝|订阅量|订阅数|订阅人数|用户数)",
+    "<FOLLOW>": rf"(?:{_FOLLOW})",
     "<RUN>": r"(?:开设|开通|运营|运行|管理|注册|认证|共有|现有|拥有|建立|建成)",  # what an agency does with accounts
     "<GET>": r"(?:收到|受理|接到|接收|新收)",
 }
@@ -75,6 +76,11 @@ _NOT_REQUESTS = "结转|上年|去年|办结|答复|行政复议|诉讼|举报|�
 # What a disclosure application is called.
 _APPLICATION = (r"(?:(?:政府)?信息公开(?:的)?申请|公开申请|依申请公开(?:政府信息)?(?:的)?(?:申请|事项)?"
                 r"|申请公开政府信息(?:的申请|(?:办理)?事项)?)")
+
+
+def _gap_without(words: str) -> str:
+    """A gap inside one sentence, like <G>, that names none of ``words`` (alternatives separated by |)."""
+    return rf"(?:(?!{words})[^;。!?\n]){{0,80}}?"
 
 
 @dataclass(frozen=True)
@@ -113,13 +119,21 @@ RULES: tuple[Rule, ...] = (
     _rule("website_posts", r"<WEB><G><PUB><g><NOUN><N>", _POSTS + "|件", _NOT_WEBSITE, part_ok=True),
     _rule("website_posts", r"<WEB><G><PUB><N>(?:<g><NOUN>)?", _POSTS, _NOT_WEBSITE, part_ok=True),
 
-    _rule("weibo_posts", r"微博<G><PUB>(?:<g><NOUN>)?<N>(?:<g><NOUN>)?", _POSTS, _NOT_WEIBO, part_ok=True),
+    _rule("weibo_posts", r"微博<G>(?:<PUB>|发博)(?:<g><NOUN>)?<N>(?:<g><NOUN>)?", _POSTS, _NOT_WEIBO, part_ok=True),
     _rule("weibo_posts", r"<PUB>(?:政务)?微博(?:信息|博文)?<N>", _POSTS, _NOT_WEIBO, part_ok=True),
     _rule("wechat_posts", r"<WX><G><PUB>(?:<g><NOUN>)?<N>(?:<g><NOUN>)?", _POSTS, _NOT_WECHAT, part_ok=True),
     _rule("wechat_posts", r"<PUB>(?:政务)?(?:微信|公众号)(?:信息|文章|推文)?<N>", _POSTS, _NOT_WECHAT, part_ok=True),
 
     _rule("weibo_followers", r"微博<g><FOLLOW><g><N>", exclude=_NOT_WEIBO + "|" + _GROWTH, followers=True),
+    # The platform a clause or two before (微博全年发博1024条，粉丝数8900人), with no other platform named
+    # between them; the quote starts at the followers word, and only its clause must be free of others.
+    # The gap stops at the first followers word: the nearest one is meant, and a text full of them stays
+    # linear with a small constant.
+    _rule("weibo_followers", rf"微博{_gap_without(_NOT_WEIBO + '|' + _FOLLOW)}(?P<q><FOLLOW><g><N>)",
+          exclude=_NOT_WEIBO + "|" + _GROWTH, followers=True),
     _rule("wechat_followers", r"<WX><g><FOLLOW><g><N>", exclude=_NOT_WECHAT + "|" + _GROWTH, followers=True),
+    _rule("wechat_followers", rf"<WX>{_gap_without(_NOT_WECHAT + '|' + _FOLLOW)}(?P<q><FOLLOW><g><N>)",
+          exclude=_NOT_WECHAT + "|" + _GROWTH, followers=True),
 
     _rule("new_media_accounts", r"<RUN><g>新媒体(?:账号|帐号|平台)?<g><N>", "个|家", _NOT_ACCOUNTS),
     _rule("new_media_accounts", r"<RUN><g><N><g>新媒体", "个|家", _NOT_ACCOUNTS),
