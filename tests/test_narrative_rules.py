@@ -187,6 +187,12 @@ def test_fact_wordings(prose: str, key: str, value: str, qualifier: str) -> None
     "2022年将继续加大培训力度，计划开展培训4次。",
     "与上年相比，政府网站发布信息减少200条。",
     "新增政务新媒体账号2个。",
+    "在公众号开设“政策解读”专栏1个。",  # a column, not interpretations
+    "热线平台设置坐席20个。",  # seats, not cases
+    "培训覆盖全区30个部门。",  # departments, not trainings
+    "按照要求，应在20个工作日内答复申请。",
+    "微信公众号发布的信息阅读量达10万次。",
+    "政务新媒体发布信息共计2,300条。",  # no single platform
 ])
 def test_no_fact_from_distractors(prose: str) -> None:
     assert facts_of(prose) == {}

@@ -31,8 +31,11 @@ _NUM = rf"(?<![\d.第零〇一二两三四五六七八九十百千])(?<!\d,)(?P<
 # several optional spaces in a row would make the engine try every split of a run of blanks (table rows).
 _S = r"[ \t]{0,3}"
 # A count: qualifier words, the number, 万/千, 余/多, the unit, 以上/左右.
+# A unit followed by one of these nouns counts them, not the thing at hand: 培训覆盖30个部门 counts
+# departments, 20个工作日 days.
+_COUNTED_NOUNS = r"部门|单位|乡镇|街道|社区|村|栏目|专栏|板块|专区|坐席|席位|工作日|月|小时|人"
 _COUNT = (rf"(?P<pre>{_PRE_WORDS})?{_S}{_NUM}(?:{_S}(?P<mult>万|千))?(?:{_S}(?P<more>余|多))?"
-          rf"(?:{_S}(?P<mult2>万))?{_S}(?P<unit>{{units}})(?P<post>以上|左右|有余)?")
+          rf"(?:{_S}(?P<mult2>万))?{_S}(?P<unit>{{units}})(?!{_COUNTED_NOUNS})(?P<post>以上|左右|有余)?")
 # Followers are often written without a unit (关注量382), so the number must end there.
 _FOLLOWERS = (rf"(?P<pre>{_PRE_WORDS})?{_S}{_NUM}(?:{_S}(?P<mult>万|千))?(?:{_S}(?P<more>余|多))?"
               rf"(?:{_S}(?P<unit>人|名|个|户))?(?P<post>以上|左右)?(?![\d.%‰])")
@@ -66,7 +69,9 @@ _GROWTH = "新增|增加|增长"
 _NOT_ACCOUNTS = "关停|注销|清理|整合|下线|关闭|撤销|合并|整改|抽查|检查|微博|微信|公众号|" + _GROWTH
 # Meetings and inspections about a channel are counted in 次 too, but are not its cases.
 _EVENTS = "会议|座谈|推进会|调度会|联席会|检查|督查|督导|调研|演练|培训|评议"
-_NOT_HOTLINE = "留言|信箱|网民|信访|" + _EVENTS
+# Columns and seats are what a platform has, not what it handled or published.
+_FIXTURES = "专栏|栏目|板块|专区|频道|坐席|座席|席位|线路|接线员|话务员"
+_NOT_HOTLINE = "留言|信箱|网民|信访|" + _FIXTURES + "|" + _EVENTS
 # 信访举报投诉类申请 is a kind of disclosure application (表三), not a petition case.
 _NOT_PETITION = "热线|12345|留言|信箱|申请|" + _EVENTS
 _NOT_MESSAGES = "热线|" + _EVENTS
@@ -139,8 +144,10 @@ RULES: tuple[Rule, ...] = (
     _rule("new_media_accounts", r"<RUN><g><N><g>新媒体", "个|家", _NOT_ACCOUNTS),
     _rule("new_media_accounts", r"政务新媒体(?:账号|帐号|平台)?(?:共|总数|数量)?(?:为|达)?<N>", "个|家", _NOT_ACCOUNTS),
 
-    _rule("policy_interpretations", r"解读(?:文章|材料|稿件|信息|文件|类信息)?<g><N>", "篇|件|条|期|个|份", _EVENTS),
-    _rule("policy_interpretations", r"(?:发布|制作|推出|编发|撰写|刊发)<g><N><g>解读", "篇|件|条|期|个|份", _EVENTS),
+    _rule("policy_interpretations", r"解读(?:文章|材料|稿件|信息|文件|类信息)?<g><N>", "篇|件|条|期|个|份",
+          _FIXTURES + "|" + _EVENTS),
+    _rule("policy_interpretations", r"(?:发布|制作|推出|编发|撰写|刊发)<g><N><g>解读", "篇|件|条|期|个|份",
+          _FIXTURES + "|" + _EVENTS),
 
     _rule("hotline_cases", r"(?:热线|12345|咨询电话)<g><N>", "件|个|次|通|条|宗|起|单|人次", _NOT_HOTLINE),
 
