@@ -162,6 +162,32 @@ def test_sqlite_is_safe_for_threads_and_processes(tmp_path: Path) -> None:
     assert IO.run(read_all()) == [str(i) for _ in range(3) for i in range(40)]
 
 
+def test_a_locked_file_is_tried_again_and_other_errors_are_not() -> None:
+    # Several processes switching a new file to WAL at once get "database is locked" without waiting.
+    import sqlite3
+
+    from service.narrative.cache import _retrying
+
+    calls: list[int] = []
+
+    def locked_twice() -> str:
+        calls.append(1)
+        if len(calls) <= 2:
+            raise sqlite3.OperationalError("database is locked")
+        return "ok"
+
+    assert _retrying(locked_twice) == "ok" and len(calls) == 3
+
+    def broken() -> str:
+        calls.append(1)
+        raise sqlite3.OperationalError("no such table: readings")
+
+    calls.clear()
+    with pytest.raises(sqlite3.OperationalError):
+        _retrying(broken)
+    assert len(calls) == 1
+
+
 def test_off_and_bad_urls() -> None:
     assert open_cache("off") is None
     assert isinstance(open_cache("sqlite:///x.db"), SQLiteCache)

@@ -24,8 +24,9 @@ import logging
 import os
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from service.config import Settings
 
@@ -38,6 +39,8 @@ CACHE_FORMAT = 1  # bump when the stored value's shape changes: old entries are 
 REDIS_TTL_S = 30 * 24 * 3600
 REDIS_PREFIX = "nianbao:reading:"
 _SQLITE_TIMEOUT_S = 5.0
+_SQLITE_ATTEMPTS = 6  # with the backoff below, about 0.6 s of retries beyond the busy timeout
+_T = TypeVar("_T")
 _REDIS_TIMEOUT_S = 2.0
 
 
@@ -79,6 +82,21 @@ def open_cache(url: str) -> ReadingCache | None:
     raise ValueError(f"{url!r} is not a cache URL; use sqlite:///path, redis://host:6379/0 or off")
 
 
+def _retrying(operation: Callable[..., _T], *args: Any) -> _T:
+    """``operation(*args)``, tried again while SQLite says the file is locked or busy."""
+    # The busy timeout covers most contention, but not all of it: switching a new file to WAL, or creating
+    # the table, while other processes do the same fails at once with "database is locked".
+    for attempt in range(_SQLITE_ATTEMPTS):
+        try:
+            return operation(*args)
+        except sqlite3.OperationalError as exc:
+            message = str(exc)
+            if attempt == _SQLITE_ATTEMPTS - 1 or not ("locked" in message or "busy" in message):
+                raise
+            time.sleep(0.02 * 2**attempt)
+    raise AssertionError("unreachable")  # the loop returns or raises
+
+
 class SQLiteCache:
     """Readings in an SQLite file; each operation opens its own connection in a worker thread."""
 
@@ -90,7 +108,7 @@ class SQLiteCache:
     async def get(self, key: str) -> str | None:
         """The stored value, or None."""
         try:
-            return await asyncio.to_thread(self._get, key)
+            return await asyncio.to_thread(_retrying, self._get, key)
         except (sqlite3.Error, OSError) as exc:
             log.warning("cache %s: read failed (%s); reading without it", self.url, type(exc).__name__)
             return None
@@ -98,7 +116,7 @@ class SQLiteCache:
     async def set(self, key: str, value: str) -> None:
         """Store ``value`` under ``key``."""
         try:
-            await asyncio.to_thread(self._set, key, value)
+            await asyncio.to_thread(_retrying, self._set, key, value)
         except (sqlite3.Error, OSError) as exc:
             log.warning("cache %s: write failed (%s); the reading is not cached", self.url, type(exc).__name__)
 
