@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _common import percentile
+
 from service.narrative import NarrativeInput, NarrativeOutput
 from service.narrative.rules import RulesBackend
 from service.pipeline import extract
@@ -60,11 +62,6 @@ def time_file(data: bytes, source: str, backends: dict[str, Any], reps: int,
             if rep >= warmup:
                 timings[mode].append((now() - started) / 1e6)
     return timings
-
-
-def percentile(ordered: list[float], pct: int) -> float:
-    """Nearest-rank percentile of sorted values."""
-    return ordered[min(len(ordered) - 1, max(0, -(-len(ordered) * pct // 100) - 1))]
 
 
 def summary(timings: list[float]) -> dict[str, float]:

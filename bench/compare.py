@@ -24,6 +24,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from _common import percentile
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 MODES = ("pipeline_without_narrative", "pipeline")
@@ -38,14 +40,10 @@ def _round(tree: Path, reps: int, warmup: int, paths: list[str], clock: str) -> 
     return runs
 
 
-def _pct(ordered: list[float], pct: int) -> float:
-    return ordered[min(len(ordered) - 1, max(0, -(-len(ordered) * pct // 100) - 1))]
-
-
 def _summary(runs: list[float], round_medians: list[float]) -> dict[str, Any]:
     ordered = sorted(runs)
-    return {"median_ms": round(statistics.median(ordered), 3), "p90_ms": round(_pct(ordered, 90), 3),
-            "p95_ms": round(_pct(ordered, 95), 3), "runs": len(ordered),
+    return {"median_ms": round(statistics.median(ordered), 3), "p90_ms": round(percentile(ordered, 90), 3),
+            "p95_ms": round(percentile(ordered, 95), 3), "runs": len(ordered),
             "round_medians_ms": [round(m, 3) for m in round_medians]}
 
 

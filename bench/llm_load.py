@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import platform
 import shlex
@@ -38,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # the fake server lives with the tests
 
 import openai  # noqa: E402
+from _common import emit, percentile  # noqa: E402
 from fake_faults import FaultyLLM, gold_readings  # noqa: E402
 
 from schemas import ExtractOptions  # noqa: E402
@@ -57,13 +57,6 @@ def settings_for(url: str, args: argparse.Namespace, **changes: Any) -> Settings
         "llm_required": True}  # a failure must show, not hide behind the rules backend
     values.update(changes)
     return Settings(_env_file=None, **values)
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    return ordered[max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))]
 
 
 class Run:
@@ -238,12 +231,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     doc = asyncio.run(main_async(args))
-    if args.out is not None:
-        args.out.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    if args.json:
-        print(json.dumps(doc, ensure_ascii=False, indent=1))
-    else:
-        print_table(doc)
+    emit(doc, out=args.out, as_json=args.json, table=print_table)
     return 1 if doc["problems"] else 0
 
 

@@ -40,6 +40,8 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from _common import emit, percentile
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SAMPLES = "eval/samples/*.txt"
 DEFAULT_LEVELS = "1,8,32,128"
@@ -304,14 +306,6 @@ def run_job(job: Job) -> dict[str, Any]:
 
 # ---- a level: split over the generator processes, merged ---------------------------------------------
 
-def percentile(sorted_values: list[float], q: float) -> float:
-    """Nearest-rank percentile of sorted values (q in 0..100)."""
-    if not sorted_values:
-        return float("nan")
-    rank = max(1, min(len(sorted_values), round(q / 100 * len(sorted_values) + 0.5)))
-    return sorted_values[rank - 1]
-
-
 def run_level(pool: ProcessPoolExecutor, procs: int, url: str, bodies: list[tuple[str, bytes, str]],
               args: argparse.Namespace, concurrency: int, server_pids: list[int]) -> dict[str, Any]:
     procs = max(1, min(procs, concurrency))
@@ -443,12 +437,7 @@ def main(argv: list[str] | None = None) -> int:
             server.stop()
             if server.log_path is not None:
                 server.log_path.unlink(missing_ok=True)
-    if args.out is not None:
-        args.out.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    if args.json:
-        print(json.dumps(doc, ensure_ascii=False, indent=1))
-    else:
-        print_table(doc)
+    emit(doc, out=args.out, as_json=args.json, table=print_table)
     return 1 if any(r["errors"] for r in doc["levels"]) else 0
 
 

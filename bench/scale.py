@@ -30,6 +30,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from _common import percentile
+
 from schemas import ExtractOptions
 from service.pipeline import extract
 
@@ -70,11 +72,6 @@ def grow_lines(text: str, factor: int) -> str:
 WAYS: dict[str, Callable[[str, int], str]] = {"prose": grow_prose, "whole": grow_whole, "lines": grow_lines}
 
 
-def _pct(values: list[float], pct: int) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, -(-len(ordered) * pct // 100) - 1))]
-
-
 def time_reports(texts: list[str], reps: int) -> dict[str, dict[str, float]]:
     """Per mode: median and p95 ms per report and ms per KB, the modes taking turns run by run."""
     timings: dict[str, list[float]] = {mode: [] for mode in MODES}
@@ -90,7 +87,7 @@ def time_reports(texts: list[str], reps: int) -> dict[str, dict[str, float]]:
                 ms = (time.perf_counter_ns() - started) / 1e6
                 timings[mode].append(ms)
                 per_kb[mode].append(ms / (len(data) / 1024))
-    return {mode: {"median_ms": round(statistics.median(t), 3), "p95_ms": round(_pct(t, 95), 3),
+    return {mode: {"median_ms": round(statistics.median(t), 3), "p95_ms": round(percentile(t, 95), 3),
                    "median_ms_per_kb": round(statistics.median(per_kb[mode]), 4)} for mode, t in timings.items()}
 
 

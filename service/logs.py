@@ -1,13 +1,15 @@
 """Logging set-up for the service and the CLI (named ``logs`` so it never shadows the stdlib module).
 
 Lines are JSON (python-json-logger) or plain text, and each carries the id of the request it belongs to.
-Only metadata is logged (request id, sizes, timings, statuses); report text and keys are not.
+Only metadata is logged (request id, sizes, timings, statuses); report text and keys are not, and the
+filters at the end keep them out of what openai and instructor log too (the llm backend installs them).
 """
 
 from __future__ import annotations
 
 import logging
 import logging.config
+import re
 from contextvars import ContextVar
 from typing import Any, Literal
 
@@ -58,3 +60,66 @@ def logging_config(level: str = "INFO", fmt: Literal["json", "text"] = "json") -
 def configure_logging(level: str = "INFO", fmt: Literal["json", "text"] = "json") -> None:
     """Send nianbao's (and uvicorn's) log records to stderr at ``level``, one line each."""
     logging.config.dictConfig(logging_config(level, fmt))
+
+
+# ---- what other libraries log: no key, no report text ------------------------------------------------
+
+# instructor and openai log an endpoint's error text as it came, and some endpoints echo the key in it.
+_ECHOING_LOGGERS = ("instructor.v2.retry", "openai._base_client")
+
+
+class _RedactSecret(logging.Filter):
+    """Masks one secret in the records of a logger that repeats what an endpoint said."""
+
+    def __init__(self, secret: str) -> None:
+        super().__init__()
+        self.secret = secret
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's message without the secret; never drop the record."""
+        message = record.getMessage()
+        if self.secret in message:
+            record.msg, record.args = message.replace(self.secret, "**********"), ()
+        return True
+
+
+def redact_logs(secret: str) -> None:
+    """Mask ``secret`` in what openai and instructor log (once per secret and logger)."""
+    if len(secret) < 4:
+        return
+    for name in _ECHOING_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _RedactSecret) and f.secret == secret for f in logger.filters):
+            logger.addFilter(_RedactSecret(secret))
+
+
+# instructor logs each failed attempt at ERROR with the exception's text, and a validation error quotes the
+# model's answer (``input_value='{"facts": [{"quote": "共印发…'``): that is report text.
+_RETRY_LOGGER = "instructor.v2.retry"
+_DETAIL = re.compile(r"(attempt \d+|Last error)\s*:.*", re.S)
+
+
+class _WithholdDetails(logging.Filter):
+    """Cuts the exception text off instructor's retry messages unless report text may be logged."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.withhold = True
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record without the failure's text; never drop the record."""
+        if self.withhold:
+            message = _DETAIL.sub(r"\1: (details withheld: they may quote the report; "
+                                  "NIANBAO_LOG_REPORT_TEXT=true shows them)", record.getMessage())
+            record.msg, record.args = message, ()
+        return True
+
+
+def withhold_details(withhold: bool) -> None:
+    """Keep instructor's retry log free of the model's answers (``withhold``), or let them through."""
+    logger = logging.getLogger(_RETRY_LOGGER)
+    found = [f for f in logger.filters if isinstance(f, _WithholdDetails)]
+    gate = found[0] if found else _WithholdDetails()
+    if not found:
+        logger.addFilter(gate)
+    gate.withhold = withhold

@@ -70,7 +70,7 @@ async def aextract(data: bytes | str, *, source: str | None = None, narrative: N
     result, doc = await anyio.to_thread.run_sync(_deterministic, data, source, clock)
     if doc is not None and options.narrative:
         with clock.step("narrative"):
-            out = await (narrative or RulesBackend()).aread(doc, options)
+            out = await narrative.aread(doc, options)
         _apply(result, out)
     elif not options.narrative:
         result.narrative = NarrativeUsage(backend="none", requested_backend="none")

@@ -14,7 +14,7 @@ from schemas import ExtractOptions
 from service.config import Backend, Settings
 from service.errors import LLMUnavailable
 from service.narrative import NarrativeBackend, NarrativeInput, NarrativeOutput
-from service.narrative.base import degraded
+from service.narrative.base import degraded, llm_required
 from service.narrative.factory import make_backend
 from service.narrative.rules import RulesBackend
 
@@ -76,8 +76,6 @@ class Unconfigured:
     def _check(self, options: ExtractOptions | None) -> LLMUnavailable:
         # A new exception each time: raising one instance again and again would grow its traceback.
         error = LLMUnavailable(self._error.message, detail=dict(self._error.detail))
-        required = options.llm_required if options is not None and options.llm_required is not None \
-            else self._settings.llm_required
-        if required:
+        if llm_required(options, self._settings):
             raise error
         return error

@@ -17,6 +17,7 @@ from service.api.deps import BackendsDep, ExtractorDep, MetricsDep, ReadinessDep
 from service.api.errors import NotReady, problem_responses, request_id_of
 from service.api.models import BatchResponse, Health, Ready, View
 from service.api.openapi import BATCH_BODY, EXTRACT_BODY, RESULT_SCHEMA
+from service.api.runner import respond
 
 v1 = APIRouter(prefix="/v1", responses=problem_responses(401, 500))
 probes = APIRouter()
@@ -52,11 +53,7 @@ async def extract_report(
     its span in the text. A text that is not an annual report is refused with 422 and `not_found`.
     """
     document = await read_document(request, settings.max_upload_bytes, source=source)
-    result = await extractor.run(document)
-    if view == "flat":
-        return JSONResponse(result.to_flat())
-    # pydantic's own serialiser writes the same JSON as model_dump + json.dumps, in a quarter of the time.
-    return Response(result.model_dump_json(), media_type="application/json")
+    return respond(await extractor.run(document), view)
 
 
 @v1.post(

@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from schemas import ExtractOptions, Fact, Meta, NarrativeUsage, Problem
+from service.config import Settings
 from service.errors import BackendError
 from service.sections import LocatedSection
+
+PROBLEM_SECTION = 5  # 五、存在的主要问题及改进情况: the problems are there, and its plans are not facts
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,13 @@ class NarrativeBackend(Protocol):
     async def aread(self, doc: NarrativeInput, options: ExtractOptions | None = None) -> NarrativeOutput:
         """Facts and problems of one report, for async callers."""
         ...
+
+
+def llm_required(options: ExtractOptions | None, settings: Settings) -> bool:
+    """Whether an LLM failure must raise: the request's ``llm_required`` when it says, else the setting."""
+    if options is not None and options.llm_required is not None:
+        return options.llm_required
+    return settings.llm_required
 
 
 def degraded(fallback: NarrativeOutput, error: BackendError, requested: str) -> NarrativeOutput:

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import re
 
-from service.narrative.base import NarrativeInput
+from service.narrative.base import PROBLEM_SECTION, NarrativeInput
 
 MAX_EXCERPT_CHARS = 24_000  # about 24k tokens at most (1 per CJK character); a report's prose is rarely longer
-_PROBLEM_SECTION = 5
 _PROSE_SECTIONS = (1, 6)  # 二–四 are the tables' sections: only their prose lines are read
 _LINE = re.compile(r"[^\n]+")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -55,7 +54,7 @@ def narrative_ranges(doc: NarrativeInput, limit: int = MAX_EXCERPT_CHARS) -> lis
     problems: list[tuple[int, int]] = []
     others: list[tuple[int, int]] = []
     for section in doc.sections:
-        if section.number == _PROBLEM_SECTION:
+        if section.number == PROBLEM_SECTION:
             problems.append((section.start, min(section.end, section.start + limit)))
             continue
         # The heading goes too: it tells the model which part it is reading.

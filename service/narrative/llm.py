@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 from pathlib import Path
 
 import instructor
@@ -42,8 +41,9 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 from schemas import ExtractOptions, NarrativeUsage
 from service.config import Settings, llm_settings_missing
 from service.errors import BackendError, LLMBudgetExceeded, LLMOutputInvalid, LLMUnavailable
+from service.logs import redact_logs, withhold_details
 from service.narrative.aio import IO
-from service.narrative.base import NarrativeBackend, NarrativeInput, NarrativeOutput, degraded
+from service.narrative.base import NarrativeBackend, NarrativeInput, NarrativeOutput, degraded, llm_required
 from service.narrative.budget import (
     MAX_COMPLETION_TOKENS,
     MIN_COMPLETION_TOKENS,
@@ -131,9 +131,7 @@ class LLMBackend:
 
     def required(self, options: ExtractOptions | None) -> bool:
         """Whether a failure must raise (the request's ``llm_required``, else the setting)."""
-        if options is not None and options.llm_required is not None:
-            return options.llm_required
-        return self._settings.llm_required
+        return llm_required(options, self._settings)
 
     def read(self, doc: NarrativeInput, options: ExtractOptions | None = None) -> NarrativeOutput:
         """Facts and problems of one report, for synchronous callers (the CLI, the eval harness)."""
@@ -305,72 +303,10 @@ def _unavailable_message(cause: openai.APIError, settings: Settings) -> str:
             "endpoint supports NIANBAO_LLM_MODE (tools needs tool calling; try json or md_json)")
 
 
-# instructor and openai log an endpoint's error text as it came, and some endpoints echo the key in it.
-_ECHOING_LOGGERS = ("instructor.v2.retry", "openai._base_client")
-
-
-class _RedactSecret(logging.Filter):
-    """Masks one secret in the records of a logger that repeats what an endpoint said."""
-
-    def __init__(self, secret: str) -> None:
-        super().__init__()
-        self.secret = secret
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record's message without the secret; never drop the record."""
-        message = record.getMessage()
-        if self.secret in message:
-            record.msg, record.args = message.replace(self.secret, "**********"), ()
-        return True
-
-
-def redact_logs(secret: str) -> None:
-    """Mask ``secret`` in what openai and instructor log (once per secret and logger)."""
-    if len(secret) < 4:
-        return
-    for name in _ECHOING_LOGGERS:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, _RedactSecret) and f.secret == secret for f in logger.filters):
-            logger.addFilter(_RedactSecret(secret))
-
-
-# instructor logs each failed attempt at ERROR with the exception's text, and a validation error quotes the
-# model's answer (``input_value='{"facts": [{"quote": "共印发…'``): that is report text.
-_RETRY_LOGGER = "instructor.v2.retry"
-_DETAIL = re.compile(r"(attempt \d+|Last error)\s*:.*", re.S)
-
-
-class _WithholdDetails(logging.Filter):
-    """Cuts the exception text off instructor's retry messages unless report text may be logged."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.withhold = True
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record without the failure's text; never drop the record."""
-        if self.withhold:
-            message = _DETAIL.sub(r"\1: (details withheld: they may quote the report; "
-                                  "NIANBAO_LOG_REPORT_TEXT=true shows them)", record.getMessage())
-            record.msg, record.args = message, ()
-        return True
-
-
-def withhold_details(withhold: bool) -> None:
-    """Keep instructor's retry log free of the model's answers (``withhold``), or let them through."""
-    logger = logging.getLogger(_RETRY_LOGGER)
-    found = [f for f in logger.filters if isinstance(f, _WithholdDetails)]
-    gate = found[0] if found else _WithholdDetails()
-    if not found:
-        logger.addFilter(gate)
-    gate.withhold = withhold
-
-
 def redact(message: str, settings: Settings) -> str:
     """``message`` without the configured key."""
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key is not None else ""
     return message.replace(key, "**********") if len(key) >= 4 else message
 
 
-__all__ = ["MODES", "PROMPT_HEADER", "LLMBackend", "build_client", "redact", "redact_logs", "translate_error",
-           "withhold_details"]
+__all__ = ["MODES", "PROMPT_HEADER", "LLMBackend", "build_client", "redact", "translate_error"]

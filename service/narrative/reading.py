@@ -14,10 +14,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 from schemas import FACT_KEYS, Fact, Problem, RejectedFact, Span
-from service.narrative.base import NarrativeInput, NarrativeOutput
+from service.narrative.base import PROBLEM_SECTION, NarrativeInput, NarrativeOutput
 from service.narrative.grounding import clean_bounds, locate, value_in_quote
-
-PROBLEM_SECTION = 5
 
 
 def _untitled(schema: dict[str, Any]) -> None:

@@ -10,11 +10,9 @@ from __future__ import annotations
 import anyio.to_thread
 
 from schemas import ExtractOptions, NarrativeUsage
-from service.narrative.base import NarrativeInput, NarrativeOutput
+from service.narrative.base import PROBLEM_SECTION, NarrativeInput, NarrativeOutput
 from service.narrative.facts_rules import read_facts
 from service.narrative.problems_rules import read_problems
-
-PROBLEM_SECTION = 5
 
 
 class RulesBackend:
