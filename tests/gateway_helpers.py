@@ -6,11 +6,9 @@ stops it (terminate, then kill) — with its log in the failure message when it 
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +19,7 @@ from pathlib import Path
 from types import ModuleType
 
 import httpx
+from support import free_port, load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 RENDER_PY = ROOT / "deploy" / "nginx" / "render.py"
@@ -29,11 +28,7 @@ STARTUP_S = 20.0
 
 def load_render() -> ModuleType:
     """deploy/nginx/render.py as a module (deploy/ is not a package: it ships outside the wheel)."""
-    spec = importlib.util.spec_from_file_location("nianbao_gateway_render", RENDER_PY)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("nianbao_gateway_render", RENDER_PY)
 
 
 def find_nginx() -> str | None:
@@ -42,12 +37,6 @@ def find_nginx() -> str | None:
     if found:
         return found
     return "/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK) else None
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

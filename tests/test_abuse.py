@@ -35,6 +35,7 @@ from typing import Any
 
 import httpx
 import pytest
+from support import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = sorted((ROOT / "eval" / "samples").glob("*.txt"))
@@ -54,12 +55,6 @@ KEEPALIVE_EXPIRY_S = 2.0  # below uvicorn's timeout_keep_alive (5 s)
 
 
 # ---- the server process ------------------------------------------------------------------------------
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
 
 @dataclass
 class Server:
@@ -132,7 +127,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NIANBAO_", "OPENAI_"))}
     env.update(NIANBAO_BACKEND="rules", NIANBAO_CACHE_URL="off", NIANBAO_MAX_UPLOAD_BYTES=str(LIMIT),
                NIANBAO_LOG_FORMAT="json", NIANBAO_WORKERS="1", PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
-    port = _free_port()
+    port = free_port()
     log = workdir / "server.log"
     with log.open("wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port",

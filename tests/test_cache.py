@@ -20,6 +20,7 @@ import openai
 import pytest
 from fake_llm import FakeLLM, Reply, closed_port_url
 from llm_support import gold_reading, sample, sample_text, settings_for
+from support import free_port
 
 from schemas import ExtractOptions
 from service.narrative.aio import IO
@@ -198,12 +199,6 @@ def test_off_and_bad_urls() -> None:
 
 # ---- Redis -------------------------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def redis_url() -> Iterator[str]:
     """A real redis-server on a free loopback port, for this module's tests."""
@@ -214,7 +209,7 @@ def redis_url() -> Iterator[str]:
             pytest.fail("redis-server is not installed (apt-get install redis-server); "
                         "NIANBAO_REQUIRE_SYSTEM_TESTS=1 requires it")
         pytest.skip("redis-server is not installed")
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                              "--protected-mode", "yes"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from fake_llm import TEST_KEY, closed_port_url
+from support import free_port
 
 from schemas import FACT_KEYS, Extraction, cell_keys
 from service.cli import CSV_COLUMNS, main
@@ -241,14 +242,11 @@ def test_two_workers_share_the_connections_of_a_burst(tmp_path: Path) -> None:
     # 32 connections opened at once and kept: with one socket per worker both workers get a fair share
     # (uvicorn's shared socket often gave one worker nearly all of them).
     import concurrent.futures
-    import socket
     import time
 
     import httpx
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("NIANBAO_")}
     server = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--workers", "2"],
                               cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -306,13 +304,10 @@ def test_workers_that_fail_at_start_up_stop_the_supervisor() -> None:
 
 
 def test_serve_with_two_workers_answers_over_http(tmp_path: Path) -> None:
-    import socket
     import time
     import urllib.request
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("NIANBAO_")}
     env["NIANBAO_ROOT_PATH"] = "/prefix"
     server = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--workers", "2"],

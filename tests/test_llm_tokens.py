@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from support import load_script
 
 BENCH = Path(__file__).parents[1] / "bench" / "llm_tokens.py"
 
 
 def load_bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("llm_tokens", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("llm_tokens", BENCH)
 
 
 def test_the_median_request_is_at_most_40_percent_of_the_whole_report(capsys: pytest.CaptureFixture[str]) -> None:

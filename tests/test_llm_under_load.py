@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import socket
 import threading
 import time
 from collections import Counter
@@ -30,6 +29,7 @@ import pytest
 import uvicorn
 from fake_faults import FaultyLLM, gold_readings
 from fake_llm import TEST_KEY
+from support import free_port
 
 from service.config import Settings
 from service.main import create_app
@@ -61,9 +61,7 @@ def _settings(url: str, **changes: Any) -> Settings:
 @contextmanager
 def _serving(settings: Settings) -> Iterator[str]:
     """The app on a free loopback port, in a thread of this process; yields its base URL."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
                             access_log=False, lifespan="on")
     server = uvicorn.Server(config)
