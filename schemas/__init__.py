@@ -20,6 +20,7 @@ from schemas.result import (
     Check,
     CheckStatus,
     Disagreement,
+    DocumentInfo,
     Extraction,
     Fact,
     FactReading,
@@ -37,7 +38,8 @@ from schemas.result import (
 
 __all__ = [
     "APPLICANT_COLUMNS", "FACT_KEYS", "QUALIFIERS", "REQUEST_COLUMNS", "REVIEW_BLOCKS", "REVIEW_COLUMNS",
-    "SCHEMA_VERSION", "VERSIONS", "Cell", "CellState", "Check", "CheckStatus", "Disagreement", "ExtractOptions",
+    "SCHEMA_VERSION", "VERSIONS", "Cell", "CellState", "Check", "CheckStatus", "Disagreement", "DocumentInfo",
+    "ExtractOptions",
     "Extraction", "Fact", "FactReading", "Grounded", "Meta", "NarrativeUsage", "Problem", "RejectedFact", "Repair",
     "Section", "Span", "TableInfo", "Version", "Warning", "cell_keys", "request_rows",
 ]

@@ -81,6 +81,9 @@ class Warning(BaseModel):  # noqa: A001 - the result's vocabulary, not the built
     code: str
     message: str
     keys: list[str] = Field(default_factory=list)
+    candidates: list[dict[str, int | Decimal | None]] = Field(
+        default_factory=list, description="for an ambiguous row: the readings that fit, each mapping the "
+        "warning's keys to a value (null for a blank cell)")
 
 
 class Grounded(BaseModel):
@@ -187,6 +190,15 @@ class NarrativeUsage(BaseModel):
     errors: list[str] = Field(default_factory=list)
 
 
+class DocumentInfo(BaseModel):
+    """The document the report was read from, when it was not plain text."""
+
+    format: Literal["text", "html", "docx", "pdf"] = "text"
+    text: str | None = Field(None, description="the extracted text every span points into; null for plain "
+                             "text, whose spans point into the text as sent")
+    pages: int | None = None
+
+
 class Extraction(BaseModel):
     """Everything nianbao read from one report."""
 
@@ -195,6 +207,7 @@ class Extraction(BaseModel):
     is_report: bool = True
     not_found: list[str] = Field(default_factory=list, description="what an annual report has and this text lacks")
     meta: Meta = Field(default_factory=Meta)
+    document: DocumentInfo | None = None
     sections: list[Section] = Field(default_factory=list)
     tables: dict[str, TableInfo] = Field(default_factory=dict)
     cells: dict[str, Cell] = Field(default_factory=dict, description="canonical key -> cell")
