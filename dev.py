@@ -6,7 +6,8 @@
     eval    score the extractor on the labelled samples (extra arguments go to ``python -m eval``)
     bench   time the deterministic pipeline (extra arguments go to bench/bench.py)
 
-``test`` also needs nginx and redis-server for the gateway and shared-cache tests. When they are missing
+``test`` also needs system packages (nginx, redis-server, LibreOffice, Chromium, poppler, CJK fonts: see
+SYSTEM_PACKAGES) for the gateway, shared-cache, document and browser tests. When they are missing
 and the machine has apt-get and root, it installs them from Debian's packages; otherwise those tests are
 skipped (``NIANBAO_REQUIRE_SYSTEM_TESTS=1``, which CI sets, turns the skip into a failure).
 """
@@ -24,7 +25,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 PY = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-SYSTEM_PACKAGES = {"nginx": "nginx", "redis-server": "redis-server"}  # binary -> Debian package
+# binary (or a path) -> Debian package: the gateway and shared-cache tests need nginx and redis-server; the
+# document tests make PDFs with LibreOffice and Chromium (with CJK fonts) and read them with poppler; the
+# review page's browser tests drive Chromium through chromedriver.
+SYSTEM_PACKAGES = {"nginx": "nginx", "redis-server": "redis-server", "soffice": "libreoffice-writer-nogui",
+                   "chromium": "chromium", "chromedriver": "chromium-driver", "pdftotext": "poppler-utils",
+                   "/usr/share/fonts/opentype/noto": "fonts-noto-cjk"}
 # The eval gate `test` enforces: thresholds set to what the committed cases reach.
 EVAL_GATE = ["--min-cells", "1.0", "--min-facts-f1", "1.0", "--min-problems-f1", "1.0",
              "--baseline", "eval/baseline.json", "--fail-on-worse"]
@@ -59,7 +65,8 @@ def ensure_venv(extra: str = "") -> None:
 def ensure_system_packages() -> None:
     """Install nginx and redis-server from Debian's packages when missing and allowed (root + apt-get)."""
     missing = [pkg for binary, pkg in SYSTEM_PACKAGES.items()
-               if not (shutil.which(binary) or Path(f"/usr/sbin/{binary}").exists())]
+               if not (shutil.which(binary) or Path(f"/usr/sbin/{binary}").exists() or Path(binary).is_absolute()
+                       and Path(binary).exists())]
     if not missing:
         return
     if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
