@@ -1,6 +1,7 @@
 """The pipeline, in the order a reader follows it:
 
-    decode → normalise → sections → meta & version → tables → checks → narrative → result
+    document (decode, or read HTML/DOCX/PDF) → normalise → sections → meta & version → tables → checks
+    → narrative → result
 
 ``extract`` is the entry point of the CLI and the eval harness. ``aextract`` is the same for async callers
 (the HTTP API): the deterministic steps (CPU work) run in a worker thread, then the narrative backend is
@@ -17,15 +18,18 @@ from functools import partial
 
 import anyio.to_thread
 
-from schemas import Cell, CellState, Extraction, ExtractOptions, NarrativeUsage, Section, Span, Warning
+from schemas import Cell, CellState, DocumentInfo, Extraction, ExtractOptions, NarrativeUsage, Section, Span, Warning
+from schemas.result import GridRef
 from schemas.keys import TABLE_PREFIXES
 from service.checks import run_checks
+from service.documents import Document, read_document
 from service.meta import read_meta
 from service.narrative import NarrativeBackend, NarrativeInput, NarrativeOutput
 from service.narrative.rules import RulesBackend
 from service.sections import locate_sections
 from service.tables import ORDER, TableRead, read_tables
-from service.text import decode, normalise, require_text
+from service.tables.grids import read_grid_tables
+from service.text import normalise, require_text
 from service.version import detect_version
 
 _SECTION_NAMES = {1: "一、总体情况", 2: "二、主动公开政府信息情况", 3: "三、收到和处理政府信息公开申请情况",
@@ -35,15 +39,16 @@ FALLBACK_VERSION = "2021"
 
 
 def extract(data: bytes | str, *, source: str | None = None, narrative: NarrativeBackend | None = None,
-            options: ExtractOptions | None = None) -> Extraction:
-    """Read one report (bytes in any supported encoding, or text) into an ``Extraction``.
+            options: ExtractOptions | None = None, content_type: str | None = None) -> Extraction:
+    """Read one report (text, or the bytes of a text, HTML, DOCX or PDF file) into an ``Extraction``.
 
+    The format of bytes is decided by their magic bytes, ``content_type`` or the extension of ``source``.
     ``narrative`` reads the prose (the rules backend when None; the caller resolves ``options.backend`` to
     it); ``options.narrative=False`` skips that step.
     """
     options = options or ExtractOptions()
     clock = _Clock()
-    result, doc = _deterministic(data, source, clock)
+    result, doc = _deterministic(data, source, clock, content_type)
     if doc is not None and options.narrative:
         with clock.step("narrative"):
             out = (narrative or RulesBackend()).read(doc, options)
@@ -55,7 +60,7 @@ def extract(data: bytes | str, *, source: str | None = None, narrative: Narrativ
 
 
 async def aextract(data: bytes | str, *, source: str | None = None, narrative: NarrativeBackend | None = None,
-                   options: ExtractOptions | None = None) -> Extraction:
+                   options: ExtractOptions | None = None, content_type: str | None = None) -> Extraction:
     """``extract`` for async callers: the deterministic steps in a worker thread, the narrative awaited.
 
     Raises what the backend raises: ``Overloaded`` when too many reports wait for the LLM, and the LLM's
@@ -65,9 +70,9 @@ async def aextract(data: bytes | str, *, source: str | None = None, narrative: N
     if narrative is None or type(narrative) is RulesBackend:
         # Nothing to await: the whole report in one trip to a worker thread, not one per step.
         return await anyio.to_thread.run_sync(partial(extract, data, source=source, narrative=narrative,
-                                                      options=options))
+                                                      options=options, content_type=content_type))
     clock = _Clock()
-    result, doc = await anyio.to_thread.run_sync(_deterministic, data, source, clock)
+    result, doc = await anyio.to_thread.run_sync(_deterministic, data, source, clock, content_type)
     if doc is not None and options.narrative:
         with clock.step("narrative"):
             out = await narrative.aread(doc, options)
@@ -78,9 +83,10 @@ async def aextract(data: bytes | str, *, source: str | None = None, narrative: N
     return result
 
 
-def prepare(data: bytes | str, *, source: str | None = None) -> tuple[Extraction, NarrativeInput | None]:
+def prepare(data: bytes | str, *, source: str | None = None,
+            content_type: str | None = None) -> tuple[Extraction, NarrativeInput | None]:
     """Every step but the narrative, and the narrative's input (None when the text is not a report)."""
-    return _deterministic(data, source, _Clock())
+    return _deterministic(data, source, _Clock(), content_type)
 
 
 class _Clock:
@@ -104,12 +110,15 @@ class _Clock:
         return {**self.steps, "total": round((time.perf_counter() - self.started) * 1000, 3)}
 
 
-def _deterministic(data: bytes | str, source: str | None, clock: _Clock) -> tuple[Extraction, NarrativeInput | None]:
+def _deterministic(data: bytes | str, source: str | None, clock: _Clock,
+                   content_type: str | None = None) -> tuple[Extraction, NarrativeInput | None]:
     """Every step but the narrative; the narrative's input when the text is a report."""
     with clock.step("decode"):
         encoding = None
+        document: Document | None = None
         if isinstance(data, bytes):
-            text, encoding = decode(data)
+            document = read_document(data, filename=source, content_type=content_type)
+            text, encoding = document.text, document.encoding
         else:
             text = data
         require_text(text)
@@ -121,6 +130,10 @@ def _deterministic(data: bytes | str, source: str | None, clock: _Clock) -> tupl
         meta.encoding = encoding
         version, evidence = detect_version(view, meta.year)
     result = Extraction(source=source, meta=meta)
+    if document is not None and document.format != "text":
+        result.document = DocumentInfo(format=document.format, text=text, pages=document.pages)
+        result.warnings += [Warning(code=n, message=_NOTES[n].format(fmt=document.format)) for n in document.notes
+                            if n in _NOTES]
     if version is None:
         version = FALLBACK_VERSION
         result.warnings.append(Warning(code="version_unknown", message="neither format version shows in the "
@@ -132,7 +145,11 @@ def _deterministic(data: bytes | str, source: str | None, clock: _Clock) -> tupl
                                occurrences=s.occurrences) for s in sections]
     with clock.step("tables"):
         tables = read_tables(view, sections, version)
+        if document is not None and document.grids:
+            tables = _prefer_grids(tables, read_grid_tables(view, document.grids, sections, version))
         _merge_tables(result, tables)
+        if document is not None and document.grids:
+            _grid_refs(result, document)
     with clock.step("checks"):
         values = {k: (c.value if c.state == CellState.number else None) for k, c in result.cells.items()}
         result.checks = run_checks(version, values)
@@ -141,6 +158,39 @@ def _deterministic(data: bytes | str, source: str | None, clock: _Clock) -> tupl
         return result, None
     spans = tuple((t.span.start, t.span.end) for t in result.tables.values() if t.span is not None)
     return result, NarrativeInput(text=text, view=view, sections=sections, meta=meta, tables=spans)
+
+
+_NOTES = {
+    "no_table": "the {fmt} file has no table; the tables were read from its text",
+    "tables_as_images": "the {fmt} file shows its tables as images, which hold no text; only numbers written "
+                        "as text were read",
+    "table_search_bounded": "the PDF has more table pages than are searched for tables; the rest were read "
+                            "from their text",
+}
+
+
+def _prefer_grids(text: dict[str, TableRead], grids: dict[str, TableRead]) -> dict[str, TableRead]:
+    """A table read from its grid replaces the text path's reading unless the text found more of its rows."""
+    out = dict(text)
+    for table, read in grids.items():
+        if read.info.rows_found >= text[table].info.rows_found:
+            out[table] = read
+    return out
+
+
+def _grid_refs(result: Extraction, document: Document) -> None:
+    """Each cell read from a grid says which table, row and column (and PDF page and box) it came from."""
+    for table in ORDER:
+        if result.tables[table].source != "grid":
+            continue
+        for key, cell in result.cells.items():
+            if cell.span is None or not key.startswith(table + "."):
+                continue
+            hit = document.cell_at(cell.span.start)
+            if hit is not None:
+                index, grid, doc_cell = hit
+                cell.grid = GridRef(table=index, row=doc_cell.row, col=doc_cell.col, page=grid.page,
+                                    bbox=list(doc_cell.bbox) if doc_cell.bbox else None)
 
 
 def _apply(result: Extraction, out: NarrativeOutput) -> None:
