@@ -1,32 +1,35 @@
-"""PDF → Document: the text layer of every page (pdfium), and the tables rebuilt as grids from ruling
-lines and character positions (pdfplumber), only on the pages whose text holds a table's labels.
+"""PDF → Document: the text layer of every page (pdfium), and on the pages whose text holds a table's
+labels, the tables rebuilt as grids from the ruling lines (the page's path objects) and the characters'
+boxes. A cell is the area the lines enclose: a missing line between two areas merges them, which is how
+merged cells print.
 
-pdfplumber parses a page ~10x slower than pdfium extracts its text, so it never sees the prose pages.
+Everything is read with pdfium (C), one pass per page: a table page costs about what poppler's
+``pdftotext -layout`` spends on it (pdfplumber, pure Python, spends ~10x that).
 """
 
 from __future__ import annotations
 
-import io
-import logging
 import re
 import time
-from typing import Any
+from bisect import bisect_right
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 
 from service.documents.errors import CorruptDocument, EncryptedDocument, NoTextLayer, TooManyPages
 from service.documents.model import Document, Placed, TextBuilder
 
 MAX_PAGES = 500  # an annual report has 3 to 60 pages; a longer PDF is something else
-TABLE_PAGES_MAX = 40  # pages searched for tables at most
-TABLE_SECONDS = 20.0  # time spent rebuilding tables at most; past it the rest is read as text
+TABLE_SECONDS = 20.0  # time spent rebuilding tables at most; past it the rest is read as plain text
 MIN_TEXT_CHARS = 20  # fewer printable characters in the whole file: the pages are images
 # Labels of the statutory tables' rows and headers: a page printing two of them holds a table.
 _TABLE_WORDS = re.compile(r"信息内容|本年制发件数|本年新制作数量|申请人情况|自然人|本年新收|上年结转|予以公开|不予公开|"
                           r"无法提供|不予处理|结转下年|结果维持|结果纠正|尚未审结|复议后起诉|处理决定数量|总计")
 _SPACE = re.compile(r"\s+")
-for _name in ("pdfminer", "pdfplumber"):  # pdfminer logs a warning per glyph on some fonts
-    logging.getLogger(_name).setLevel(logging.ERROR)
+LINE_WIDTH = 2.5  # a path thinner than this (points) is a ruling line
+SNAP = 2.5  # lines closer than this are one line (double borders)
 
 
 def read_pdf(data: bytes) -> Document:
@@ -37,28 +40,37 @@ def read_pdf(data: bytes) -> Document:
         if n > MAX_PAGES:
             raise TooManyPages(f"the PDF has {n} pages, over the limit of {MAX_PAGES}; an annual report is far "
                                "shorter: send the report's own pages", detail={"limit_pages": MAX_PAGES})
-        texts = [_page_text(pdf, i) for i in range(n)]
+        builder = TextBuilder()
+        notes: list[str] = []
+        printable = 0
+        deadline = time.perf_counter() + TABLE_SECONDS
+        for i in range(n):
+            page = pdf[i]
+            try:
+                textpage = page.get_textpage()
+                try:
+                    text = str(textpage.get_text_range())
+                    printable += len(_SPACE.sub("", text))
+                    if len(set(_TABLE_WORDS.findall(_SPACE.sub("", text)))) >= 2:
+                        if time.perf_counter() > deadline:
+                            notes.append("table_search_bounded")
+                        elif _table_page(page, textpage, text, builder, i + 1):
+                            continue
+                    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+                        builder.paragraph(line)
+                finally:
+                    textpage.close()
+            finally:
+                page.close()
+    except pdfium.PdfiumError:
+        raise CorruptDocument("the PDF is damaged and its pages cannot be read; download it again or print it "
+                              "to PDF again") from None
     finally:
         pdf.close()
-    if sum(len(_SPACE.sub("", t)) for t in texts) < MIN_TEXT_CHARS:
+    if printable < MIN_TEXT_CHARS:
         raise NoTextLayer("the PDF has no text layer (its pages are images, e.g. scanned): there is no text to "
                           "read. Run OCR on it first, or send the report's web page or Word file")
-    table_pages = [i for i, t in enumerate(texts) if len(set(_TABLE_WORDS.findall(_SPACE.sub("", t)))) >= 2]
-    builder = TextBuilder()
-    notes: list[str] = []
-    plumber = _Plumber(data)
-    deadline = time.perf_counter() + TABLE_SECONDS
-    try:
-        for i, text in enumerate(texts):
-            searched = i in table_pages[:TABLE_PAGES_MAX] and time.perf_counter() < deadline
-            if not (searched and plumber.page(i, builder)):
-                if i in table_pages and not searched:
-                    notes.append("table_search_bounded")
-                for line in text.splitlines():
-                    builder.paragraph(line)
-    finally:
-        plumber.close()
-    doc = Document("pdf", builder.text(), builder.grids, pages=n, notes=notes)
+    doc = Document("pdf", builder.text(), builder.grids, pages=n, notes=sorted(set(notes)))
     if not builder.grids:
         doc.notes.append("no_table")
     return doc
@@ -75,124 +87,218 @@ def _open(data: bytes) -> pdfium.PdfDocument:
                               "print it to PDF again") from None
 
 
-def _page_text(pdf: pdfium.PdfDocument, i: int) -> str:
-    page = pdf[i]
-    try:
-        textpage = page.get_textpage()
-        try:
-            return str(textpage.get_text_range()).replace("\r\n", "\n").replace("\r", "\n")
-        finally:
-            textpage.close()
-    finally:
-        page.close()
+@dataclass(frozen=True)
+class _Char:
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+    @property
+    def mid(self) -> tuple[float, float]:
+        return (self.x0 + self.x1) / 2, (self.top + self.bottom) / 2
 
 
-class _Plumber:
-    """pdfplumber opened once, on first need; each table page read as lines of text and grids."""
+@dataclass
+class _Table:
+    xs: list[float]
+    ys: list[float]
+    owner: list[list[int]]  # base cell (row, col) → merged cell id
+    boxes: dict[int, tuple[int, int, int, int]]  # merged cell id → (r0, c0, r1, c1) base cells, inclusive
 
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-        self.pdf: Any = None
-
-    def page(self, i: int, builder: TextBuilder) -> bool:
-        """Write page ``i`` (text and tables in reading order); False when it holds no table after all."""
-        try:
-            if self.pdf is None:
-                import pdfplumber
-
-                self.pdf = pdfplumber.open(io.BytesIO(self.data))
-            page = self.pdf.pages[i]
-            tables = [t for t in page.find_tables() if len(t.cells) >= 4]
-            if not tables:
-                page.close()
-                return False
-            chars = [c for c in page.chars if c["text"].strip()]
-            boxes = [t.bbox for t in tables]
-            free = [c for c in chars if not any(_inside(c, b) for b in boxes)]
-            blocks: list[tuple[float, Any]] = [(top, line) for top, line in _lines(free)]
-            blocks += [(t.bbox[1], t) for t in tables]
-            blocks.sort(key=lambda b: b[0])
-            for _, block in blocks:
-                if isinstance(block, str):
-                    builder.paragraph(block)
-                else:
-                    _table(block, chars, builder, i + 1)
-            page.close()
-            return True
-        except Exception:  # noqa: BLE001 - pdfminer fails in many ways on odd files; the text layer is still read
-            return False
-
-    def close(self) -> None:
-        """Close the file if it was opened."""
-        if self.pdf is not None:
-            self.pdf.close()
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        return self.xs[0], self.ys[0], self.xs[-1], self.ys[-1]
 
 
-def _inside(char: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
-    x = (char["x0"] + char["x1"]) / 2
-    y = (char["top"] + char["bottom"]) / 2
-    return bool(box[0] <= x <= box[2] and box[1] <= y <= box[3])
-
-
-def _lines(chars: list[dict[str, Any]]) -> list[tuple[float, str]]:
-    """Characters grouped into lines (by their vertical middle), each line's text with gaps as spaces."""
-    out: list[tuple[float, str]] = []
-    for line in _group_lines(chars):
-        out.append((line[0]["top"], _join(line)))
-    return out
-
-
-def _group_lines(chars: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    lines: list[list[dict[str, Any]]] = []
-    for ch in sorted(chars, key=lambda c: ((c["top"] + c["bottom"]) / 2, c["x0"])):
-        mid = (ch["top"] + ch["bottom"]) / 2
-        if lines:
-            last = lines[-1][0]
-            if abs((last["top"] + last["bottom"]) / 2 - mid) <= max(2.0, (last["bottom"] - last["top"]) * 0.4):
-                lines[-1].append(ch)
-                continue
-        lines.append([ch])
-    return [sorted(line, key=lambda c: c["x0"]) for line in lines]
-
-
-def _join(line: list[dict[str, Any]]) -> str:
-    parts: list[str] = []
-    prev: dict[str, Any] | None = None
-    for ch in line:
-        if prev is not None and ch["x0"] - prev["x1"] > 0.3 * max(ch["size"], 1):
-            parts.append(" ")
-        parts.append(ch["text"])
-        prev = ch
-    return "".join(parts)
-
-
-def _table(table: Any, chars: list[dict[str, Any]], builder: TextBuilder, page: int) -> None:
-    """A pdfplumber table as printed cells: rows and columns from its cells' edges, text from the chars."""
-    cells = [tuple(c) for c in table.cells]
-    xs = _edges([c[0] for c in cells] + [c[2] for c in cells])
-    ys = _edges([c[1] for c in cells] + [c[3] for c in cells])
-    inside: dict[int, list[dict[str, Any]]] = {k: [] for k in range(len(cells))}
+def _table_page(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, text: str, builder: TextBuilder,
+                number: int) -> bool:
+    """Write a page with tables (text lines and grids in reading order); False when no table is ruled."""
+    height = page.get_height()
+    tables = _tables(_segments(page, height))
+    if not tables:
+        return False
+    chars = list(_chars(textpage, text, height))
+    inside: list[list[_Char]] = [[] for _ in tables]
+    free: list[_Char] = []
     for ch in chars:
-        for k, box in enumerate(cells):
-            if _inside(ch, box):
+        x, y = ch.mid
+        for k, t in enumerate(tables):
+            x0, y0, x1, y1 = t.bbox
+            if x0 <= x <= x1 and y0 <= y <= y1:
                 inside[k].append(ch)
                 break
-    placed: list[Placed] = []
-    for k, box in enumerate(cells):
-        r0, r1 = _index(ys, box[1]), _index(ys, box[3])
-        c0, c1 = _index(xs, box[0]), _index(xs, box[2])
-        text = " ".join(_join(line) for line in _group_lines(inside[k]))
-        placed.append((r0, c0, max(1, r1 - r0), max(1, c1 - c0), text, (box[0], box[1], box[2], box[3])))
-    builder.placed_table(placed, page=page)
+        else:
+            free.append(ch)
+    blocks: list[tuple[float, int, list[_Char]]] = [(line[0].top, -1, line) for line in _group_lines(free)]
+    blocks += [(t.ys[0], k, inside[k]) for k, t in enumerate(tables)]
+    blocks.sort(key=lambda b: (b[0], b[1]))
+    for _, k, content in blocks:
+        if k < 0:
+            builder.paragraph(_join(content))
+        else:
+            builder.placed_table(_cells(tables[k], content), page=number)
+    return True
 
 
-def _edges(values: list[float], tol: float = 2.0) -> list[float]:
+def _chars(textpage: pdfium.PdfTextPage, text: str, height: float) -> Iterator[_Char]:
+    n = textpage.count_chars()
+    one_to_one = len(text) == n
+    for k in range(n):
+        ch = text[k] if one_to_one else str(textpage.get_text_range(k, 1))
+        if not ch.strip():
+            continue
+        left, bottom, right, top = textpage.get_charbox(k)
+        yield _Char(ch, left, height - top, right, height - bottom)
+
+
+def _segments(page: pdfium.PdfPage, height: float) -> tuple[list[tuple[float, float, float]],
+                                                             list[tuple[float, float, float]]]:
+    """The page's ruling lines: horizontal (y, x0, x1) and vertical (x, top, bottom), top-down coordinates."""
+    hs: list[tuple[float, float, float]] = []
+    vs: list[tuple[float, float, float]] = []
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=4):
+        left, bottom, right, top = obj.get_bounds()
+        y0, y1 = height - top, height - bottom
+        w, h = right - left, y1 - y0
+        if h <= LINE_WIDTH and w > LINE_WIDTH:
+            hs.append(((y0 + y1) / 2, left, right))
+        elif w <= LINE_WIDTH and h > LINE_WIDTH:
+            vs.append(((left + right) / 2, y0, y1))
+        elif w > LINE_WIDTH and h > LINE_WIDTH and pdfium_c.FPDFPath_CountSegments(obj.raw) <= 6:
+            # a cell or a table drawn as a rectangle: its four sides
+            hs += [(y0, left, right), (y1, left, right)]
+            vs += [(left, y0, y1), (right, y0, y1)]
+    return hs, vs
+
+
+def _snap(values: list[float]) -> list[float]:
     out: list[float] = []
     for v in sorted(values):
-        if not out or v - out[-1] > tol:
+        if not out or v - out[-1] > SNAP:
             out.append(v)
     return out
 
 
-def _index(edges: list[float], v: float) -> int:
-    return min(range(len(edges)), key=lambda k: abs(edges[k] - v))
+def _tables(lines: tuple[list[tuple[float, float, float]], list[tuple[float, float, float]]]) -> list[_Table]:
+    """Groups of crossing lines, each made a table of base cells merged where a line between them is missing."""
+    hs, vs = lines
+    if len(hs) < 2 or len(vs) < 2:
+        return []
+    parent = list(range(len(hs) + len(vs)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, (y, x0, x1) in enumerate(hs):
+        for j, (x, t, b) in enumerate(vs):
+            if x0 - SNAP <= x <= x1 + SNAP and t - SNAP <= y <= b + SNAP:
+                parent[find(i)] = find(len(hs) + j)
+    groups: dict[int, tuple[list[tuple[float, float, float]], list[tuple[float, float, float]]]] = {}
+    for i, h in enumerate(hs):
+        groups.setdefault(find(i), ([], []))[0].append(h)
+    for j, v in enumerate(vs):
+        groups.setdefault(find(len(hs) + j), ([], []))[1].append(v)
+    # A line inside a merged area (a border drawn per cell, under a cell spanning columns) may cross no
+    # other line: it belongs to the table whose box holds it.
+    ruled = [g for g in groups.values() if len(g[0]) >= 2 and len(g[1]) >= 2]
+    boxes = [(min(v[0] for v in g[1]), min(h[0] for h in g[0]), max(v[0] for v in g[1]), max(h[0] for h in g[0]))
+             for g in ruled]
+    for g in groups.values():
+        if len(g[0]) >= 2 and len(g[1]) >= 2:
+            continue
+        for y, x0, x1 in g[0]:
+            for k, (bx0, by0, bx1, by1) in enumerate(boxes):
+                if by0 - SNAP <= y <= by1 + SNAP and bx0 - SNAP <= x0 and x1 <= bx1 + SNAP:
+                    ruled[k][0].append((y, x0, x1))
+                    break
+        for x, t, b in g[1]:
+            for k, (bx0, by0, bx1, by1) in enumerate(boxes):
+                if bx0 - SNAP <= x <= bx1 + SNAP and by0 - SNAP <= t and b <= by1 + SNAP:
+                    ruled[k][1].append((x, t, b))
+                    break
+    tables = [t for g in ruled if (t := _table(*g)) is not None]
+    return sorted(tables, key=lambda t: t.ys[0])
+
+
+def _table(hs: list[tuple[float, float, float]], vs: list[tuple[float, float, float]]) -> _Table | None:
+    xs, ys = _snap([v[0] for v in vs]), _snap([h[0] for h in hs])
+    if len(xs) < 2 or len(ys) < 3:  # at least one column and two rows
+        return None
+    rows, cols = len(ys) - 1, len(xs) - 1
+
+    def v_line(c: int, r: int) -> bool:  # a vertical line at xs[c] through the middle of row r
+        mid = (ys[r] + ys[r + 1]) / 2
+        return any(abs(x - xs[c]) <= SNAP and t - SNAP <= mid <= b + SNAP for x, t, b in vs)
+
+    def h_line(r: int, c: int) -> bool:  # a horizontal line at ys[r] through the middle of column c
+        mid = (xs[c] + xs[c + 1]) / 2
+        return any(abs(y - ys[r]) <= SNAP and x0 - SNAP <= mid <= x1 + SNAP for y, x0, x1 in hs)
+
+    parent = list(range(rows * cols))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for r in range(rows):
+        for c in range(cols):
+            if c + 1 < cols and not v_line(c + 1, r):
+                parent[find(r * cols + c)] = find(r * cols + c + 1)
+            if r + 1 < rows and not h_line(r + 1, c):
+                parent[find(r * cols + c)] = find((r + 1) * cols + c)
+    owner = [[find(r * cols + c) for c in range(cols)] for r in range(rows)]
+    boxes: dict[int, tuple[int, int, int, int]] = {}
+    for r in range(rows):
+        for c in range(cols):
+            o = owner[r][c]
+            r0, c0, r1, c1 = boxes.get(o, (r, c, r, c))
+            boxes[o] = (min(r0, r), min(c0, c), max(r1, r), max(c1, c))
+    return _Table(xs, ys, owner, boxes)
+
+
+def _cells(table: _Table, chars: list[_Char]) -> list[Placed]:
+    """The table's merged cells with their text (lines of characters) and boxes, placed on the base grid."""
+    content: dict[int, list[_Char]] = {o: [] for o in table.boxes}
+    last_r, last_c = len(table.ys) - 2, len(table.xs) - 2
+    for ch in chars:
+        x, y = ch.mid
+        r = min(max(bisect_right(table.ys, y) - 1, 0), last_r)
+        c = min(max(bisect_right(table.xs, x) - 1, 0), last_c)
+        content[table.owner[r][c]].append(ch)
+    placed: list[Placed] = []
+    for o, (r0, c0, r1, c1) in table.boxes.items():
+        text = " ".join(_join(line) for line in _group_lines(content[o]))
+        box = (round(table.xs[c0], 1), round(table.ys[r0], 1), round(table.xs[c1 + 1], 1), round(table.ys[r1 + 1], 1))
+        placed.append((r0, c0, r1 - r0 + 1, c1 - c0 + 1, text, box))
+    return placed
+
+
+def _group_lines(chars: list[_Char]) -> list[list[_Char]]:
+    """Characters grouped into lines by their vertical middle, each line left to right."""
+    lines: list[list[_Char]] = []
+    for ch in sorted(chars, key=lambda c: (c.mid[1], c.x0)):
+        if lines:
+            head = lines[-1][0]
+            if abs(head.mid[1] - ch.mid[1]) <= max(2.0, (head.bottom - head.top) * 0.5):
+                lines[-1].append(ch)
+                continue
+        lines.append([ch])
+    return [sorted(line, key=lambda c: c.x0) for line in lines]
+
+
+def _join(line: list[_Char]) -> str:
+    parts: list[str] = []
+    prev: _Char | None = None
+    for ch in line:
+        if prev is not None and ch.x0 - prev.x1 > 0.35 * max(ch.bottom - ch.top, 1.0):
+            parts.append(" ")
+        parts.append(ch.text)
+        prev = ch
+    return "".join(parts)
