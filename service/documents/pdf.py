@@ -44,6 +44,7 @@ def read_pdf(data: bytes) -> Document:
         notes: list[str] = []
         printable = 0
         deadline = time.perf_counter() + TABLE_SECONDS
+        after_table = False
         for i in range(n):
             page = pdf[i]
             try:
@@ -51,11 +52,14 @@ def read_pdf(data: bytes) -> Document:
                 try:
                     text = str(textpage.get_text_range())
                     printable += len(_SPACE.sub("", text))
-                    if len(set(_TABLE_WORDS.findall(_SPACE.sub("", text)))) >= 2:
+                    # A table page names two of the tables' labels, or follows one (a table split over pages).
+                    if after_table or len(set(_TABLE_WORDS.findall(_SPACE.sub("", text)))) >= 2:
                         if time.perf_counter() > deadline:
                             notes.append("table_search_bounded")
                         elif _table_page(page, textpage, text, builder, i + 1):
+                            after_table = True
                             continue
+                    after_table = False
                     for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
                         builder.paragraph(line)
                 finally:
@@ -227,7 +231,7 @@ def _tables(lines: tuple[list[tuple[float, float, float]], list[tuple[float, flo
 
 def _table(hs: list[tuple[float, float, float]], vs: list[tuple[float, float, float]]) -> _Table | None:
     xs, ys = _snap([v[0] for v in vs]), _snap([h[0] for h in hs])
-    if len(xs) < 2 or len(ys) < 3:  # at least one column and two rows
+    if len(xs) < 2 or len(ys) < 2 or len(xs) + len(ys) < 5:  # a row of two cells, or two rows of one
         return None
     rows, cols = len(ys) - 1, len(xs) - 1
 

@@ -40,6 +40,7 @@ class _Segment:
     table: str
     grid: Grid
     rows: range
+    continued: bool = False  # the table began in an earlier grid
 
 
 def read_grid_tables(view: str, grids: Sequence[Grid], sections: Sequence[LocatedSection],
@@ -50,18 +51,54 @@ def read_grid_tables(view: str, grids: Sequence[Grid], sections: Sequence[Locate
         by_table.setdefault(seg.table, []).append(seg)
     out: dict[str, TableRead] = {}
     for table, segs in by_table.items():
-        rows: list[list[GridCell]] = []
+        rows: list[_Row] = []
         columns: list[tuple[int, int]] | None = None
         for seg in segs:
             found = _columns(view, seg, table)
             if found is not None:
                 columns = found
-            elif columns is not None and len(seg.grid.slots[0]) < columns[-1][1]:
+            elif columns is not None and len(seg.grid.slots[0]) != len(segs[0].grid.slots[0]):
                 columns = None  # a continuation with another column layout: read its rows as printed
-            rows += _rows(view, seg, columns)
-        read = read_grid(rows, table, version)
+            part = _rows(view, seg, columns)
+            if seg.continued and rows and part and not any(c.text.strip() for c in part[0].values) and _split_row(view, seg):
+                # The row broke over the page: its label's second half heads the next page's table.
+                rows[-1] = _Row(_interleave(rows[-1].labels, part[0].labels), rows[-1].values)
+                part = part[1:]
+            rows += part
+        if any(_NUMBER.search(c.text) for row in rows for c in row.values):
+            rows = [row for row in rows if any(c.text.strip() for c in (*row.labels, *row.values))]
+        read = read_grid([[*row.labels, *row.values] for row in rows], table, version)
         if read.info.status != "missing":
             out[table] = read
+    return out
+
+
+@dataclass
+class _Row:
+    """A row as handed to the core: its label cells, then its value cells."""
+
+    labels: list[GridCell]
+    values: list[GridCell]
+
+
+def _split_row(view: str, seg: _Segment) -> bool:
+    """The first row of a continued table holds words only, and no header's: the rest of a broken row."""
+    text = "".join(_compact(view, c) for c in _row_cells(seg.grid, seg.rows.start))
+    return bool(text) and not any(CUES[t].search(text) for t in ORDER) and not any(
+        names[0].search(text) for names in _HEADERS.values())
+
+
+def _interleave(before: list[GridCell], after: list[GridCell]) -> list[GridCell]:
+    """Label cells of a row's two halves, aligned from the right (the item's own label is the last cell)."""
+    words = [c for c in after if c.text.strip()]
+    out = [c for c in before if c.text.strip()]
+    n = len(out)
+    for k, cell in enumerate(reversed(words)):
+        at = n - k
+        if at <= 0:
+            out.insert(0, cell)
+        else:
+            out.insert(at, cell)
     return out
 
 
@@ -97,9 +134,11 @@ def _segments(view: str, grids: Sequence[Grid], sections: Sequence[LocatedSectio
         head_table = previous.table if previous and _continues(view, previous.grid, grid, sections) else \
             _by_section(grid, sections)
         bounds = ([(0, head_table)] if first > 0 and head_table and _has_numbers(view, grid, 0, first) else []) + starts
+        continued = bool(previous and _continues(view, previous.grid, grid, sections))
         for k, (r, table) in enumerate(bounds):
             end = bounds[k + 1][0] if k + 1 < len(bounds) else len(grid.slots)
-            out.append(_Segment(table, grid, range(r, end)))
+            out.append(_Segment(table, grid, range(r, end), continued and k == 0 and r == 0 and
+                                previous is not None and previous.table == table))
         if bounds:
             previous = out[-1]
         elif previous is not None and not _continues(view, previous.grid, grid, sections):
@@ -160,13 +199,25 @@ def _columns(view: str, seg: _Segment, table: str) -> list[tuple[int, int]] | No
     return columns if len(columns) == len(names) else None
 
 
-def _rows(view: str, seg: _Segment, columns: list[tuple[int, int]] | None) -> list[list[GridCell]]:
-    rows: list[list[GridCell]] = []
+def _rows(view: str, seg: _Segment, columns: list[tuple[int, int]] | None) -> list[_Row]:
+    rows: list[_Row] = []
     for r in seg.rows:
         cells = _row_cells(seg.grid, r)
         placed = _place(view, cells, r, columns) if columns else None
-        rows.append(placed if placed is not None else [_cell(view, c) for c in cells if not _spacer(view, seg, c)])
+        if placed is None:
+            printed = [_cell(view, c) for c in cells if not _spacer(view, seg, c)]
+            split = max((k + 1 for k, c in enumerate(printed) if c.text.strip() and not _is_value(c.text)),
+                        default=0)
+            first_value = next((k for k, c in enumerate(printed) if _is_value(c.text)), len(printed))
+            split = min(split, first_value)
+            placed = _Row(printed[:split], printed[split:])
+        rows.append(placed)
     return rows
+
+
+def _is_value(text: str) -> bool:
+    compact = "".join(text.split())
+    return bool(_NUMBER.fullmatch(compact) or _is_mark(compact))
 
 
 def _cell(view: str, cell: DocCell) -> GridCell:
@@ -185,7 +236,7 @@ def _spacer(view: str, seg: _Segment, cell: DocCell) -> bool:
     return True
 
 
-def _place(view: str, cells: list[DocCell], r: int, columns: list[tuple[int, int]]) -> list[GridCell] | None:
+def _place(view: str, cells: list[DocCell], r: int, columns: list[tuple[int, int]]) -> _Row | None:
     """Label cells, then one cell per canonical column (blank where none is printed); None if any cell
     cannot be placed under exactly one column, or the row is a header row."""
     first = columns[0][0]
@@ -214,7 +265,7 @@ def _place(view: str, cells: list[DocCell], r: int, columns: list[tuple[int, int
         if held is None or text:
             values[under[0]] = cell
     anchor = labels[-1].end if labels else cells[0].start if cells else 0
-    return labels + [_cell(view, c) if c is not None else GridCell("", anchor, anchor) for c in values]
+    return _Row(labels, [_cell(view, c) if c is not None else GridCell("", anchor, anchor) for c in values])
 
 
 def _is_mark(text: str) -> bool:
