@@ -230,7 +230,9 @@ def _tables(lines: tuple[list[tuple[float, float, float]], list[tuple[float, flo
 
 
 def _table(hs: list[tuple[float, float, float]], vs: list[tuple[float, float, float]]) -> _Table | None:
-    xs, ys = _snap([v[0] for v in vs]), _snap([h[0] for h in hs])
+    # The vertical lines' ends bound the table too: a table continued from the page before has no top line.
+    xs = _snap([v[0] for v in vs])
+    ys = _snap([h[0] for h in hs] + [min(v[1] for v in vs), max(v[2] for v in vs)])
     if len(xs) < 2 or len(ys) < 2 or len(xs) + len(ys) < 5:  # a row of two cells, or two rows of one
         return None
     rows, cols = len(ys) - 1, len(xs) - 1
