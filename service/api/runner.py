@@ -35,8 +35,12 @@ class Extractor:
         """The extraction of one document; raises ``NianbaoError`` (not a report, LLM required and down…)."""
         try:
             backend = self.backends.get(document.options.backend)
-            result = require_report(await pipeline.aextract(document.text, source=document.source,
-                                                            narrative=backend, options=document.options))
+            # A file's name (its extension) tells its format; the result keeps the source the caller chose.
+            result = require_report(await pipeline.aextract(document.payload, source=document.filename or
+                                                            document.source, narrative=backend,
+                                                            options=document.options,
+                                                            content_type=document.content_type))
+            result.source = document.source
         except NianbaoError as exc:
             self.metrics.observe_failure(exc.code)
             raise
