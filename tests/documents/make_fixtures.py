@@ -229,6 +229,22 @@ def chromium_pdf(html_path: Path, out: Path) -> None:
                         html_path.as_uri()], check=True, capture_output=True, timeout=180)
 
 
+def encrypted_pdf(out: Path) -> None:
+    """A one-paragraph PDF that needs a password to open (LibreOffice's PDF export encrypts it)."""
+    import docx
+
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "encrypted.docx"
+        document = docx.Document()
+        document.add_paragraph("某县人民政府2021年政府信息公开工作年度报告")
+        document.save(str(source))
+        options = ('pdf:writer_pdf_Export:{"EncryptFile":{"type":"boolean","value":"true"},'
+                   '"DocumentOpenPassword":{"type":"string","value":"secret"}}')
+        subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--convert-to",
+                        options, "--outdir", tmp, str(source)], check=True, capture_output=True, timeout=180)
+        shutil.move(str(Path(tmp) / "encrypted.pdf"), out)
+
+
 def make(out: Path, *, pdfs: bool = True) -> list[Path]:
     """Write every fixture into ``out``; returns the files written."""
     out.mkdir(parents=True, exist_ok=True)
@@ -245,6 +261,9 @@ def make(out: Path, *, pdfs: bool = True) -> list[Path]:
                 soffice_pdf(docx_path, out / f"{stem}_lo.pdf")
                 chromium_pdf(html_path, out / f"{stem}_chrome.pdf")
                 written += [out / f"{stem}_lo.pdf", out / f"{stem}_chrome.pdf"]
+    if pdfs:
+        encrypted_pdf(out / "encrypted.pdf")
+        written.append(out / "encrypted.pdf")
     return written
 
 

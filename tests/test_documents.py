@@ -1,0 +1,324 @@
+"""Documents in: HTML, DOCX and PDF read as the tables they are.
+
+The fixtures (tests/documents/make_fixtures.py) print the samples' labelled tables (eval/gold) as a web page
+with merged header cells, a Word file with merged cells, and PDFs printed from both by LibreOffice and
+Chromium; the ``nasty`` ones add a spacer column, a value cell two grid columns wide under a two-column
+header, the header printed again mid-table, and 表三 cut over two pages. Every cell must come back exactly,
+with a span into the document's text that holds the number, and the grid cell it came from.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import shutil
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from schemas import CellState, Extraction
+from service.documents import (
+    CorruptDocument,
+    DecompressedTooLarge,
+    EncryptedDocument,
+    NoTextLayer,
+    TooManyPages,
+    UnsupportedFormat,
+    read_document,
+    sniff_format,
+)
+from service.pipeline import extract
+from support import load_script
+
+HERE = Path(__file__).resolve().parent
+FIXTURES = HERE / "documents" / "fixtures"
+make = load_script("make_fixtures", HERE / "documents" / "make_fixtures.py")
+REPORTS = sorted(p.name for p in FIXTURES.iterdir() if p.stem.startswith("r0"))
+
+
+def assert_cells_exact(result: Extraction, gold: dict[str, Any], *, pdf: bool) -> None:
+    """Every labelled cell: the number (its span in the document's text holds it) or a printed blank."""
+    assert result.document is not None and result.document.text is not None
+    text = result.document.text
+    for key, value in gold["cells"].items():
+        cell = result.cells[key]
+        if value is None:
+            assert cell.state == CellState.blank, (key, cell)
+            continue
+        assert cell.state == CellState.number and cell.value == value, (key, value, cell)
+        assert cell.span is not None and text[cell.span.start:cell.span.end] == str(value), (key, cell.span)
+        assert cell.grid is not None, key
+        if pdf:
+            assert cell.grid.page is not None and cell.grid.bbox is not None and len(cell.grid.bbox) == 4
+    assert all(info.source == "grid" and info.status == "found" for info in result.tables.values())
+    assert result.meta.agency == gold["meta"]["agency"] and result.meta.year == gold["meta"]["year"]
+    assert result.meta.format_version == gold["meta"]["format_version"]
+
+
+@pytest.mark.parametrize("name", REPORTS)
+def test_every_cell_of_every_fixture_comes_back_exactly(name: str) -> None:
+    path = FIXTURES / name
+    result = extract(path.read_bytes(), source=name)
+    assert result.document is not None and result.document.format == path.suffix.lstrip(".")
+    assert_cells_exact(result, make.gold(name.split("_")[0].split(".")[0]), pdf=path.suffix == ".pdf")
+    assert not result.failed_checks() or result.source  # the checks ran on the numbers as printed
+    assert result.facts and result.problems  # the prose is read from the document's text too
+
+
+def test_pdf_cells_carry_their_page_and_box() -> None:
+    result = extract((FIXTURES / "r001_nasty_lo.pdf").read_bytes(), source="r001_nasty_lo.pdf")
+    pages = {c.grid.page for k, c in result.cells.items() if k.startswith("requests.") and c.grid is not None}
+    assert len(pages) >= 2  # 表三 split over pages, joined into one table
+    assert result.document is not None and result.document.pages and result.document.pages >= 3
+
+
+def _require(tool: str) -> None:
+    if shutil.which(tool) is None:
+        if os.environ.get("NIANBAO_REQUIRE_SYSTEM_TESTS") == "1":
+            pytest.fail(f"{tool} is not installed and NIANBAO_REQUIRE_SYSTEM_TESTS=1 requires it")
+        pytest.skip(f"{tool} is not installed")
+
+
+def test_the_generator_makes_pdfs_with_libreoffice_and_chromium(tmp_path: Path) -> None:
+    """The committed fixtures can be made again: one PDF by each tool, read back exactly."""
+    _require("soffice")
+    _require("chromium")
+    blocks = make.report("r004", nasty=True)
+    html_path, docx_path = tmp_path / "r004.html", tmp_path / "r004.docx"
+    html_path.write_text(make.to_html(blocks), encoding="utf-8")
+    make.to_docx(blocks, docx_path)
+    make.soffice_pdf(docx_path, tmp_path / "r004_lo.pdf")
+    make.chromium_pdf(html_path, tmp_path / "r004_chrome.pdf")
+    for name in ("r004_lo.pdf", "r004_chrome.pdf"):
+        result = extract((tmp_path / name).read_bytes(), source=name)
+        assert_cells_exact(result, make.gold("r004"), pdf=True)
+
+
+# ---- formats: how the reader is chosen --------------------------------------------------------------------
+
+PAGE = (FIXTURES / "r001.html").read_bytes()
+
+
+def test_format_by_magic_content_type_or_extension() -> None:
+    pdf, docx = (FIXTURES / "r001_lo.pdf").read_bytes(), (FIXTURES / "r001.docx").read_bytes()
+    assert sniff_format(pdf) == "pdf" and sniff_format(docx) == "docx"  # magic bytes, no name
+    assert sniff_format(pdf, filename="report.txt") == "pdf"  # the bytes win over a wrong name
+    assert sniff_format(b"<p>hi</p>", content_type="text/html; charset=utf-8") == "html"
+    assert sniff_format(b"plain words", filename="a.HTM") == "html"
+    assert sniff_format(b"plain words", filename="a.txt") == "text"
+    assert sniff_format(PAGE, filename="a.txt") == "html"  # a saved page named .txt is still markup
+    assert sniff_format(PAGE) == "html"
+
+
+@pytest.mark.parametrize(("data", "name", "advice"), [
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500), "report.doc", ".docx"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500), "report.wps", ".docx"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500), "report.xls", "PDF"),
+    (b"PK\x03\x04" + bytes(100) + b"xl/workbook.xml", "report.xlsx", "PDF"),
+])
+def test_unsupported_formats_say_what_to_convert_to(data: bytes, name: str, advice: str) -> None:
+    with pytest.raises(UnsupportedFormat) as info:
+        extract(data, source=name)
+    assert info.value.code == "unsupported_format" and advice in info.value.message
+    assert name.rsplit(".", 1)[1] in info.value.message
+
+
+def test_html_fragment_and_text_plain_markup_are_read_as_html() -> None:
+    fragment = PAGE.split(b"<body>", 1)[1].split(b"</body>", 1)[0]  # no html, head or body element
+    result = extract(fragment, source="fragment")
+    assert result.document is not None and result.document.format == "html"
+    assert assert_none(result, make.gold("r001"))
+
+
+def assert_none(result: Extraction, gold: dict[str, Any]) -> bool:
+    assert_cells_exact(result, gold, pdf=False)
+    return True
+
+
+def test_report_kept_in_a_script_string_is_read() -> None:
+    body = PAGE.decode("utf-8").split("<body>", 1)[1].split("</body>", 1)[0]
+    page = ("<html><head><script>var reportContent = " + json.dumps(body) + ";</script></head>"
+            "<body><div id='content'></div><script>document.getElementById('content').innerHTML = reportContent;"
+            "</script></body></html>")
+    result = extract(page.encode("utf-8"), source="page.html")
+    assert_cells_exact(result, make.gold("r001"), pdf=False)
+
+
+def test_gbk_web_page_is_decoded() -> None:
+    page = PAGE.decode("utf-8").replace("charset='utf-8'", "charset='gbk'").encode("gb18030")
+    result = extract(page, source="page.htm")
+    assert_cells_exact(result, make.gold("r001"), pdf=False)
+
+
+def test_layout_table_around_the_report_is_not_a_data_table() -> None:
+    body = PAGE.decode("utf-8").split("<body>", 1)[1].split("</body>", 1)[0]
+    page = f"<html><body><table><tr><td>导航</td></tr><tr><td>{body}</td></tr></table></body></html>"
+    result = extract(page.encode("utf-8"), source="page.html")
+    assert_cells_exact(result, make.gold("r001"), pdf=False)
+
+
+def test_html_without_tables_is_read_from_its_text_with_a_warning() -> None:
+    text = (HERE.parent / "eval" / "samples" / "001_1eeed509761ddf3c.txt").read_text(encoding="utf-8")
+    page = "<html><body>" + "".join(f"<p>{line}</p>" for line in text.splitlines()) + "</body></html>"
+    result = extract(page.encode("utf-8"), source="page.html")
+    assert "no_table" in {w.code for w in result.warnings}
+    assert result.tables["requests"].source == "text" and result.tables["requests"].status == "found"
+    assert result.document is not None and result.document.text is not None
+    cell = result.cells["requests.new_received.total"]
+    assert cell.span is not None and cell.value is not None
+    assert result.document.text[cell.span.start:cell.span.end] == str(cell.value)
+
+
+def test_html_with_tables_as_images_warns() -> None:
+    page = ("<html><body><p>某县人民政府2021年政府信息公开工作年度报告</p><p>一、总体情况</p><p>本年度……</p>"
+            "<p>二、主动公开政府信息情况</p><p><img src='t2.png'></p><p>三、收到和处理政府信息公开申请情况</p>"
+            "<p><img src='t3.png'></p><p>四、政府信息公开行政复议、行政诉讼情况</p><p><img src='t4.png'></p>"
+            "<p>五、存在的主要问题及改进情况</p><p>无。</p><p>六、其他需要报告的事项</p><p>无。</p></body></html>")
+    result = extract(page.encode("utf-8"), source="page.html")
+    assert "tables_as_images" in {w.code for w in result.warnings}
+    assert all(c.state == CellState.missing for c in result.cells.values())
+
+
+def test_plain_text_input_is_unchanged() -> None:
+    data = (HERE.parent / "eval" / "samples" / "000_5af3a546c32e05da.txt").read_bytes()
+    by_bytes, by_text = extract(data, source="x.txt"), extract(data.decode("utf-8"), source="x.txt")
+    assert by_bytes.document is None and by_text.document is None
+    assert by_bytes.cells == by_text.cells and all(c.grid is None for c in by_bytes.cells.values())
+
+
+# ---- bad input: a stable code each, bounded cost --------------------------------------------------------
+
+def _blank_pdf(pages: int) -> bytes:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument.new()
+    for _ in range(pages):
+        pdf.new_page(595, 842).close()
+    buf = io.BytesIO()
+    pdf.save(buf)
+    pdf.close()
+    return buf.getvalue()
+
+
+def test_scanned_pdf_is_no_text_layer_not_an_empty_report() -> None:
+    with pytest.raises(NoTextLayer) as info:
+        extract(_blank_pdf(3), source="scan.pdf")
+    assert info.value.code == "no_text_layer"
+
+
+def test_two_thousand_page_pdf_is_refused_quickly() -> None:
+    data = _blank_pdf(2000)
+    began = time.perf_counter()
+    with pytest.raises(TooManyPages) as info:
+        read_document(data, filename="huge.pdf")
+    assert time.perf_counter() - began < 5 and info.value.detail["limit_pages"] == 500
+
+
+@pytest.mark.parametrize("name", ["r001_lo.pdf", "r001.docx"])
+def test_truncated_files_are_corrupt_document(name: str) -> None:
+    data = (FIXTURES / name).read_bytes()
+    for cut in (len(data) // 2, 200):
+        with pytest.raises(CorruptDocument) as info:
+            read_document(data[:cut], filename=name)
+        assert info.value.code == "corrupt_document"
+
+
+def test_encrypted_pdf_is_refused() -> None:
+    with pytest.raises(EncryptedDocument) as info:
+        read_document((FIXTURES / "encrypted.pdf").read_bytes(), filename="encrypted.pdf")
+    assert info.value.code == "encrypted_document"
+
+
+def test_docx_zip_bomb_is_refused_before_it_is_inflated() -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("word/document.xml", b"<w:document>" + b" " * 30_000_000 + b"</w:document>")
+    with pytest.raises(DecompressedTooLarge) as info:
+        read_document(buf.getvalue(), filename="bomb.docx")
+    assert info.value.code == "decompressed_too_large"
+
+
+# ---- the CLI and the API ------------------------------------------------------------------------------------
+
+def test_cli_reads_documents_and_reports_document_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from service.cli import main
+
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(_blank_pdf(1))
+    old = tmp_path / "old.doc"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500))
+    code = main(["extract", str(FIXTURES / "r003.docx"), str(scan), str(old), "--flat"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    flat = json.loads(out.strip())
+    assert flat["requests.total.total"] == make.gold("r003")["cells"]["requests.total.total"]
+    errors = [json.loads(line) for line in err.strip().splitlines()]
+    assert [(e["source"], e["error"]) for e in errors] == [(str(scan), "no_text_layer"), (str(old), "unsupported_format")]
+
+
+@pytest.fixture(scope="module")
+def client() -> Any:
+    from fastapi.testclient import TestClient
+
+    from service.config import Settings
+    from service.main import create_app
+
+    with TestClient(create_app(Settings(backend="rules", cache_url="off"))) as c:
+        yield c
+
+
+def test_api_multipart_pdf_docx_html(client: Any) -> None:
+    for name, ctype in (("r001_chrome.pdf", "application/pdf"), ("r003.docx", "application/octet-stream"),
+                        ("r004.html", "text/html")):
+        response = client.post("/v1/extract", files={"file": (name, (FIXTURES / name).read_bytes(), ctype)})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["source"] == name and body["document"]["format"] == name.rsplit(".", 1)[1]
+        gold = make.gold(name.split("_")[0].split(".")[0])
+        assert body["cells"]["requests.total.total"]["value"] == gold["cells"]["requests.total.total"]
+
+
+def test_api_raw_bodies_and_text_plain_markup(client: Any) -> None:
+    pdf = client.post("/v1/extract?source=a", content=(FIXTURES / "r003_lo.pdf").read_bytes(),
+                      headers={"content-type": "application/pdf"})
+    assert pdf.status_code == 200 and pdf.json()["document"]["format"] == "pdf"
+    page = client.post("/v1/extract", content=PAGE, headers={"content-type": "text/plain"})
+    assert page.status_code == 200 and page.json()["document"]["format"] == "html"
+    assert page.json()["tables"]["requests"]["source"] == "grid"
+
+
+def test_api_document_errors_are_problems(client: Any) -> None:
+    cases = [
+        (("scan.pdf", _blank_pdf(1), "application/pdf"), 422, "no_text_layer"),
+        (("old.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500), "application/msword"), 415, "unsupported_format"),
+        (("cut.pdf", (FIXTURES / "r001_lo.pdf").read_bytes()[:5000], "application/pdf"), 422, "corrupt_document"),
+        (("locked.pdf", (FIXTURES / "encrypted.pdf").read_bytes(), "application/pdf"), 422, "encrypted_document"),
+    ]
+    for file, status, code in cases:
+        response = client.post("/v1/extract", files={"file": file})
+        assert response.status_code == status, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.json()["code"] == code
+
+
+def test_api_batch_items_carry_files_as_base64(client: Any) -> None:
+    items = [
+        {"content_base64": base64.b64encode((FIXTURES / "r001.docx").read_bytes()).decode(), "filename": "r001.docx"},
+        {"content_base64": base64.b64encode(_blank_pdf(1)).decode(), "filename": "scan.pdf"},
+        {"text": (HERE.parent / "eval" / "samples" / "000_5af3a546c32e05da.txt").read_text(encoding="utf-8")},
+        {"content_base64": "not base64!", "filename": "x.pdf"},
+    ]
+    response = client.post("/v1/extract/batch", json={"items": items})
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert results[0]["ok"] and results[0]["result"]["document"]["format"] == "docx"
+    assert results[0]["result"]["source"] == "r001.docx"
+    assert not results[1]["ok"] and results[1]["error"]["code"] == "no_text_layer"
+    assert results[2]["ok"] and results[2]["result"]["document"] is None
+    assert not results[3]["ok"] and results[3]["error"]["code"] == "invalid_request"
