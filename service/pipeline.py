@@ -19,8 +19,8 @@ from functools import partial
 import anyio.to_thread
 
 from schemas import Cell, CellState, DocumentInfo, Extraction, ExtractOptions, NarrativeUsage, Section, Span, Warning
-from schemas.result import GridRef
 from schemas.keys import TABLE_PREFIXES
+from schemas.result import GridRef
 from service.checks import run_checks
 from service.documents import Document, read_document
 from service.meta import read_meta

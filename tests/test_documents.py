@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import load_script
 
 from schemas import CellState, Extraction
 from service.documents import (
@@ -33,7 +34,6 @@ from service.documents import (
     sniff_format,
 )
 from service.pipeline import extract
-from support import load_script
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "documents" / "fixtures"

@@ -68,19 +68,36 @@ def _blocks(parent: etree._Element, builder: TextBuilder) -> None:
         elif el.tag == f"{W}tbl":
             _table(el, builder)
         elif el.tag in (f"{W}sdt", f"{W}customXml", f"{W}sdtContent"):
-            _blocks(el.find(f"{W}sdtContent") if el.tag == f"{W}sdt" else el, builder)
+            inner = el.find(f"{W}sdtContent") if el.tag == f"{W}sdt" else el
+            if inner is not None:
+                _blocks(inner, builder)
 
 
 def _text(el: etree._Element | None) -> str:
+    """A paragraph's text: its runs' text, a tab or a break as a space."""
     if el is None:
         return ""
-    parts: list[str] = []
-    for node in el.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}cr", f"{W}p"):
-        if node.tag == f"{W}t":
-            parts.append(node.text or "")
-        else:
-            parts.append(" ")
-    return "".join(parts)
+    return "".join(node.text or "" if node.tag == _T else " " for node in el.iter(_T, _TAB, _BR, _CR))
+
+
+_T, _TAB, _BR, _CR, _P, _TR, _TC = (f"{W}{n}" for n in ("t", "tab", "br", "cr", "p", "tr", "tc"))
+
+
+def _cell_text(tc: etree._Element) -> str:
+    return " ".join("".join(p.itertext(_T)) for p in tc.iter(_P))
+
+
+def _children(el: etree._Element, tag: str) -> list[etree._Element]:
+    """Children with this tag, also those wrapped in content controls (w:sdt/w:sdtContent)."""
+    out: list[etree._Element] = []
+    for child in el:
+        if child.tag == tag:
+            out.append(child)
+        elif child.tag == f"{W}sdt":
+            content = child.find(f"{W}sdtContent")
+            if content is not None:
+                out += _children(content, tag)
+    return out
 
 
 def _val(el: etree._Element | None, name: str) -> str | None:
@@ -102,20 +119,16 @@ def _int(value: str | None, default: int) -> int:
 def _table(tbl: etree._Element, builder: TextBuilder) -> None:
     # Pass 1: every row's cells with their grid column, span and vMerge state.
     rows: list[list[tuple[int, int, str, str | None]]] = []
-    for tr in tbl.iter(f"{W}tr"):
-        if tr.getparent() is not tbl:
-            continue  # a row of a nested table: read as its cell's text
-        col = _int(_val(tr.find(f"{W}trPr"), "gridBefore"), 0) if tr.find(f"{W}trPr") is not None else 0
+    for tr in _children(tbl, _TR):  # a nested table's rows are read as its cell's text
+        col = _int(_val(tr.find(f"{W}trPr"), "gridBefore"), 0)
         row: list[tuple[int, int, str, str | None]] = []
         if col:
             row.append((0, col, "", None))
-        for tc in tr.iter(f"{W}tc"):
-            if tc.getparent() is not tr and tc.getparent().tag != f"{W}sdtContent":
-                continue
+        for tc in _children(tr, _TC):
             pr = tc.find(f"{W}tcPr")
             span = _int(_val(pr, "gridSpan"), 1)
             merge = _val(pr, "vMerge")
-            row.append((col, span, " ".join(_text(p) for p in tc.iter(f"{W}p")), merge))
+            row.append((col, span, _cell_text(tc), merge))
             col += span
         rows.append(row)
     # Pass 2: a vMerge continuation extends the cell above it; it is not a cell of its own.

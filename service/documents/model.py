@@ -6,6 +6,7 @@ per line with its cells separated by tabs, so every cell of every grid has its c
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -33,16 +34,12 @@ class Grid:
     cells: list[DocCell]
     slots: list[list[int | None]]
     page: int | None = None  # 1-based, PDF only
+    start: int = 0  # where the table's text begins and ends
+    end: int = 0
 
-    @property
-    def start(self) -> int:
-        """Offset in the text where the table begins."""
-        return min((c.start for c in self.cells), default=0)
-
-    @property
-    def end(self) -> int:
-        """Offset in the text where the table ends."""
-        return max((c.end for c in self.cells), default=0)
+    def __post_init__(self) -> None:
+        if self.cells:
+            self.start, self.end = self.cells[0].start, self.cells[-1].end  # cells are written in order
 
 
 @dataclass
@@ -55,14 +52,23 @@ class Document:
     pages: int | None = None
     encoding: str | None = None
     notes: list[str] = field(default_factory=list)  # what the reader could not do (tables as images…)
+    _index: list[tuple[int, int, int, DocCell]] | None = field(default=None, repr=False)
+    _starts: list[int] = field(default_factory=list, repr=False)
 
     def cell_at(self, offset: int) -> tuple[int, Grid, DocCell] | None:
         """The grid cell whose text holds ``offset`` (index of its grid, the grid, the cell), if any."""
-        for index, grid in enumerate(self.grids):
-            if grid.start <= offset <= grid.end:
-                for cell in grid.cells:
-                    if cell.start <= offset < cell.end or cell.start == offset == cell.end:
-                        return index, grid, cell
+        if self._index is None:
+            self._index = sorted(((c.start, c.end, g, c) for g, grid in enumerate(self.grids) for c in grid.cells),
+                                 key=lambda e: e[0])
+            self._starts = [e[0] for e in self._index]
+        k = bisect_right(self._starts, offset) - 1
+        while k >= 0:
+            start, end, g, cell = self._index[k]
+            if start <= offset < end or start == offset == end:
+                return g, self.grids[g], cell
+            if end < offset:
+                return None
+            k -= 1
         return None
 
 

@@ -225,7 +225,7 @@ def _tables(lines: tuple[list[tuple[float, float, float]], list[tuple[float, flo
                 if bx0 - SNAP <= x <= bx1 + SNAP and by0 - SNAP <= t and b <= by1 + SNAP:
                     ruled[k][1].append((x, t, b))
                     break
-    tables = [t for g in ruled if (t := _table(*g)) is not None]
+    tables = [table for g in ruled if (table := _table(*g)) is not None]
     return sorted(tables, key=lambda t: t.ys[0])
 
 

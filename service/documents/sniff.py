@@ -25,8 +25,9 @@ _CONVERT = {
     ".ofd": "open it in an OFD reader and print it to PDF",
     ".zip": "unpack it and send the report file itself",
 }
-_TYPE_EXTENSIONS = {"application/msword": ".doc", "application/vnd.ms-excel": ".xls", "application/vnd.ms-works": ".wps",
-                    "application/kswps": ".wps", "application/wps-office.wps": ".wps", "application/rtf": ".rtf",
+_TYPE_EXTENSIONS = {"application/msword": ".doc", "application/vnd.ms-excel": ".xls",
+                    "application/vnd.ms-works": ".wps", "application/kswps": ".wps",
+                    "application/wps-office.wps": ".wps", "application/rtf": ".rtf",
                     "application/zip": ".zip",
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx"}
 _MARKUP = re.compile(rb"<\s*(?:html|body|table|tr|td|div|p|span|br|h[1-6]|meta|head|script)\b[^>]{0,400}>", re.I)

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 from service.documents.model import DocCell, Grid
 from service.sections import LocatedSection
+from service.tables import read_grid
 from service.tables.assemble import TableRead
 from service.tables.locate import CUES, ORDER
 from service.tables.rows import GridCell
-from service.tables import read_grid
 
 # Leaf header names of each table's value columns, in order (compact text, full-width folded).
 _HEADERS: dict[str, tuple[re.Pattern[str], ...]] = {
@@ -60,7 +60,8 @@ def read_grid_tables(view: str, grids: Sequence[Grid], sections: Sequence[Locate
             elif columns is not None and len(seg.grid.slots[0]) != len(segs[0].grid.slots[0]):
                 columns = None  # a continuation with another column layout: read its rows as printed
             part = _rows(view, seg, columns)
-            if seg.continued and rows and part and not any(c.text.strip() for c in part[0].values) and _split_row(view, seg):
+            if seg.continued and rows and part and not any(c.text.strip() for c in part[0].values) \
+                    and _split_row(view, seg):
                 # The row broke over the page: its label's second half heads the next page's table.
                 rows[-1] = _Row(_interleave(rows[-1].labels, part[0].labels), rows[-1].values)
                 part = part[1:]
@@ -201,11 +202,12 @@ def _columns(view: str, seg: _Segment, table: str) -> list[tuple[int, int]] | No
 
 def _rows(view: str, seg: _Segment, columns: list[tuple[int, int]] | None) -> list[_Row]:
     rows: list[_Row] = []
+    filled = _filled_columns(seg)
     for r in seg.rows:
         cells = _row_cells(seg.grid, r)
         placed = _place(view, cells, r, columns) if columns else None
         if placed is None:
-            printed = [_cell(view, c) for c in cells if not _spacer(view, seg, c)]
+            printed = [_cell(view, c) for c in cells if not _spacer(c, filled)]
             split = max((k + 1 for k, c in enumerate(printed) if c.text.strip() and not _is_value(c.text)),
                         default=0)
             first_value = next((k for k, c in enumerate(printed) if _is_value(c.text)), len(printed))
@@ -224,16 +226,21 @@ def _cell(view: str, cell: DocCell) -> GridCell:
     return GridCell(view[cell.start:cell.end], cell.start, cell.end)
 
 
-def _spacer(view: str, seg: _Segment, cell: DocCell) -> bool:
+def _filled_columns(seg: _Segment) -> set[int]:
+    """Grid columns with a printed character somewhere in the segment."""
+    filled: set[int] = set()
+    for r in seg.rows:
+        for c, index in enumerate(seg.grid.slots[r]):
+            if index is not None and c not in filled:
+                cell = seg.grid.cells[index]
+                if cell.end > cell.start:
+                    filled.add(c)
+    return filled
+
+
+def _spacer(cell: DocCell, filled: set[int]) -> bool:
     """An empty cell in a column that is empty all the way down is layout, not a printed value."""
-    if cell.start != cell.end:
-        return False
-    for c in range(cell.col, cell.col + cell.colspan):
-        for r in seg.rows:
-            index = seg.grid.slots[r][c] if c < len(seg.grid.slots[r]) else None
-            if index is not None and seg.grid.cells[index].end > seg.grid.cells[index].start:
-                return False
-    return True
+    return cell.start == cell.end and not any(c in filled for c in range(cell.col, cell.col + cell.colspan))
 
 
 def _place(view: str, cells: list[DocCell], r: int, columns: list[tuple[int, int]]) -> _Row | None:
