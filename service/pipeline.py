@@ -170,12 +170,17 @@ _NOTES = {
 
 
 def _prefer_grids(text: dict[str, TableRead], grids: dict[str, TableRead]) -> dict[str, TableRead]:
-    """A table read from its grid replaces the text path's reading unless the text found more of its rows."""
+    """A table read from its grid replaces the text path's reading unless the text found more of its rows (or
+    as many, with fewer cells left unknown)."""
     out = dict(text)
     for table, read in grids.items():
-        if read.info.rows_found >= text[table].info.rows_found:
+        if (read.info.rows_found, -_unknown(read)) >= (text[table].info.rows_found, -_unknown(text[table])):
             out[table] = read
     return out
+
+
+def _unknown(read: TableRead) -> int:
+    return sum(1 for c in read.cells.values() if c.state == CellState.unknown)
 
 
 def _grid_refs(result: Extraction, document: Document) -> None:

@@ -84,7 +84,8 @@ _T, _TAB, _BR, _CR, _P, _TR, _TC = (f"{W}{n}" for n in ("t", "tab", "br", "cr", 
 
 
 def _cell_text(tc: etree._Element) -> str:
-    return " ".join("".join(p.itertext(_T)) for p in tc.iter(_P))
+    """A cell's text: its paragraphs' runs, paragraphs joined by a space."""
+    return " ".join("".join(str(t) for t in p.itertext(_T)) for p in tc.iter(_P))
 
 
 def _children(el: etree._Element, tag: str) -> list[etree._Element]:
@@ -128,6 +129,12 @@ def _table(tbl: etree._Element, builder: TextBuilder) -> None:
             pr = tc.find(f"{W}tcPr")
             span = _int(_val(pr, "gridSpan"), 1)
             merge = _val(pr, "vMerge")
+            h_merge = _val(pr, "hMerge")  # Word 97's horizontal merge: a continuation widens the cell before it
+            if h_merge is not None and h_merge != "restart" and row:
+                c0, s0, text0, m0 = row[-1]
+                row[-1] = (c0, s0 + span, text0, m0)
+                col += span
+                continue
             row.append((col, span, _cell_text(tc), merge))
             col += span
         rows.append(row)

@@ -86,6 +86,12 @@ class TextBuilder:
         if text:
             self._write(text + "\n")
 
+    def line(self, text: str) -> None:
+        """A line laid out as printed: its tabs (wide gaps between columns) kept, spaces folded."""
+        text = "\t".join(" ".join(part.split()) for part in text.split("\t")).strip("\t ")
+        if text:
+            self._write(text + "\n")
+
     def table(self, rows: Sequence[Sequence[tuple[str, int, int]]]) -> Grid | None:
         """A table given as rows of printed cells ``(text, rowspan, colspan)``; spans are expanded to slots."""
         return self.placed_table([(r, c, rs, cs, text, None) for r, c, rs, cs, text, _ in expand_spans(rows)])

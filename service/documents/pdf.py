@@ -30,6 +30,7 @@ _TABLE_WORDS = re.compile(r"信息内容|本年制发件数|本年新制作数�
 _SPACE = re.compile(r"\s+")
 LINE_WIDTH = 2.5  # a path thinner than this (points) is a ruling line
 SNAP = 2.5  # lines closer than this are one line (double borders)
+MAX_LINES = 4000  # more ruling lines than this on one page is a drawing (and would cost seconds to pair)
 
 
 def read_pdf(data: bytes) -> Document:
@@ -120,10 +121,16 @@ def _table_page(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, text: str, b
                 number: int) -> bool:
     """Write a page with tables (text lines and grids in reading order); False when no table is ruled."""
     height = page.get_height()
-    tables = _tables(_segments(page, height))
-    if not tables:
-        return False
+    lines = _segments(page, height)
+    if len(lines[0]) + len(lines[1]) > MAX_LINES:
+        return False  # a drawing, not a table: the page is read as text
+    tables = _tables(lines)
     chars = list(_chars(textpage, text, height))
+    if not tables:
+        # No ruled table: the lines as printed, wide gaps as tabs, for the text path's column reader.
+        for line in _group_lines(chars):
+            builder.line(_join(line, tabs=True))
+        return True
     inside: list[list[_Char]] = [[] for _ in tables]
     free: list[_Char] = []
     for ch in chars:
@@ -299,11 +306,15 @@ def _group_lines(chars: list[_Char]) -> list[list[_Char]]:
     return [sorted(line, key=lambda c: c.x0) for line in lines]
 
 
-def _join(line: list[_Char]) -> str:
+def _join(line: list[_Char], tabs: bool = False) -> str:
+    """A line's text: a gap of a third of a character is a space; with ``tabs``, one of two is a tab."""
     parts: list[str] = []
     prev: _Char | None = None
     for ch in line:
-        if prev is not None and ch.x0 - prev.x1 > 0.35 * max(ch.bottom - ch.top, 1.0):
+        gap, size = ch.x0 - prev.x1 if prev is not None else 0.0, max(ch.bottom - ch.top, 1.0)
+        if tabs and gap > 2 * size:
+            parts.append("\t")
+        elif prev is not None and gap > 0.35 * size:
             parts.append(" ")
         parts.append(ch.text)
         prev = ch

@@ -26,9 +26,9 @@ from service.tables.rows import GridCell
 # Leaf header names of each table's value columns, in order (compact text, full-width folded).
 _HEADERS: dict[str, tuple[re.Pattern[str], ...]] = {
     "requests": tuple(re.compile(p) for p in (r"自然人", r"商业企业", r"科研机构", r"社会公益组织", r"法律服务机构",
-                                              r"其他", r"总计")),
-    "review": tuple(re.compile(p) for p in (r"(?:结果)?维持", r"(?:结果)?纠正", r"其他(?:结果)?", r"尚未审结",
-                                            r"总计") * 3),
+                                              r"其[他它](?:组织)?", r"总计|合计")),
+    "review": tuple(re.compile(p) for p in (r"(?:结果)?维持", r"(?:结果)?纠正", r"其[他它](?:结果)?", r"尚未审结",
+                                            r"总计|合计") * 3),
 }
 _NUMBER = re.compile(r"[+-]?\d[\d,]*(?:\.\d+)?")
 _SECTION_TABLE = {2: "active", 3: "requests", 4: "review"}
