@@ -184,6 +184,14 @@ def _segments(page: pdfium.PdfPage, height: float) -> tuple[list[tuple[float, fl
     return hs, vs
 
 
+def _root(parent: list[int], i: int) -> int:
+    """The representative of ``i``'s set (union-find with path halving)."""
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
+
+
 def _snap(values: list[float]) -> list[float]:
     out: list[float] = []
     for v in sorted(values):
@@ -198,22 +206,15 @@ def _tables(lines: tuple[list[tuple[float, float, float]], list[tuple[float, flo
     if len(hs) < 2 or len(vs) < 2:
         return []
     parent = list(range(len(hs) + len(vs)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
     for i, (y, x0, x1) in enumerate(hs):
         for j, (x, t, b) in enumerate(vs):
             if x0 - SNAP <= x <= x1 + SNAP and t - SNAP <= y <= b + SNAP:
-                parent[find(i)] = find(len(hs) + j)
+                parent[_root(parent, i)] = _root(parent, len(hs) + j)
     groups: dict[int, tuple[list[tuple[float, float, float]], list[tuple[float, float, float]]]] = {}
     for i, h in enumerate(hs):
-        groups.setdefault(find(i), ([], []))[0].append(h)
+        groups.setdefault(_root(parent, i), ([], []))[0].append(h)
     for j, v in enumerate(vs):
-        groups.setdefault(find(len(hs) + j), ([], []))[1].append(v)
+        groups.setdefault(_root(parent, len(hs) + j), ([], []))[1].append(v)
     # A line inside a merged area (a border drawn per cell, under a cell spanning columns) may cross no
     # other line: it belongs to the table whose box holds it.
     ruled = [g for g in groups.values() if len(g[0]) >= 2 and len(g[1]) >= 2]
@@ -253,20 +254,13 @@ def _table(hs: list[tuple[float, float, float]], vs: list[tuple[float, float, fl
         return any(abs(y - ys[r]) <= SNAP and x0 - SNAP <= mid <= x1 + SNAP for y, x0, x1 in hs)
 
     parent = list(range(rows * cols))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
     for r in range(rows):
         for c in range(cols):
             if c + 1 < cols and not v_line(c + 1, r):
-                parent[find(r * cols + c)] = find(r * cols + c + 1)
+                parent[_root(parent, r * cols + c)] = _root(parent, r * cols + c + 1)
             if r + 1 < rows and not h_line(r + 1, c):
-                parent[find(r * cols + c)] = find((r + 1) * cols + c)
-    owner = [[find(r * cols + c) for c in range(cols)] for r in range(rows)]
+                parent[_root(parent, r * cols + c)] = _root(parent, (r + 1) * cols + c)
+    owner = [[_root(parent, r * cols + c) for c in range(cols)] for r in range(rows)]
     boxes: dict[int, tuple[int, int, int, int]] = {}
     for r in range(rows):
         for c in range(cols):

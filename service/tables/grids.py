@@ -117,32 +117,31 @@ def _row_cells(grid: Grid, r: int) -> list[DocCell]:
 
 
 def _segments(view: str, grids: Sequence[Grid], sections: Sequence[LocatedSection]) -> list[_Segment]:
+    """The grids cut where a table's header cue begins; rows before the first cue continue the table of the
+    grid just before (or, failing that, belong to the table of the section the grid lies in)."""
     out: list[_Segment] = []
     previous: _Segment | None = None
     for grid in grids:
+        continues = previous is not None and _continues(view, previous.grid, grid, sections)
+        carried = previous.table if previous is not None and continues else None
         starts: list[tuple[int, str]] = []
-        current = previous.table if previous and _continues(view, previous.grid, grid, sections) else None
+        current = carried
         for r in range(len(grid.slots)):
             text = "".join(_compact(view, c) for c in _row_cells(grid, r))
-            for table in ORDER:
-                if current is not None and ORDER.index(table) <= ORDER.index(current):
-                    continue
+            for table in ORDER[ORDER.index(current) + 1 if current else 0:]:
                 if CUES[table].search(text):
                     starts.append((r, table))
                     current = table
                     break
         first = starts[0][0] if starts else len(grid.slots)
-        head_table = previous.table if previous and _continues(view, previous.grid, grid, sections) else \
-            _by_section(grid, sections)
-        bounds = ([(0, head_table)] if first > 0 and head_table and _has_numbers(view, grid, 0, first) else []) + starts
-        continued = bool(previous and _continues(view, previous.grid, grid, sections))
+        head = carried or _by_section(grid, sections)
+        bounds = ([(0, head)] if first > 0 and head and _has_numbers(view, grid, 0, first) else []) + starts
         for k, (r, table) in enumerate(bounds):
             end = bounds[k + 1][0] if k + 1 < len(bounds) else len(grid.slots)
-            out.append(_Segment(table, grid, range(r, end), continued and k == 0 and r == 0 and
-                                previous is not None and previous.table == table))
+            out.append(_Segment(table, grid, range(r, end), k == 0 and r == 0 and table == carried))
         if bounds:
             previous = out[-1]
-        elif previous is not None and not _continues(view, previous.grid, grid, sections):
+        elif not continues:
             previous = None
     return out
 
