@@ -164,8 +164,9 @@ _NOTES = {
     "no_table": "the {fmt} file has no table; the tables were read from its text",
     "tables_as_images": "the {fmt} file shows its tables as images, which hold no text; only numbers written "
                         "as text were read",
-    "table_search_bounded": "the PDF has more table pages than are searched for tables; the rest were read "
-                            "from their text",
+    "table_search_bounded": "the PDF took too long to search for tables; its later pages were read from "
+                            "their text",
+    "table_search_failed": "a PDF page's drawing could not be made into tables; it was read from its text",
 }
 
 

@@ -322,3 +322,51 @@ def test_api_batch_items_carry_files_as_base64(client: Any) -> None:
     assert not results[1]["ok"] and results[1]["error"]["code"] == "no_text_layer"
     assert results[2]["ok"] and results[2]["result"]["document"] is None
     assert not results[3]["ok"] and results[3]["error"]["code"] == "invalid_request"
+
+
+# ---- hand-made grid shapes -------------------------------------------------------------------------------
+
+def _page_with(tables: list[list[list[tuple[str, int, int]]]], name: str = "r001") -> bytes:
+    """The report ``name`` as a web page whose three tables are replaced by ``tables`` (in 表三's place)."""
+    blocks = [b for b in make.report(name) if b[0] != "table"]
+    at = next(k for k, b in enumerate(blocks) if b[1] == "三、收到和处理政府信息公开申请情况")
+    return make.to_html(blocks[:at] + [("table", t) for t in tables] + blocks[at:]).encode("utf-8")
+
+
+def _tables(name: str = "r001") -> list[list[list[tuple[str, int, int]]]]:
+    return [t for kind, t in make.report(name) if kind == "table"]  # type: ignore[misc]
+
+
+def test_all_three_tables_in_one_grid() -> None:
+    active, requests, review = _tables()
+    one = active + [[("三、收到和处理政府信息公开申请情况", 1, 10)]] + requests + \
+        [[("四、政府信息公开行政复议、行政诉讼情况", 1, 15)]] + review
+    result = extract(_page_with([one]), source="one.html")
+    assert_cells_exact(result, make.gold("r001"), pdf=False)
+
+
+def test_header_in_one_table_body_in_the_next_and_one_row_per_table() -> None:
+    active, requests, review = _tables()
+    pieces = [requests[:3]] + [[row] for row in requests[3:]]  # header alone, then one table per row
+    result = extract(_page_with([active, *pieces, review]), source="rows.html")
+    assert_cells_exact(result, make.gold("r001"), pdf=False)
+
+
+def test_header_and_body_disagree_on_spans() -> None:
+    # 自然人 is one grid column wide with an empty header column after it, the data under it two wide;
+    # 总计's values are printed as two cells, the number in the second.
+    active, requests, review = _tables()
+    header = [list(r) for r in requests[:3]]
+    header[0][1] = ("申请人情况", 1, 9)
+    header[1] = [("自然人", 2, 1), ("", 2, 1), ("法人或其他组织", 1, 5), ("总计", 2, 2)]
+    body = []
+    for row in requests[3:]:
+        labels = [c for c in row if not make_value(c[0])][: len(row) - 7]
+        values = row[len(labels):]
+        body.append(labels + [(values[0][0], 1, 2)] + list(values[1:6]) + [("", 1, 1), (values[6][0], 1, 1)])
+    result = extract(_page_with([active, header + body, review]), source="disagree.html")
+    assert_cells_exact(result, make.gold("r001"), pdf=False)
+
+
+def make_value(text: str) -> bool:
+    return text == "" or text.lstrip("-").isdigit()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 
 from lxml import etree
 
@@ -48,7 +49,8 @@ def _document_xml(data: bytes) -> bytes:
             if len(xml) > MAX_PART_BYTES:
                 raise _bomb(len(xml))
             return xml
-    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, NotImplementedError, ValueError) as exc:
+    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, NotImplementedError, ValueError, zlib.error,
+            RuntimeError, OSError) as exc:  # RuntimeError: a password-protected zip entry
         raise CorruptDocument(f"the .docx file is damaged or truncated ({type(exc).__name__}); save it again "
                               "from Word or WPS and send it again") from None
     except etree.XMLSyntaxError:

@@ -121,6 +121,17 @@ class TextBuilder:
         self.grids.append(grid)
         return grid
 
+    def mark(self) -> tuple[int, int, int]:
+        """A point to come back to (see ``rollback``)."""
+        return len(self._parts), self._length, len(self.grids)
+
+    def rollback(self, mark: tuple[int, int, int]) -> None:
+        """Forget everything written since ``mark``."""
+        parts, length, grids = mark
+        del self._parts[parts:]
+        del self.grids[grids:]
+        self._length = length
+
     def text(self) -> str:
         """The text built so far."""
         return "".join(self._parts)

@@ -57,7 +57,7 @@ def read_pdf(data: bytes) -> Document:
                     if after_table or len(set(_TABLE_WORDS.findall(_SPACE.sub("", text)))) >= 2:
                         if time.perf_counter() > deadline:
                             notes.append("table_search_bounded")
-                        elif _table_page(page, textpage, text, builder, i + 1):
+                        elif _rebuilt(page, textpage, text, builder, i + 1, notes):
                             after_table = True
                             continue
                     after_table = False
@@ -115,6 +115,18 @@ class _Table:
     @property
     def bbox(self) -> tuple[float, float, float, float]:
         return self.xs[0], self.ys[0], self.xs[-1], self.ys[-1]
+
+
+def _rebuilt(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, text: str, builder: TextBuilder, number: int,
+             notes: list[str]) -> bool:
+    """``_table_page``; a page whose drawing it cannot make sense of is read as plain text instead."""
+    mark = builder.mark()
+    try:
+        return _table_page(page, textpage, text, builder, number)
+    except (ValueError, IndexError, ArithmeticError, pdfium.PdfiumError):
+        builder.rollback(mark)
+        notes.append("table_search_failed")
+        return False
 
 
 def _table_page(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, text: str, builder: TextBuilder,
