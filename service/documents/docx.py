@@ -83,6 +83,7 @@ def _text(el: etree._Element | None) -> str:
 
 
 _T, _TAB, _BR, _CR, _P, _TR, _TC = (f"{W}{n}" for n in ("t", "tab", "br", "cr", "p", "tr", "tc"))
+_TCPR, _GRIDSPAN, _VMERGE, _HMERGE, _VAL = (f"{W}{n}" for n in ("tcPr", "gridSpan", "vMerge", "hMerge", "val"))
 
 
 def _cell_text(tc: etree._Element) -> str:
@@ -128,10 +129,15 @@ def _table(tbl: etree._Element, builder: TextBuilder) -> None:
         if col:
             row.append((0, col, "", None))
         for tc in _children(tr, _TC):
-            pr = tc.find(f"{W}tcPr")
-            span = _int(_val(pr, "gridSpan"), 1)
-            merge = _val(pr, "vMerge")
-            h_merge = _val(pr, "hMerge")  # Word 97's horizontal merge: a continuation widens the cell before it
+            span, merge, h_merge = 1, None, None  # h_merge: Word 97's; a continuation widens the cell before it
+            pr = tc.find(_TCPR)
+            for prop in pr if pr is not None else ():
+                if prop.tag == _GRIDSPAN:
+                    span = _int(prop.get(_VAL), 1)
+                elif prop.tag == _VMERGE:
+                    merge = prop.get(_VAL, "")
+                elif prop.tag == _HMERGE:
+                    h_merge = prop.get(_VAL, "")
             if h_merge is not None and h_merge != "restart" and row:
                 c0, s0, text0, m0 = row[-1]
                 row[-1] = (c0, s0 + span, text0, m0)

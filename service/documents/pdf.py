@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import time
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -196,6 +196,18 @@ def _segments(page: pdfium.PdfPage, height: float) -> tuple[list[tuple[float, fl
     return hs, vs
 
 
+def _by_edge(edges: list[float], lines: list[tuple[float, float, float]]) -> dict[int, list[tuple[float, float]]]:
+    """The lines (position, from, to) grouped by the index of the snapped edge they lie on."""
+    out: dict[int, list[tuple[float, float]]] = {}
+    for pos, lo, hi in lines:
+        k = min(max(bisect_left(edges, pos), 0), len(edges) - 1)
+        if k > 0 and abs(edges[k - 1] - pos) < abs(edges[k] - pos):
+            k -= 1
+        if abs(edges[k] - pos) <= SNAP:
+            out.setdefault(k, []).append((lo, hi))
+    return out
+
+
 def _root(parent: list[int], i: int) -> int:
     """The representative of ``i``'s set (union-find with path halving)."""
     while parent[i] != i:
@@ -218,9 +230,13 @@ def _tables(lines: tuple[list[tuple[float, float, float]], list[tuple[float, flo
     if len(hs) < 2 or len(vs) < 2:
         return []
     parent = list(range(len(hs) + len(vs)))
+    order = sorted(range(len(vs)), key=lambda j: vs[j][0])
+    v_xs = [vs[j][0] for j in order]
     for i, (y, x0, x1) in enumerate(hs):
-        for j, (x, t, b) in enumerate(vs):
-            if x0 - SNAP <= x <= x1 + SNAP and t - SNAP <= y <= b + SNAP:
+        # only the vertical lines whose x falls within this line's extent (bisection over them sorted by x)
+        for k in range(bisect_left(v_xs, x0 - SNAP), bisect_right(v_xs, x1 + SNAP)):
+            j = order[k]
+            if vs[j][1] - SNAP <= y <= vs[j][2] + SNAP:
                 parent[_root(parent, i)] = _root(parent, len(hs) + j)
     groups: dict[int, tuple[list[tuple[float, float, float]], list[tuple[float, float, float]]]] = {}
     for i, h in enumerate(hs):
@@ -257,13 +273,16 @@ def _table(hs: list[tuple[float, float, float]], vs: list[tuple[float, float, fl
         return None
     rows, cols = len(ys) - 1, len(xs) - 1
 
+    v_at = _by_edge(xs, vs)  # the lines at each x (y) edge, so a lookup scans a few lines, not all
+    h_at = _by_edge(ys, hs)
+
     def v_line(c: int, r: int) -> bool:  # a vertical line at xs[c] through the middle of row r
         mid = (ys[r] + ys[r + 1]) / 2
-        return any(abs(x - xs[c]) <= SNAP and t - SNAP <= mid <= b + SNAP for x, t, b in vs)
+        return any(t - SNAP <= mid <= b + SNAP for t, b in v_at.get(c, ()))
 
     def h_line(r: int, c: int) -> bool:  # a horizontal line at ys[r] through the middle of column c
         mid = (xs[c] + xs[c + 1]) / 2
-        return any(abs(y - ys[r]) <= SNAP and x0 - SNAP <= mid <= x1 + SNAP for y, x0, x1 in hs)
+        return any(x0 - SNAP <= mid <= x1 + SNAP for x0, x1 in h_at.get(r, ()))
 
     parent = list(range(rows * cols))
     for r in range(rows):
