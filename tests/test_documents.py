@@ -370,3 +370,34 @@ def test_header_and_body_disagree_on_spans() -> None:
 
 def make_value(text: str) -> bool:
     return text == "" or text.lstrip("-").isdigit()
+
+
+def test_pdf_grid_drawn_as_one_path_is_found() -> None:
+    """Some PDF writers draw a whole table's rules as one path of many segments (with a merged cell here)."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    from service.documents import pdf as reader
+
+    doc = pdfium.PdfDocument.new()
+    page = doc.new_page(595, 842)
+    path = raw.FPDFPageObj_CreateNewPath(100, 700)
+    for y in (700, 680, 660, 640):  # four horizontal rules, x 100..400
+        raw.FPDFPath_MoveTo(path, 100, y)
+        raw.FPDFPath_LineTo(path, 400, y)
+    for x in (100, 200, 300, 400):  # four vertical rules, y 640..700; the one at x=300 skips the top row
+        raw.FPDFPath_MoveTo(path, x, 700 if x != 300 else 680)
+        raw.FPDFPath_LineTo(path, x, 640)
+    raw.FPDFPath_SetDrawMode(path, raw.FPDF_FILLMODE_NONE, True)
+    raw.FPDFPage_InsertObject(page.raw, path)
+    raw.FPDFPage_GenerateContent(page.raw)
+    buf = io.BytesIO()
+    doc.save(buf)
+    reopened = pdfium.PdfDocument(buf.getvalue())
+    first = reopened[0]
+    tables = reader._tables(reader._segments(first, first.get_height()))
+    assert len(tables) == 1
+    table = tables[0]
+    assert [round(x) for x in table.xs] == [100, 200, 300, 400] and len(table.ys) == 4
+    spans = sorted((r1 - r0 + 1, c1 - c0 + 1) for r0, c0, r1, c1 in table.boxes.values())
+    assert spans.count((1, 2)) == 1 and spans.count((1, 1)) == 7  # the top row's last two cells are one

@@ -9,11 +9,13 @@ Everything is read with pdfium (C), one pass per page: a table page costs about 
 
 from __future__ import annotations
 
+import ctypes
 import re
 import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -30,6 +32,7 @@ _TABLE_WORDS = re.compile(r"信息内容|本年制发件数|本年新制作数�
 _SPACE = re.compile(r"\s+")
 LINE_WIDTH = 2.5  # a path thinner than this (points) is a ruling line
 SNAP = 2.5  # lines closer than this are one line (double borders)
+MAX_SEGMENTS = 20_000  # a path of more segments is a drawing (a map, a chart), not a table's rules
 MAX_LINES = 4000  # more ruling lines than this on one page is a drawing (and would cost seconds to pair)
 
 
@@ -189,11 +192,46 @@ def _segments(page: pdfium.PdfPage, height: float) -> tuple[list[tuple[float, fl
             hs.append(((y0 + y1) / 2, left, right))
         elif w <= LINE_WIDTH and h > LINE_WIDTH:
             vs.append(((left + right) / 2, y0, y1))
-        elif w > LINE_WIDTH and h > LINE_WIDTH and pdfium_c.FPDFPath_CountSegments(obj.raw) <= 6:
-            # a cell or a table drawn as a rectangle: its four sides
-            hs += [(y0, left, right), (y1, left, right)]
-            vs += [(left, y0, y1), (right, y0, y1)]
+        elif w > LINE_WIDTH and h > LINE_WIDTH:
+            n = pdfium_c.FPDFPath_CountSegments(obj.raw)
+            if n <= 6:  # a cell or a table drawn as a rectangle: its four sides
+                hs += [(y0, left, right), (y1, left, right)]
+                vs += [(left, y0, y1), (right, y0, y1)]
+            elif n <= MAX_SEGMENTS:  # a whole grid drawn as one path: its straight pieces
+                _path_lines(obj, n, height, hs, vs)
     return hs, vs
+
+
+def _path_lines(obj: Any, n: int, height: float, hs: list[tuple[float, float, float]],
+                vs: list[tuple[float, float, float]]) -> None:
+    """The horizontal and vertical pieces of a path's line segments (closing segments included)."""
+    m = obj.get_matrix()
+    x, y = ctypes.c_float(), ctypes.c_float()
+    start: tuple[float, float] | None = None
+    prev: tuple[float, float] | None = None
+    for k in range(n):
+        seg = pdfium_c.FPDFPath_GetPathSegment(obj.raw, k)
+        if not pdfium_c.FPDFPathSegment_GetPoint(seg, ctypes.byref(x), ctypes.byref(y)):
+            continue
+        point = (m.a * x.value + m.c * y.value + m.e, height - (m.b * x.value + m.d * y.value + m.f))
+        kind = pdfium_c.FPDFPathSegment_GetType(seg)
+        if kind == pdfium_c.FPDF_SEGMENT_LINETO and prev is not None:
+            _piece(prev, point, hs, vs)
+        if kind == pdfium_c.FPDF_SEGMENT_MOVETO:
+            start = point
+        prev = point
+        if pdfium_c.FPDFPathSegment_GetClose(seg) and start is not None:
+            _piece(point, start, hs, vs)
+            prev = start
+
+
+def _piece(p: tuple[float, float], q: tuple[float, float], hs: list[tuple[float, float, float]],
+           vs: list[tuple[float, float, float]]) -> None:
+    dx, dy = abs(p[0] - q[0]), abs(p[1] - q[1])
+    if dy <= 0.5 and dx > LINE_WIDTH:
+        hs.append(((p[1] + q[1]) / 2, min(p[0], q[0]), max(p[0], q[0])))
+    elif dx <= 0.5 and dy > LINE_WIDTH:
+        vs.append(((p[0] + q[0]) / 2, min(p[1], q[1]), max(p[1], q[1])))
 
 
 def _by_edge(edges: list[float], lines: list[tuple[float, float, float]]) -> dict[int, list[tuple[float, float]]]:
