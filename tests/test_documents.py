@@ -401,3 +401,20 @@ def test_pdf_grid_drawn_as_one_path_is_found() -> None:
     assert [round(x) for x in table.xs] == [100, 200, 300, 400] and len(table.ys) == 4
     spans = sorted((r1 - r0 + 1, c1 - c0 + 1) for r0, c0, r1, c1 in table.boxes.values())
     assert spans.count((1, 2)) == 1 and spans.count((1, 1)) == 7  # the top row's last two cells are one
+
+
+def test_docx_report_framed_in_a_layout_table() -> None:
+    import docx
+
+    inner = FIXTURES / "r001.docx"
+    source = docx.Document(str(inner))
+    framed = docx.Document()
+    cell = framed.add_table(rows=1, cols=1).cell(0, 0)
+    cell._tc.remove(cell.paragraphs[0]._p)
+    for block in source.element.body.iterchildren():
+        if block.tag.endswith(("}p", "}tbl")):
+            cell._tc.append(block)
+    buf = io.BytesIO()
+    framed.save(buf)
+    result = extract(buf.getvalue(), source="framed.docx")
+    assert_cells_exact(result, make.gold("r001"), pdf=False)

@@ -83,6 +83,7 @@ def _text(el: etree._Element | None) -> str:
 
 
 _T, _TAB, _BR, _CR, _P, _TR, _TC = (f"{W}{n}" for n in ("t", "tab", "br", "cr", "p", "tr", "tc"))
+_TBL = f"{W}tbl"
 _TCPR, _GRIDSPAN, _VMERGE, _HMERGE, _VAL = (f"{W}{n}" for n in ("tcPr", "gridSpan", "vMerge", "hMerge", "val"))
 
 
@@ -121,6 +122,13 @@ def _int(value: str | None, default: int) -> int:
 
 
 def _table(tbl: etree._Element, builder: TextBuilder) -> None:
+    if next(tbl.iterdescendants(_TBL), None) is not None:
+        # A table holding tables lays out the page (a report framed in a one-cell table): its cells' paragraphs
+        # are flow text, and the inner tables are the data.
+        for tr in _children(tbl, _TR):
+            for tc in _children(tr, _TC):
+                _blocks(tc, builder)
+        return
     # Pass 1: every row's cells with their grid column, span and vMerge state.
     rows: list[list[tuple[int, int, str, str | None]]] = []
     for tr in _children(tbl, _TR):  # a nested table's rows are read as its cell's text
