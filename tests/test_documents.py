@@ -418,3 +418,9 @@ def test_docx_report_framed_in_a_layout_table() -> None:
     framed.save(buf)
     result = extract(buf.getvalue(), source="framed.docx")
     assert_cells_exact(result, make.gold("r001"), pdf=False)
+
+
+def test_markdown_text_with_br_tags_stays_text() -> None:
+    text = (HERE.parent / "eval" / "samples" / "000_5af3a546c32e05da.txt").read_text(encoding="utf-8")
+    marked = text.replace("。", "。<br>", 8).encode("utf-8")
+    assert sniff_format(marked, filename="r.txt") == "text" and sniff_format(marked) == "text"

@@ -24,7 +24,7 @@ from service.documents.errors import CorruptDocument, EncryptedDocument, NoTextL
 from service.documents.model import Document, Placed, TextBuilder
 
 MAX_PAGES = 500  # an annual report has 3 to 60 pages; a longer PDF is something else
-TABLE_SECONDS = 20.0  # time spent rebuilding tables at most; past it the rest is read as plain text
+TABLE_SECONDS = 10.0  # time spent rebuilding tables at most; past it the rest is read as plain text
 MIN_TEXT_CHARS = 20  # fewer printable characters in the whole file: the pages are images
 # Labels of the statutory tables' rows and headers: a page printing two of them holds a table.
 _TABLE_WORDS = re.compile(r"信息内容|本年制发件数|本年新制作数量|申请人情况|自然人|本年新收|上年结转|予以公开|不予公开|"

@@ -31,6 +31,8 @@ _TYPE_EXTENSIONS = {"application/msword": ".doc", "application/vnd.ms-excel": ".
                     "application/zip": ".zip",
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx"}
 _MARKUP = re.compile(rb"<\s*(?:html|body|table|tr|td|div|p|span|br|h[1-6]|meta|head|script)\b[^>]{0,400}>", re.I)
+# Counted in a text that does not start with a tag: structure only (a markdown table may hold <br>s).
+_STRUCTURE = re.compile(rb"<\s*(?:html|body|table|tr|td|div|p|h[1-6])\b[^>]{0,400}>", re.I)
 
 
 def sniff_format(data: bytes, *, filename: str | None = None, content_type: str | None = None) -> Format:
@@ -59,7 +61,7 @@ def looks_like_markup(data: bytes) -> bool:
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head[:1] == b"<" and _MARKUP.match(head) or head[:9].lower() == b"<!doctype":
         return True
-    return len(_MARKUP.findall(data[:65536])) >= 5
+    return len(_STRUCTURE.findall(data[:65536])) >= 5
 
 
 _ACCEPTED = [".txt", ".html", ".docx", ".pdf"]
