@@ -424,3 +424,13 @@ def test_markdown_text_with_br_tags_stays_text() -> None:
     text = (HERE.parent / "eval" / "samples" / "000_5af3a546c32e05da.txt").read_text(encoding="utf-8")
     marked = text.replace("。", "。<br>", 8).encode("utf-8")
     assert sniff_format(marked, filename="r.txt") == "text" and sniff_format(marked) == "text"
+
+
+def test_a_table_in_section_one_is_not_taken_for_a_statutory_table() -> None:
+    decoy = [[("信息内容", 1, 1), ("本年发布数量", 1, 1)], [("行政许可", 1, 1), ("99", 1, 1)],
+             [("规章", 1, 1), ("77", 1, 1)]]
+    blocks = make.report("r001")
+    at = next(k for k, b in enumerate(blocks) if b[1] == "二、主动公开政府信息情况")
+    page = make.to_html(blocks[:at] + [("table", decoy)] + blocks[at:]).encode("utf-8")
+    result = extract(page, source="decoy.html")
+    assert_cells_exact(result, make.gold("r001"), pdf=False)

@@ -30,6 +30,7 @@ MIN_TEXT_CHARS = 20  # fewer printable characters in the whole file: the pages a
 _TABLE_WORDS = re.compile(r"信息内容|本年制发件数|本年新制作数量|申请人情况|自然人|本年新收|上年结转|予以公开|不予公开|"
                           r"无法提供|不予处理|结转下年|结果维持|结果纠正|尚未审结|复议后起诉|处理决定数量|总计")
 _SPACE = re.compile(r"\s+")
+_NUMERIC = frozenset("0123456789.,")
 LINE_WIDTH = 2.5  # a path thinner than this (points) is a ruling line
 SNAP = 2.5  # lines closer than this are one line (double borders)
 MAX_SEGMENTS = 20_000  # a path of more segments is a drawing (a map, a chart), not a table's rules
@@ -375,9 +376,10 @@ def _join(line: list[_Char], tabs: bool = False) -> str:
     prev: _Char | None = None
     for ch in line:
         gap, size = ch.x0 - prev.x1 if prev is not None else 0.0, max(ch.bottom - ch.top, 1.0)
+        digits = prev is not None and prev.text in _NUMERIC and ch.text in _NUMERIC
         if tabs and gap > 2 * size:
             parts.append("\t")
-        elif prev is not None and gap > 0.35 * size:
+        elif prev is not None and gap > (0.8 if digits else 0.35) * size:  # "1 2" spaced out is still 12
             parts.append(" ")
         parts.append(ch.text)
         prev = ch

@@ -122,6 +122,9 @@ def _segments(view: str, grids: Sequence[Grid], sections: Sequence[LocatedSectio
     out: list[_Segment] = []
     previous: _Segment | None = None
     for grid in grids:
+        if _outside_tables(grid, sections):
+            previous = None
+            continue
         continues = previous is not None and _continues(view, previous.grid, grid, sections)
         carried = previous.table if previous is not None and continues else None
         starts: list[tuple[int, str]] = []
@@ -144,6 +147,13 @@ def _segments(view: str, grids: Sequence[Grid], sections: Sequence[LocatedSectio
         elif not continues:
             previous = None
     return out
+
+
+def _outside_tables(grid: Grid, sections: Sequence[LocatedSection]) -> bool:
+    """A table in section 五 or 六, or in 一 when 二's heading bounds it, is not a statutory table."""
+    numbers = {s.number for s in sections}
+    return any(s.start <= grid.start < s.end and (s.number >= 5 or s.number == 1 and 2 in numbers)
+               for s in sections)
 
 
 def _continues(view: str, before: Grid, after: Grid, sections: Sequence[LocatedSection]) -> bool:
