@@ -434,3 +434,14 @@ def test_a_table_in_section_one_is_not_taken_for_a_statutory_table() -> None:
     page = make.to_html(blocks[:at] + [("table", decoy)] + blocks[at:]).encode("utf-8")
     result = extract(page, source="decoy.html")
     assert_cells_exact(result, make.gold("r001"), pdf=False)
+
+
+def test_word_saved_web_page_in_gb2312() -> None:
+    """A page saved from Word: gb2312, conditional comments, every cell's text in <p class=MsoNormal><span>."""
+    page = PAGE.decode("utf-8").replace("<meta charset='utf-8'>", "<meta http-equiv=Content-Type content='text/html; "
+                                        "charset=gb2312'><!--[if gte mso 9]><xml><o:DocumentProperties>1 2 3"
+                                        "</o:DocumentProperties></xml><![endif]-->")
+    page = page.replace("<td>", "<td width=60 valign=top><p class=MsoNormal align=center><span lang=EN-US "
+                        "style='font-size:10.5pt'>").replace("</td>", "<o:p></o:p></span></p></td>")
+    result = extract(page.encode("gb18030"), source="word.htm")
+    assert_cells_exact(result, make.gold("r001"), pdf=False)
