@@ -52,7 +52,9 @@ class Cell(BaseModel):
     raw: str | None = Field(None, description="the characters of the cell as written (numbers only)")
     span: Span | None = None
     repaired: bool = Field(False, description="the reading of this cell rests on a listed repair")
-    grid: GridRef | None = Field(None, description="the table cell it was read from, for HTML, DOCX and PDF input")
+    # Left out of the JSON when None: results of plain-text input stay exactly as they were.
+    grid: GridRef | None = Field(None, exclude_if=lambda v: v is None,
+                                 description="the table cell it was read from (HTML, DOCX and PDF input only)")
 
 
 class CheckStatus(StrEnum):
