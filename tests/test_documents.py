@@ -445,3 +445,27 @@ def test_word_saved_web_page_in_gb2312() -> None:
                         "style='font-size:10.5pt'>").replace("</td>", "<o:p></o:p></span></p></td>")
     result = extract(page.encode("gb18030"), source="word.htm")
     assert_cells_exact(result, make.gold("r001"), pdf=False)
+
+
+def test_row_broken_over_a_page_either_way() -> None:
+    """A row's label split between two tables (pages): values with the first half, or with the second."""
+    from generator import _T3_LABELS
+
+    from schemas.keys import REQUEST_COLUMNS, request_rows
+
+    cells = make.gold("r001")["cells"]
+    header = make.request_header(False)
+    rows = []
+    for row in request_rows("2021"):
+        group, item = _T3_LABELS[row]
+        rows.append([((group or "") + item, 1, 3), *[(make._v(cells, f"requests.{row}.{c}"), 1, 1) for c in REQUEST_COLUMNS]])
+    blank = [("", 1, 1)] * 7
+    k, j = request_rows("2021").index("denied.state_secret"), request_rows("2021").index("unable.not_held")
+    first = header + rows[:k] + [[("（三）不予公开1.属于国", 1, 3), *rows[k][1:]]]  # values stay on page one
+    second = [[("家秘密", 1, 3), *blank]] + rows[k + 1:j] + [[("（四）无法提供1.本机关不掌握", 1, 3), *blank]]
+    third = [[("相关政府信息", 1, 3), *rows[j][1:]]] + rows[j + 1:]  # values moved to the next page
+    active, _, review = _tables()
+    result = extract(_page_with([active, first, second, third, review]), source="broken.html")
+    for key, value in cells.items():
+        if key.startswith("requests."):
+            assert result.cells[key].value == value, key

@@ -60,11 +60,14 @@ def read_grid_tables(view: str, grids: Sequence[Grid], sections: Sequence[Locate
             elif columns is not None and len(seg.grid.slots[0]) != len(segs[0].grid.slots[0]):
                 columns = None  # a continuation with another column layout: read its rows as printed
             part = _rows(view, seg, columns)
-            if seg.continued and rows and part and not any(c.text.strip() for c in part[0].values) \
-                    and _split_row(view, seg):
+            if seg.continued and rows and part and not _has_value(part[0]) and _split_row(view, seg):
                 # The row broke over the page: its label's second half heads the next page's table.
                 rows[-1] = _Row(_interleave(rows[-1].labels, part[0].labels), rows[-1].values)
                 part = part[1:]
+            elif seg.continued and rows and part and not _has_value(rows[-1]) and _has_value(part[0]) \
+                    and _words_only(rows[-1]):
+                # The label began at the foot of the page before; the row's values are on this one.
+                part[0] = _Row(_interleave(rows.pop().labels, part[0].labels), part[0].values)
             rows += part
         if any(_NUMBER.search(c.text) for row in rows for c in row.values):
             rows = [row for row in rows if any(c.text.strip() for c in (*row.labels, *row.values))]
@@ -80,6 +83,17 @@ class _Row:
 
     labels: list[GridCell]
     values: list[GridCell]
+
+
+def _has_value(row: _Row) -> bool:
+    return any(c.text.strip() for c in row.values)
+
+
+def _words_only(row: _Row) -> bool:
+    """A row of label words that are no header's (the first half of a row broken over a page)."""
+    text = "".join("".join(c.text.split()) for c in row.labels)
+    return bool(text) and not any(CUES[t].search(text) for t in ORDER) and not any(
+        names[0].search(text) for names in _HEADERS.values())
 
 
 def _split_row(view: str, seg: _Segment) -> bool:
