@@ -469,3 +469,28 @@ def test_row_broken_over_a_page_either_way() -> None:
     for key, value in cells.items():
         if key.startswith("requests."):
             assert result.cells[key].value == value, key
+
+
+def test_docx_with_tables_as_images_warns() -> None:
+    import struct
+    import zlib
+
+    import docx
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(b"\x00\x00")) + chunk(b"IEND", b""))
+    document = docx.Document()
+    for line in ("某县人民政府2021年政府信息公开工作年度报告", "一、总体情况", "本年度……", "二、主动公开政府信息情况",
+                 "三、收到和处理政府信息公开申请情况", "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况",
+                 "无。", "六、其他需要报告的事项", "无。"):
+        document.add_paragraph(line)
+        if line[0] in "二三四":
+            document.add_picture(io.BytesIO(png))
+    buf = io.BytesIO()
+    document.save(buf)
+    result = extract(buf.getvalue(), source="images.docx")
+    assert "tables_as_images" in {w.code for w in result.warnings}
+    assert result.document is not None and result.document.format == "docx"
