@@ -377,7 +377,7 @@ def test_pdf_grid_drawn_as_one_path_is_found() -> None:
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
-    from service.documents import pdf as reader
+    from service.documents import pdf_grid as reader
 
     doc = pdfium.PdfDocument.new()
     page = doc.new_page(595, 842)
@@ -395,7 +395,7 @@ def test_pdf_grid_drawn_as_one_path_is_found() -> None:
     doc.save(buf)
     reopened = pdfium.PdfDocument(buf.getvalue())
     first = reopened[0]
-    tables = reader._tables(reader._segments(first, first.get_height()))
+    tables = reader.find_tables(reader.ruling_lines(first, first.get_height()))
     assert len(tables) == 1
     table = tables[0]
     assert [round(x) for x in table.xs] == [100, 200, 300, 400] and len(table.ys) == 4
