@@ -23,6 +23,8 @@ Line = tuple[float, float, float]  # horizontal (y, x0, x1) or vertical (x, top,
 
 @dataclass(frozen=True)
 class Char:
+    """A printed character and its box (points, from the page's top left)."""
+
     text: str
     x0: float
     top: float
@@ -31,11 +33,14 @@ class Char:
 
     @property
     def mid(self) -> tuple[float, float]:
+        """The box's centre."""
         return (self.x0 + self.x1) / 2, (self.top + self.bottom) / 2
 
 
 @dataclass
 class Table:
+    """A ruled table: the x and y of its lines, and which base cells (between adjacent lines) merge."""
+
     xs: list[float]
     ys: list[float]
     owner: list[list[int]]  # base cell (row, col) → merged cell id
@@ -43,11 +48,11 @@ class Table:
 
     @property
     def bbox(self) -> tuple[float, float, float, float]:
+        """The table's outer box: x0, top, x1, bottom."""
         return self.xs[0], self.ys[0], self.xs[-1], self.ys[-1]
 
 
-def ruling_lines(page: pdfium.PdfPage, height: float) -> tuple[list[tuple[float, float, float]],
-                                                             list[tuple[float, float, float]]]:
+def ruling_lines(page: pdfium.PdfPage, height: float) -> tuple[list[Line], list[Line]]:
     """The page's ruling lines: horizontal (y, x0, x1) and vertical (x, top, bottom), top-down coordinates."""
     hs: list[tuple[float, float, float]] = []
     vs: list[tuple[float, float, float]] = []
