@@ -60,14 +60,8 @@ def read_grid_tables(view: str, grids: Sequence[Grid], sections: Sequence[Locate
             elif columns is not None and len(seg.grid.slots[0]) != len(segs[0].grid.slots[0]):
                 columns = None  # a continuation with another column layout: read its rows as printed
             part = _rows(view, seg, columns)
-            if seg.continued and rows and part and not _has_value(part[0]) and _split_row(view, seg):
-                # The row broke over the page: its label's second half heads the next page's table.
-                rows[-1] = _Row(_interleave(rows[-1].labels, part[0].labels), rows[-1].values)
-                part = part[1:]
-            elif seg.continued and rows and part and not _has_value(rows[-1]) and _has_value(part[0]) \
-                    and _words_only(rows[-1]):
-                # The label began at the foot of the page before; the row's values are on this one.
-                part[0] = _Row(_interleave(rows.pop().labels, part[0].labels), part[0].values)
+            if seg.continued and rows and part:
+                _join_broken_row(rows, part)
             rows += part
         if any(_NUMBER.search(c.text) for row in rows for c in row.values):
             rows = [row for row in rows if any(c.text.strip() for c in (*row.labels, *row.values))]
@@ -85,22 +79,33 @@ class _Row:
     values: list[GridCell]
 
 
+def _join_broken_row(rows: list[_Row], part: list[_Row]) -> None:
+    """A row broken over a page: its label's halves end one table and begin the next (after the header
+    printed again, if it is), with the values on either side. The halves become one row."""
+    k = next((i for i, row in enumerate(part) if _has_value(row) or not _is_header(row)), len(part))
+    if k == len(part):
+        return
+    head, last = part[k], rows[-1]
+    if not _has_value(head) and _words_only(head) and _has_value(last):
+        rows[-1] = _Row(_interleave(last.labels, head.labels), last.values)
+        del part[k]
+    elif _has_value(head) and not _has_value(last) and _words_only(last):
+        part[k] = _Row(_interleave(rows.pop().labels, head.labels), head.values)
+
+
+def _is_header(row: _Row) -> bool:
+    text = "".join("".join(c.text.split()) for c in row.labels)
+    return any(CUES[t].search(text) for t in ORDER) or any(n.search(text) for names in _HEADERS.values()
+                                                           for n in names[:1])
+
+
 def _has_value(row: _Row) -> bool:
     return any(c.text.strip() for c in row.values)
 
 
 def _words_only(row: _Row) -> bool:
-    """A row of label words that are no header's (the first half of a row broken over a page)."""
-    text = "".join("".join(c.text.split()) for c in row.labels)
-    return bool(text) and not any(CUES[t].search(text) for t in ORDER) and not any(
-        names[0].search(text) for names in _HEADERS.values())
-
-
-def _split_row(view: str, seg: _Segment) -> bool:
-    """The first row of a continued table holds words only, and no header's: the rest of a broken row."""
-    text = "".join(_compact(view, c) for c in _row_cells(seg.grid, seg.rows.start))
-    return bool(text) and not any(CUES[t].search(text) for t in ORDER) and not any(
-        names[0].search(text) for names in _HEADERS.values())
+    """A row of label words that are no header's (half of a row broken over a page)."""
+    return any(c.text.strip() for c in row.labels) and not _is_header(row)
 
 
 def _interleave(before: list[GridCell], after: list[GridCell]) -> list[GridCell]:

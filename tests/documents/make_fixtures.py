@@ -7,7 +7,8 @@ by LibreOffice and from that HTML by headless Chromium.
 Every table cell's expected value is the gold's, so a test can check each cell of each format exactly.
 ``nasty=True`` adds the shapes real pages have: an empty spacer column, a value cell spanning two grid
 columns under a two-column header, group labels merged down many rows, the header printed again in the
-middle of the table, and 表三 cut into two tables with a page mark between them.
+middle of the table, and 表三 cut into two tables with a page mark between them. ``r004_repeat`` prints
+表三 large over several pages with its header repeated on each (rows broken across pages).
 """
 
 from __future__ import annotations
@@ -198,6 +199,26 @@ def to_docx(blocks: list[Block], path: Path) -> None:
     document.save(str(path))
 
 
+def big_repeated_header_docx(blocks: list[Block], path: Path) -> None:
+    """The Word file with 16 pt table text and 表三's header rows marked to repeat on every page (w:tblHeader):
+    printed, 表三 runs over several pages, its header printed again on each and rows broken across them."""
+    import docx
+    from docx.oxml import OxmlElement
+    from docx.shared import Pt
+
+    to_docx(blocks, path)
+    document = docx.Document(str(path))
+    for row in document.tables[1].rows[:3]:
+        row._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+    for table in document.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                for paragraph in cell.paragraphs:
+                    for run in paragraph.runs:
+                        run.font.size = Pt(16)
+    document.save(str(path))
+
+
 def _place(rows: list[list[Cell]]) -> list[tuple[int, int, int, int, str]]:
     taken: set[tuple[int, int]] = set()
     out = []
@@ -261,7 +282,12 @@ def make(out: Path, *, pdfs: bool = True) -> list[Path]:
                 soffice_pdf(docx_path, out / f"{stem}_lo.pdf")
                 chromium_pdf(html_path, out / f"{stem}_chrome.pdf")
                 written += [out / f"{stem}_lo.pdf", out / f"{stem}_chrome.pdf"]
+    repeat = out / "r004_repeat.docx"
+    big_repeated_header_docx(report("r004"), repeat)
+    written.append(repeat)
     if pdfs:
+        soffice_pdf(repeat, out / "r004_repeat_lo.pdf")
+        written.append(out / "r004_repeat_lo.pdf")
         encrypted_pdf(out / "encrypted.pdf")
         written.append(out / "encrypted.pdf")
     return written
