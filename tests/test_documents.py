@@ -494,3 +494,13 @@ def test_docx_with_tables_as_images_warns() -> None:
     result = extract(buf.getvalue(), source="images.docx")
     assert "tables_as_images" in {w.code for w in result.warnings}
     assert result.document is not None and result.document.format == "docx"
+
+
+def test_huge_spans_and_huge_tables_cost_bounded_time() -> None:
+    spans = "<table>" + "<tr>" + "<td rowspan=100000 colspan=100000>1</td>" * 300 + "</tr>" * 300 + "</table>"
+    wide = "<table>" + ("<tr>" + "<td>1</td>" * 2000 + "</tr>") * 150 + "</table>"
+    for page in (spans, wide):
+        began = time.perf_counter()
+        doc = read_document(page.encode(), filename="x.html")
+        assert time.perf_counter() - began < 10
+        assert all(len(g.slots) * len(g.slots[0]) <= 200_000 for g in doc.grids)

@@ -102,6 +102,10 @@ class TextBuilder:
             return None
         n_rows = max(p[0] + p[2] for p in placed)
         n_cols = max(p[1] + p[3] for p in placed)
+        if n_rows * n_cols > MAX_SLOTS:  # no report's table is this big: its cells are written as lines
+            for line in _by_row(placed, n_rows):
+                self.line("\t".join(p[4] for p in line))
+            return None
         slots: list[list[int | None]] = [[None] * n_cols for _ in range(n_rows)]
         cells: list[DocCell] = []
         self._write("\n")
@@ -152,6 +156,7 @@ def _by_row(placed: Sequence[Placed], n_rows: int) -> list[list[Placed]]:
 
 
 MAX_SPAN = 200  # a rowspan/colspan beyond this is a page's mistake, not a table's shape
+MAX_SLOTS = 200_000  # grid positions a table may cover (a report's largest has ~500)
 
 
 def expand_spans(rows: Sequence[Sequence[tuple[str, int, int]]]) -> list[tuple[int, int, int, int, str, int]]:
@@ -162,6 +167,7 @@ def expand_spans(rows: Sequence[Sequence[tuple[str, int, int]]]) -> list[tuple[i
     """
     taken: set[tuple[int, int]] = set()
     placed: list[tuple[int, int, int, int, str, int]] = []
+    area = 0
     index = 0
     n_rows = len(rows)
     for r, row in enumerate(rows):
@@ -169,6 +175,9 @@ def expand_spans(rows: Sequence[Sequence[tuple[str, int, int]]]) -> list[tuple[i
         for text, rowspan, colspan in row:
             rowspan = max(1, min(rowspan, MAX_SPAN, n_rows - r))
             colspan = max(1, min(colspan, MAX_SPAN))
+            if area + rowspan * colspan > MAX_SLOTS:
+                rowspan = colspan = 1  # spans past the bound are a page's mistake: the cell as printed
+            area += rowspan * colspan
             while (r, c) in taken:
                 c += 1
             placed.append((r, c, rowspan, colspan, text, index))
