@@ -14,6 +14,7 @@ and DOCX, the median milliseconds per report of ``extract`` (wall and CPU).
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import shutil
 import statistics
@@ -89,6 +90,28 @@ def _table(doc: dict[str, Any]) -> None:
           f"DOCX per report: {doc['docx_wall_ms_per_report']} ms wall, {doc['docx_cpu_ms_per_report']} ms CPU")
 
 
+def accuracy(pdfs: list[Path]) -> dict[str, Any]:
+    """Numbered cells of the fixtures' gold read wrong or not at all: nianbao on the PDF, and the text path on
+    what ``pdftotext -layout`` dumps (the way a user had to go before PDFs were read)."""
+    sys.path.insert(0, str(ROOT / "tests" / "documents"))
+    import make_fixtures  # the gold of each fixture is its sample's
+
+    counts = {"cells": 0, "pdf_wrong": 0, "pdf_unread": 0, "pdftotext_wrong": 0, "pdftotext_unread": 0}
+    for path in pdfs:
+        gold = make_fixtures.gold(path.name.split("_")[0])["cells"]
+        text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True).stdout
+        for name, result in (("pdf", extract(path.read_bytes(), source=path.name)),
+                             ("pdftotext", extract(text, source=path.stem + ".txt"))):
+            for key, value in gold.items():
+                if value is None:
+                    continue
+                cell = result.cells[key]
+                counts[f"{name}_wrong"] += cell.state == "number" and cell.value != value
+                counts[f"{name}_unread"] += cell.state != "number"
+        counts["cells"] += sum(1 for v in gold.values() if v is not None)
+    return counts
+
+
 def main() -> None:
     """Parse the arguments, run, print."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -96,8 +119,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--accuracy", action="store_true", help="instead: cells read wrong or not at all, "
+                        "nianbao on the PDFs vs the text path on pdftotext -layout's text (fixtures r0*.pdf)")
     args = parser.parse_args()
     files = args.files or sorted(p for p in FIXTURES.iterdir() if p.suffix in (".pdf", ".html", ".docx"))
+    if args.accuracy:
+        print(json.dumps(accuracy([p for p in files if p.suffix == ".pdf" and p.name.startswith("r0")])))
+        return
     emit(run(files, args.rounds), out=args.out, as_json=args.json, table=_table)
 
 
