@@ -167,6 +167,8 @@ _NOTES = {
     "table_search_bounded": "the PDF took too long to search for tables; its later pages were read from "
                             "their text",
     "table_search_failed": "a PDF page's drawing could not be made into tables; it was read from its text",
+    "pages_without_text": "some pages of the PDF have no text layer (scanned images): what they show could "
+                          "not be read",
 }
 
 

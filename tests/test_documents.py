@@ -504,3 +504,25 @@ def test_huge_spans_and_huge_tables_cost_bounded_time() -> None:
         doc = read_document(page.encode(), filename="x.html")
         assert time.perf_counter() - began < 10
         assert all(len(g.slots) * len(g.slots[0]) <= 200_000 for g in doc.grids)
+
+
+def test_pdf_with_a_scanned_page_among_text_pages_warns() -> None:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument((FIXTURES / "r001_lo.pdf").read_bytes())
+    page = doc.new_page(595, 842)  # a scanned page: an image and no text
+    image = pdfium.PdfImage.new(doc)
+    bitmap = pdfium.PdfBitmap.new_native(40, 40, pdfium.raw.FPDFBitmap_BGR)
+    bitmap.fill_rect((255, 255, 255, 255), 0, 0, 40, 40)
+    image.set_bitmap(bitmap)
+    image.set_matrix(pdfium.PdfMatrix().scale(400, 600).translate(100, 100))
+    page.insert_obj(image)
+    page.gen_content()
+    page.close()
+    buf = io.BytesIO()
+    doc.save(buf)
+    result = extract(buf.getvalue(), source="mixed.pdf")
+    assert "pages_without_text" in {w.code for w in result.warnings}
+    assert_cells_exact(result, make.gold("r001"), pdf=True)
+    clean = extract((FIXTURES / "r001_nasty_lo.pdf").read_bytes(), source="x.pdf")  # a page of empty rows
+    assert "pages_without_text" not in {w.code for w in clean.warnings}

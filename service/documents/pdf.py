@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 
 from service.documents.errors import CorruptDocument, EncryptedDocument, NoTextLayer, TooManyPages
 from service.documents.model import Document, TextBuilder
@@ -47,7 +48,10 @@ def read_pdf(data: bytes) -> Document:
                 textpage = page.get_textpage()
                 try:
                     text = str(textpage.get_text_range())
-                    printable += len(_SPACE.sub("", text))
+                    chars = len(_SPACE.sub("", text))
+                    printable += chars
+                    if chars < MIN_TEXT_CHARS and _has_image(page):
+                        notes.append("pages_without_text")  # a scanned page among text pages
                     # A table page names two of the tables' labels, or follows one (a table split over pages).
                     if after_table or len(set(_TABLE_WORDS.findall(_SPACE.sub("", text)))) >= 2:
                         if time.perf_counter() > deadline:
@@ -74,6 +78,10 @@ def read_pdf(data: bytes) -> Document:
     if not builder.grids:
         doc.notes.append("no_table")
     return doc
+
+
+def _has_image(page: pdfium.PdfPage) -> bool:
+    return next(iter(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2)), None) is not None
 
 
 def _open(data: bytes) -> pdfium.PdfDocument:
