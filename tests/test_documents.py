@@ -526,3 +526,16 @@ def test_pdf_with_a_scanned_page_among_text_pages_warns() -> None:
     assert_cells_exact(result, make.gold("r001"), pdf=True)
     clean = extract((FIXTURES / "r001_nasty_lo.pdf").read_bytes(), source="x.pdf")  # a page of empty rows
     assert "pages_without_text" not in {w.code for w in clean.warnings}
+
+
+def test_report_pasted_in_a_pre_block_keeps_its_columns() -> None:
+    from html import escape
+
+    text = (HERE.parent / "eval" / "samples" / "001_1eeed509761ddf3c.txt").read_text(encoding="utf-8")
+    page = f"<html><body><div class=nav>首页 &gt; 年报</div><pre>{escape(text)}</pre></body></html>".encode()
+    by_page, by_text = extract(page, source="pre.html"), extract(text, source="x.txt")
+    assert {k: (c.state, c.value) for k, c in by_page.cells.items()} == \
+        {k: (c.state, c.value) for k, c in by_text.cells.items()}
+    assert by_page.document is not None and by_page.document.text is not None
+    cell = by_page.cells["requests.new_received.total"]
+    assert cell.span is not None and by_page.document.text[cell.span.start:cell.span.end] == str(cell.value)

@@ -17,7 +17,7 @@ from service.documents.model import Document, TextBuilder
 _SKIP = frozenset({"script", "style", "noscript", "head", "template", "title", "meta", "link", "iframe", "object",
                    "svg", "select", "option", "button", "input", "textarea"})
 _BLOCK = frozenset({"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
-                    "header", "footer", "blockquote", "pre", "dd", "dt", "dl", "hr", "center", "form", "nav",
+                    "header", "footer", "blockquote", "dd", "dt", "dl", "hr", "center", "form", "nav",
                     "main", "aside", "caption", "figure", "figcaption", "address", "body", "html"})
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _JS_STRING = re.compile(r'"((?:[^"\\\n]|\\.){200,})"|\'((?:[^\'\\\n]|\\.){200,})\'|`((?:[^`\\]|\\.){200,})`', re.S)
@@ -108,6 +108,12 @@ class _Reader:
                     self._flush()
             else:
                 self._table(el)
+            if el.tail:
+                self.line.append(el.tail)
+            return
+        if tag == "pre":  # a report pasted as preformatted text: its columns are aligned by spaces
+            self._flush()
+            self.builder.verbatim("".join(str(t) for t in el.itertext()))
             if el.tail:
                 self.line.append(el.tail)
             return

@@ -92,6 +92,12 @@ class TextBuilder:
         if text:
             self._write(text + "\n")
 
+    def verbatim(self, text: str) -> None:
+        """Preformatted text, its spaces and tabs kept (columns aligned by spaces are the text path's to read)."""
+        text = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+        if text.strip():
+            self._write(text + "\n")
+
     def table(self, rows: Sequence[Sequence[tuple[str, int, int]]]) -> Grid | None:
         """A table given as rows of printed cells ``(text, rowspan, colspan)``; spans are expanded to slots."""
         return self.placed_table([(r, c, rs, cs, text, None) for r, c, rs, cs, text, _ in expand_spans(rows)])

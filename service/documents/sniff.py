@@ -24,6 +24,8 @@ _CONVERT = {
     ".odt": "open it in LibreOffice and save it as .docx (or export it as PDF)",
     ".ofd": "open it in an OFD reader and print it to PDF",
     ".zip": "unpack it and send the report file itself",
+    ".mht": "open it in a browser and save it as a web page (.html), or print it to PDF",
+    ".mhtml": "open it in a browser and save it as a web page (.html), or print it to PDF",
 }
 _TYPE_EXTENSIONS = {"application/msword": ".doc", "application/vnd.ms-excel": ".xls",
                     "application/vnd.ms-works": ".wps", "application/kswps": ".wps",
