@@ -539,3 +539,20 @@ def test_report_pasted_in_a_pre_block_keeps_its_columns() -> None:
     assert by_page.document is not None and by_page.document.text is not None
     cell = by_page.cells["requests.new_received.total"]
     assert cell.span is not None and by_page.document.text[cell.span.start:cell.span.end] == str(cell.value)
+
+
+def test_docx_shape_text_is_read_once() -> None:
+    """A text box is stored twice (mc:Choice for Word, mc:Fallback for old readers); its text counts once."""
+    import docx
+    from docx.oxml import parse_xml
+
+    document = docx.Document(str(FIXTURES / "r001.docx"))
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    box = (f'<w:r {w} xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"><mc:AlternateContent>'
+           '<mc:Choice Requires="wps"><w:t>盒中文字</w:t></mc:Choice><mc:Fallback><w:t>盒中文字</w:t></mc:Fallback>'
+           '</mc:AlternateContent></w:r>')
+    document.paragraphs[0]._p.append(parse_xml(box))
+    buf = io.BytesIO()
+    document.save(buf)
+    doc = read_document(buf.getvalue(), filename="box.docx")
+    assert doc.text.count("盒中文字") == 1

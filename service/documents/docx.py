@@ -16,6 +16,7 @@ from service.documents.errors import CorruptDocument, DecompressedTooLarge
 from service.documents.model import Document, TextBuilder
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 MAX_PART_BYTES = 64_000_000  # word/document.xml inflated: a 300-page report is ~5 MB
 MAX_RATIO = 200  # inflated/deflated beyond this is a bomb, not text (XML compresses ~10x)
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True)
@@ -24,6 +25,10 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=Fal
 def read_docx(data: bytes) -> Document:
     """Read a .docx file's bytes into a Document."""
     root = etree.fromstring(_document_xml(data), _PARSER)
+    for fallback in list(root.iter(_FALLBACK)):  # a shape's text twice: as the shape, and for old readers
+        parent = fallback.getparent()
+        if parent is not None:
+            parent.remove(fallback)
     body = root.find(f"{W}body")
     builder = TextBuilder()
     if body is not None:
