@@ -18,6 +18,7 @@ import argparse
 import csv
 import io
 import json
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -28,7 +29,7 @@ from pydantic import ValidationError
 
 from schemas import FACT_KEYS, cell_keys
 from schemas.keys import TABLE_PREFIXES, table_of
-from service.config import BACKENDS, Settings
+from service.config import BACKENDS, Settings, is_loopback, open_access_refusal
 from service.errors import NianbaoError
 from service.gate import require_report
 from service.narrative import NarrativeBackend
@@ -176,6 +177,14 @@ def _serve(settings: Settings, overrides: dict[str, Any]) -> int:
     from service.logs import configure_logging, logging_config
 
     configure_logging(settings.log_level, settings.log_format)
+    refusal = open_access_refusal(settings, settings.host)
+    if refusal:
+        print(f"nianbao: {refusal}", file=sys.stderr)
+        return EXIT_USAGE
+    if settings.auth == "off" and not is_loopback(settings.host):
+        logging.getLogger("nianbao.app").warning(
+            "NIANBAO_AUTH=off: serving on %s WITHOUT API keys; anyone who reaches this address can use the "
+            "service and its LLM (keep it behind the gateway)", settings.host)
     server: dict[str, Any] = {
         "host": settings.host, "port": settings.port, "log_level": settings.log_level.lower(),
         # uvicorn applies it in every worker; the app logs each request itself (access log off).
@@ -186,6 +195,9 @@ def _serve(settings: Settings, overrides: dict[str, Any]) -> int:
         # or not; uvicorn's root_path would prefix every path a second time.
         # TCP_NODELAY on every connection: without it, several workers add ~40 ms per keep-alive request.
         "http": HTTP_PROTOCOL,
+        # Bounds for a client that reaches the app directly (it belongs behind the gateway, which has its
+        # own): connections and requests at once, idle keep-alive, and (transport.py) the request timeout.
+        "limit_concurrency": settings.limit_concurrency, "timeout_keep_alive": settings.timeout_keep_alive_s,
     }
     if settings.workers == 1:
         from service.main import create_app

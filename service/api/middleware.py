@@ -23,6 +23,18 @@ from service.metrics import Metrics
 
 log = logging.getLogger("nianbao.http")
 
+_LOGGED_CHARS = 32
+# The review pages (issue 15) load their own scripts and styles from /static: nothing inline, nothing foreign.
+# Swagger's /docs loads its bundle from a CDN with an inline script, so it goes without.
+PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+            "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+_DOCS_PATHS = ("/docs", "/redoc")
+
+
+def _is_docs(path: str) -> bool:
+    return any(path == p or path.endswith(p) or p + "/" in path for p in _DOCS_PATHS)
+
+
 CLIENT_CLOSED = 499  # nginx's status for "the client closed the connection", in logs and metrics only
 _CLIENT_ID = re.compile(r"[A-Za-z0-9._:+/=-]{1,128}")  # ids, UUIDs, trace ids; no spaces or quotes
 
@@ -65,7 +77,11 @@ class RequestContext:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                MutableHeaders(scope=message)["X-Request-ID"] = request_id
+                headers = MutableHeaders(scope=message)
+                headers["X-Request-ID"] = request_id
+                headers["X-Content-Type-Options"] = "nosniff"
+                if headers.get("content-type", "").startswith("text/html") and not _is_docs(scope["path"]):
+                    headers.setdefault("Content-Security-Policy", PAGE_CSP)
             await send(message)
 
         try:
@@ -82,8 +98,10 @@ class RequestContext:
             elapsed = perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or "unmatched"
             self.metrics.observe_request(route, scope["method"], status or 500, elapsed)
-            log.info("%s %s -> %s in %.1f ms", scope["method"], scope["path"], status, elapsed * 1e3,
-                     extra={"request_id": request_id, "method": scope["method"], "path": scope["path"],
+            # The client chose the method and the path: cut to a sane length (text logs escape controls).
+            method, path = scope["method"][:_LOGGED_CHARS], scope["path"][:_LOGGED_CHARS * 32]
+            log.info("%s %s -> %s in %.1f ms", method, path, status, elapsed * 1e3,
+                     extra={"request_id": request_id, "method": method, "path": path,
                             "route": route, "status": status, "bytes_in": received,
                             "duration_ms": round(elapsed * 1e3, 1)})
             request_id_var.reset(token)
