@@ -186,8 +186,8 @@ def probe_client_llm() -> dict[str, Any]:
 
 
 def probe_quota(n: int) -> dict[str, Any]:
-    """``n`` requests in a row from one client: how many were refused with 429."""
-    with server() as (_proc, url):
+    """``n`` requests in a row from one client with a quota of n/2 a minute: how many were refused with 429."""
+    with server({"NIANBAO_QUOTA_REQUESTS_PER_MIN": str(n // 2)}) as (_proc, url):
         with httpx.Client(base_url=url, timeout=10) as client:
             statuses = [client.post("/v1/extract", json={"text": ""}).status_code for _ in range(n)]
     return {"probe": "quota", "requests": n, "429": statuses.count(429)}
