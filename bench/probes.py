@@ -114,7 +114,7 @@ def probe_keys(n_keys: int, where: str) -> dict[str, Any]:
         time.sleep(0.5)
         after = memory_mb(proc.pid)
     return {"probe": f"keys-{where}", "keys": n_keys, "body_mb": round(len(body) / 1e6, 1),
-            "status": response.status_code, "answer_mb": round(len(response.content) / 1e6, 3),
+            "status": response.status_code, "answer_bytes": len(response.content),
             "seconds": round(elapsed, 2), "healthz_worst_s": round(max(worst), 2),
             "rss_before_mb": before["VmRSS"], "peak_mb": after["VmHWM"], "rss_after_mb": after["VmRSS"]}
 

@@ -77,7 +77,7 @@ class Settings(BaseSettings):
     llm_tokens_per_min: int = Field(0, ge=0, description="LLM tokens the process spends per minute, all "
                                     "clients together (0: no limit)")
     docs: bool = Field(True, description="serve /docs and /openapi.json")
-    limit_concurrency: int = Field(256, ge=1, description="connections and requests uvicorn serves at once "
+    limit_concurrency: int = Field(1024, ge=1, description="connections and requests uvicorn serves at once "
                                    "per worker; more are answered 503")
     timeout_keep_alive_s: float = Field(5, gt=0, le=300, description="an idle keep-alive connection is closed "
                                         "after this many seconds")

@@ -174,7 +174,7 @@ def test_serve_one_worker_runs_the_app_behind_trusted_proxies_only(monkeypatch: 
     assert call["access_log"] is False and call["log_level"] == "info"
     assert call["log_config"]["formatters"]["default"] == {"()": "service.logs.EscapingFormatter", "fmt": TEXT_FORMAT}
     # Bounds for clients that reach the app directly.
-    assert call["limit_concurrency"] == 256 and call["timeout_keep_alive"] == 5
+    assert call["limit_concurrency"] == 1024 and call["timeout_keep_alive"] == 5
     assert "root_path" not in call  # the app applies NIANBAO_ROOT_PATH itself
     assert call["http"] == "service.api.transport:NoDelayHTTPProtocol"
 
