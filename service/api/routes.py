@@ -38,7 +38,7 @@ SourceQuery = Annotated[str | None, Query(description="a name for the report whe
     response_model=None,
     responses={200: {"description": "the extraction (or its flat view)",
                      "content": {"application/json": {"schema": RESULT_SCHEMA}}},
-               **problem_responses(400, 413, 415, 422, 502, 503)},
+               **problem_responses(400, 403, 413, 415, 422, 429, 502, 503)},
     openapi_extra=EXTRACT_BODY,
     summary="Extract one annual report",
 )
@@ -63,7 +63,7 @@ async def extract_report(
 @v1.post(
     "/extract/batch",
     response_model=BatchResponse,
-    responses=problem_responses(400, 413, 415, 422),
+    responses=problem_responses(400, 413, 415, 422, 429),
     openapi_extra=BATCH_BODY,
     summary="Extract several reports",
 )
