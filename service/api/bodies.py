@@ -174,8 +174,15 @@ async def _from_text(request: Request, limit: int, charset: str | None) -> Docum
         data += chunk
         if len(data) > limit:
             raise too_large(len(data), limit)
-    text, encoding = decode_bytes(bytes(data), charset)
+    text, encoding = await _decoded(bytes(data), charset)
     return Document(text=text, source=None, options=ExtractOptions(), encoding=encoding)
+
+
+async def _decoded(data: bytes, charset: str | None = None) -> tuple[str, str]:
+    """``decode_bytes``, in a worker thread for a large body (detecting megabytes takes tens of ms)."""
+    if len(data) <= OFF_LOOP_BYTES:
+        return decode_bytes(data, charset)
+    return await anyio.to_thread.run_sync(decode_bytes, data, charset)
 
 
 async def _from_form(request: Request, limit: int) -> Document:
@@ -192,7 +199,7 @@ async def _from_form(request: Request, limit: int) -> Document:
         data = await upload.read(limit + 1)  # one byte more than allowed tells "too large" apart
         if len(data) > limit:
             raise too_large(upload.size or len(data), limit)
-        text, encoding = decode_bytes(data)
+        text, encoding = await _decoded(data)
         source, backend, options = (_field(form.get(name)) for name in ("source", "backend", "options"))
         try:
             name = _backend_name.validate_python(backend)
