@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import logging.config
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -211,6 +212,17 @@ def test_token_quota_per_client_and_the_process_budget() -> None:
 def test_count_keys_counts_object_keys_only(text: str, keys: int) -> None:
     assert count_keys(text, 100) == keys
     assert count_keys(text.encode(), 100) == keys
+
+
+@pytest.mark.parametrize("raw", [
+    b'"' + b'\\"' * 200_000,  # one unterminated string of escaped quotes: a retrying regex took 6 s per 20 KB
+    b"[" + b'"",' * 400_000 + b"]",  # strings but no keys: stops after twice the key bound
+    b'{"text": "' + "报告：\\\"内容\\\": ".encode() * 100_000 + b'"}',
+])
+def test_count_keys_is_linear_on_hostile_text(raw: bytes) -> None:
+    started = time.perf_counter()
+    count_keys(raw, 65)
+    assert time.perf_counter() - started < 1.0
 
 
 def test_metric_labels_take_fixed_values_only() -> None:
