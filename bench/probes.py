@@ -140,6 +140,45 @@ def probe_methods(n: int, size: int) -> dict[str, Any]:
             "rss_before_mb": before["VmRSS"], "rss_after_mb": after["VmRSS"]}
 
 
+def probe_gateway_methods(n: int, size: int) -> dict[str, Any]:
+    """``n`` upper-case invented methods of ``size`` bytes through the gateway (nginx with the tree's config):
+    what the gateway answered, and how the app's /metrics grew."""
+    import importlib.util
+    import shutil
+    import tempfile
+
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not os.access(nginx, os.X_OK):
+        return {"probe": "gateway-methods", "skipped": "no nginx"}
+    spec = importlib.util.spec_from_file_location("render", CODE[0] / "deploy" / "nginx" / "render.py")
+    assert spec is not None and spec.loader is not None
+    render = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(render)
+    with server({"NIANBAO_ROOT_PATH": "/nianbao"}) as (_proc, url), tempfile.TemporaryDirectory() as prefix:
+        port = free_port()
+        conf = render.render(Path(prefix), upstream=url.removeprefix("http://"), listen=f"127.0.0.1:{port}")
+        gateway = subprocess.Popen(render.nginx_command(nginx, conf), stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            time.sleep(1)
+            before = len(httpx.get(url + "/metrics").content)
+            statuses: dict[str, int] = {}
+            for i in range(n):  # upper-case letters only: nginx refuses other methods with 400 itself
+                method = ("X" + "".join(chr(65 + (i // 26 ** k) % 26) for k in range(4)) + "A" * size)[:size]
+                with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+                    sock.sendall(f"{method} /nianbao/v1/extract HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+                                 .encode())
+                    head = sock.recv(64).split(b" ")
+                    key = head[1].decode() if len(head) > 1 else "closed"
+                    statuses[key] = statuses.get(key, 0) + 1
+            after = len(httpx.get(url + "/metrics").content)
+        finally:
+            os.killpg(gateway.pid, signal.SIGTERM)
+            gateway.wait(10)
+    return {"probe": "gateway-methods", "requests": n, "method_bytes": size, "statuses": statuses,
+            "app_metrics_before_kb": round(before / 1e3, 1), "app_metrics_after_kb": round(after / 1e3, 1)}
+
+
 def probe_secret() -> dict[str, Any]:
     """An LLM URL with user:password and ?api_key= : how often the secret comes back, and where."""
     dead = free_port()
@@ -222,13 +261,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--code", type=Path, default=ROOT, help="source tree to run (default: this one)")
-    parser.add_argument("--only", help="comma-separated probe names (keys,methods,secret,open,llm,quota,idle)")
+    parser.add_argument("--only", help="comma-separated probe names (keys,methods,gateway,secret,open,llm,quota,idle)")
     args = parser.parse_args(argv)
     CODE[0] = args.code.resolve()
     n_keys, n_methods, idle_cap = (10_000, 10, 10.0) if args.quick else (1_000_000, 100, 90.0)
     probes: dict[str, Any] = {
         "keys": lambda: [probe_keys(n_keys, where) for where in ("options", "top", "item")],
-        "methods": lambda: [probe_methods(n_methods, 15_000)], "secret": lambda: [probe_secret()],
+        "methods": lambda: [probe_methods(n_methods, 15_000)],
+        "gateway": lambda: [probe_gateway_methods(n_methods, 7_000)], "secret": lambda: [probe_secret()],
         "open": lambda: [probe_open_start()], "llm": lambda: [probe_client_llm()],
         "quota": lambda: [probe_quota(200)], "idle": lambda: [probe_idle(idle_cap)]}
     chosen = args.only.split(",") if args.only else list(probes)
