@@ -6,6 +6,7 @@ Secrets are ``SecretStr``: they print as ``**********`` in reprs, logs and dumps
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -241,8 +242,6 @@ def allowed_backends(settings: Settings) -> frozenset[str]:
 
 def is_loopback(host: str) -> bool:
     """Whether ``host`` (an address to bind) is reachable from this machine only."""
-    import ipaddress
-
     name = host.strip().strip("[]").lower()
     if name == "localhost":
         return True

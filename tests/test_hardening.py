@@ -276,3 +276,44 @@ def test_text_logs_escape_control_characters(capsys: pytest.CaptureFixture[str])
     lines = [line for line in capsys.readouterr().err.splitlines() if "/v1/" in line]
     assert lines and all("\x1b" not in line for line in lines)
     assert any("/v1/\\x0afake line\\x1b[2J" in line for line in lines), lines
+
+
+class _Spending:
+    """An LLM-like backend: the rules' reading, reported as costing 600 + 100 tokens."""
+
+    name = "llm"
+
+    def __init__(self) -> None:
+        from service.narrative.rules import RulesBackend
+
+        self.rules = RulesBackend()
+        self.calls = 0
+
+    def read(self, doc: Any, options: Any = None) -> Any:
+        self.calls += 1
+        out = self.rules.read(doc, options)
+        out.usage.backend, out.usage.llm_calls = "llm", 1
+        out.usage.prompt_tokens, out.usage.completion_tokens = 600, 100
+        return out
+
+    async def aread(self, doc: Any, options: Any = None) -> Any:
+        return self.read(doc, options)
+
+
+def test_a_client_over_its_token_quota_gets_429_and_spends_nothing_more() -> None:
+    spending = _Spending()
+    app = create_app(settings(quota_llm_tokens_per_min=1000, api_keys="key-one-123456,key-two-123456"),
+                     backends={"llm": spending})
+    ask = {"text": SAMPLE_TEXT, "options": {"backend": "llm"}}
+    with TestClient(app) as client:
+        one, two = {"X-API-Key": "key-one-123456"}, {"X-API-Key": "key-two-123456"}
+        first, second = (client.post("/v1/extract", json=ask, headers=one) for _ in range(2))
+        third = client.post("/v1/extract", json=ask, headers=one)
+        rules = client.post("/v1/extract", json={"text": SAMPLE_TEXT, "options": {"backend": "rules"}}, headers=one)
+        other = client.post("/v1/extract", json=ask, headers=two)
+    assert first.status_code == second.status_code == 200  # 700, then 1400 tokens: the second started under
+    assert first.json()["narrative"]["prompt_tokens"] == 600
+    problem = assert_problem(third, 429, "rate_limited")
+    assert "1400 LLM tokens" in problem["detail"] and third.headers["retry-after"]
+    assert rules.status_code == 200  # the rules cost nothing: still served
+    assert other.status_code == 200 and spending.calls == 3
