@@ -257,14 +257,14 @@ def probe_idle(cap_s: float) -> dict[str, Any]:
 def main(argv: list[str]) -> int:
     """Run every probe; print a table or JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes (10^4 keys, 10 methods)")
+    parser.add_argument("--quick", action="store_true", help="small sizes (10^4 keys, 10 methods, a 20 s idle cap)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--code", type=Path, default=ROOT, help="source tree to run (default: this one)")
     parser.add_argument("--only", help="comma-separated probe names (keys,methods,gateway,secret,open,llm,quota,idle)")
     args = parser.parse_args(argv)
     CODE[0] = args.code.resolve()
-    n_keys, n_methods, idle_cap = (10_000, 10, 10.0) if args.quick else (1_000_000, 100, 90.0)
+    n_keys, n_methods, idle_cap = (10_000, 10, 20.0) if args.quick else (1_000_000, 100, 90.0)
     probes: dict[str, Any] = {
         "keys": lambda: [probe_keys(n_keys, where) for where in ("options", "top", "item")],
         "methods": lambda: [probe_methods(n_methods, 15_000)],
