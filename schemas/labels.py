@@ -193,4 +193,4 @@ FLAT_ZH: Final = {
     "warnings": "警告",
 }
 VERDICT_ZH: Final = {"pass": "通过", "failed": "有错误", "not_assessable": "无法完全核对"}
-REPAIR_METHODS_ZH: Final = {"arithmetic": "算术证明", "unique": "唯一读法", "layout": "版式推断（无算术证明）"}
+REPAIR_METHODS_ZH: Final = {"arithmetic": "算术证明", "unique": "唯一读法", "layout": "版式推断，无算术证明"}

@@ -118,9 +118,11 @@ def repair_message_zh(repair: Repair) -> str:
 # Error codes (CLI stderr lines, problem+json) → title and what to do, in Chinese.
 ERRORS_ZH: Mapping[str, tuple[str, str]] = {
     "unreadable": ("无法读取文件", "无法读取该文件，请检查路径和权限"),
-    "undecodable": ("无法解码", "文本不是 UTF-8、UTF-16 或 GB18030/GBK 编码（或与声明的字符集不符），请另存为 UTF-8 后重试"),
+    "undecodable": ("无法解码",
+                    "文本不是 UTF-8、UTF-16 或 GB18030/GBK 编码（或与声明的字符集不符），请另存为 UTF-8 后重试"),
     "empty_input": ("内容为空", "没有收到任何文本，请发送报告全文"),
-    "not_a_report": ("不是年度报告", "文本中既没有年度报告的六个部分，也没有表二、表三、表四，请确认发送的是政府信息公开工作年度报告"),
+    "not_a_report": ("不是年度报告",
+                     "文本中既没有年度报告的六个部分，也没有表二、表三、表四，请确认是政府信息公开工作年度报告"),
     "not_text": ("不是文本", "收到的是二进制数据（PDF、图片或 Word 文件），请发送文本"),
     "unsupported_media_type": ("不支持的媒体类型", "请以 application/json、text/plain 或 multipart/form-data 发送"),
     "too_large": ("报告过大", "报告超过服务接受的大小上限，请发送较小的报告或调高 NIANBAO_MAX_UPLOAD_BYTES"),
@@ -132,7 +134,8 @@ ERRORS_ZH: Mapping[str, tuple[str, str]] = {
     "not_ready": ("服务未就绪", "服务尚不能处理报告，请查看 checks"),
     "llm_unavailable": ("大模型不可用", "大模型接口无法访问、超时、拒绝密钥或未配置；去掉 llm_required 可改用规则读取"),
     "llm_output_invalid": ("大模型输出无效", "大模型多次返回不符合格式的结果；去掉 llm_required 可改用规则读取"),
-    "llm_budget_exceeded": ("超出令牌预算", "该报告所需令牌超过 NIANBAO_LLM_TOKEN_BUDGET；去掉 llm_required 或提高预算"),
+    "llm_budget_exceeded": ("超出令牌预算",
+                            "该报告所需令牌超过 NIANBAO_LLM_TOKEN_BUDGET；去掉 llm_required 或提高预算"),
     "internal_error": ("内部错误", "服务意外出错；请重试，如仍出错请提供 request_id"),
 }
 

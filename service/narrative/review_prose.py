@@ -15,7 +15,8 @@ KINDS = {"复议": "reconsideration", "诉讼": "litigation"}
 
 _CLAUSE_STOP = r"。;!?\n，,"
 # A count right after the kind: 行政复议2件, 被申请行政复议案件共2件, 行政诉讼案件数为1起.
-_COUNT = re.compile(r"行政(复议|诉讼)(?:案件|申请|案)?(?:共|总数|数量|数)?(?:为|是|:)?[ \t]*(\d{1,5})[ \t]*(?:件|起|宗|例)")
+_COUNT = re.compile(r"行政(复议|诉讼)(?:案件|申请|案)?(?:共|总数|数量|数)?(?:为|是|:)?"
+                    r"[ \t]*(\d{1,5})[ \t]*(?:件|起|宗|例)")
 # None: a negation, then (within the clause, no digit) the kind, maybe a second kind, then the cases.
 _NONE = re.compile(
     rf"(?:未|没有|无(?!论))(?:发生|出现|收到|产生|涉及|接到|引发|发生过)?[^{_CLAUSE_STOP}\d]{{0,24}}?"
