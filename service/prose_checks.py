@@ -27,7 +27,7 @@ def prose_checks(result: Extraction, doc: NarrativeInput) -> list[Check]:
     checks: list[Check] = []
     fact = result.facts.get("requests_received")
     if fact is not None:
-        checks.append(_requests(result, fact.value, fact.qualifier, fact.quote, fact.span))
+        checks.append(requests_check(result, fact.value, fact.qualifier, fact.quote, fact.span))
     counts = read_review_counts(doc.view, doc.text, doc.tables)
     for kind, rule, keys in (("reconsideration", "F-reconsideration", RECONSIDERATION),
                              ("litigation", "F-litigation", LITIGATION)):
@@ -38,7 +38,7 @@ def prose_checks(result: Extraction, doc: NarrativeInput) -> list[Check]:
     return checks
 
 
-def _requests(result: Extraction, value: Decimal, qualifier: str, quote: str, span: Span | None) -> Check:
+def requests_check(result: Extraction, value: Decimal, qualifier: str, quote: str, span: Span | None) -> Check:
     """The applications the prose says were received vs 表三 本年新收 (or 新收 + 上年结转 where it counts both)."""
     if value == 0:  # "未收到…申请": no new application this year; carried-over ones may still be handled
         return _compare(result, "F-no_requests", (NEW,), value, qualifier, quote, span)
