@@ -18,6 +18,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from service.api import install_error_handlers, probes, v1
 from service.api.auth import api_key_guard
 from service.api.backends import Backends
+from service.api.docs import install_docs
 from service.api.middleware import BodyLimit, RequestContext
 from service.api.openapi import install_openapi
 from service.api.readiness import Readiness
@@ -62,13 +63,16 @@ def create_app(settings: Settings | None = None, *, llm_client: Any = None,
             app.state.backends.close()
             await app.state.readiness.aclose()
 
-    app = FastAPI(title="nianbao", description=DESCRIPTION, version=package_version(), lifespan=lifespan)
+    # /docs and /redoc are served from vendored assets (service/api/docs.py), not FastAPI's CDN defaults.
+    app = FastAPI(title="nianbao", description=DESCRIPTION, version=package_version(), lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.metrics = metrics
     install_error_handlers(app)
     app.include_router(v1, dependencies=[Depends(api_key_guard(settings.api_keys))])
     app.include_router(probes)
     install_openapi(app)
+    install_docs(app)
     app.add_middleware(BodyLimit, limit=BODY_OVERHEAD_FACTOR * settings.max_upload_bytes + BODY_OVERHEAD_BYTES)
     # Added after the body guard, so outside it: the request id exists before anything else runs or fails.
     app.add_middleware(RequestContext, metrics=metrics, root_path=settings.root_path,
