@@ -10,6 +10,7 @@ different fees.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from schemas import Check, CheckStatus, Extraction, Span
@@ -19,6 +20,8 @@ from service.narrative.review_prose import read_review_counts
 NEW = "requests.new_received.total"
 CARRIED = "requests.carried_over.total"
 RECONSIDERATION = ("review.reconsideration.total",)
+# The prose's count includes last year's applications: 共收到申请21件（含上年结转2件）, 包括上年结转的….
+_COUNTS_BOTH = re.compile(r"(?:含|包括|包含)[^。，,;]{0,4}?(?:上年|上一年度?|去年)(?:度)?结转")
 LITIGATION = ("review.litigation_direct.total", "review.litigation_after_reconsideration.total")
 
 
@@ -27,7 +30,8 @@ def prose_checks(result: Extraction, doc: NarrativeInput) -> list[Check]:
     checks: list[Check] = []
     fact = result.facts.get("requests_received")
     if fact is not None:
-        checks.append(requests_check(result, fact.value, fact.qualifier, fact.quote, fact.span))
+        checks.append(requests_check(result, fact.value, fact.qualifier, fact.quote, fact.span,
+                                     _sentence(doc.text, fact.span)))
     counts = read_review_counts(doc.view, doc.text, doc.tables)
     for kind, rule, keys in (("reconsideration", "F-reconsideration", RECONSIDERATION),
                              ("litigation", "F-litigation", LITIGATION)):
@@ -38,18 +42,29 @@ def prose_checks(result: Extraction, doc: NarrativeInput) -> list[Check]:
     return checks
 
 
-def requests_check(result: Extraction, value: Decimal, qualifier: str, quote: str, span: Span | None) -> Check:
-    """The applications the prose says were received vs 表三 本年新收 (or 新收 + 上年结转 where it counts both)."""
+def requests_check(result: Extraction, value: Decimal, qualifier: str, quote: str, span: Span | None,
+                   context: str = "") -> Check:
+    """The applications the prose says were received vs 表三 本年新收, or 新收 + 上年结转 where the prose counts
+    both: it says so in its sentence (``context``: 共收到申请21件（含上年结转2件）), or only that sum agrees."""
     if value == 0:  # "未收到…申请": no new application this year; carried-over ones may still be handled
         return _compare(result, "F-no_requests", (NEW,), value, qualifier, quote, span)
     new, carried = result.cell_value(NEW), result.cell_value(CARRIED)
     both = (NEW, CARRIED)
-    if new is not None and carried:  # the prose's total may count last year's applications too
-        if _holds(Decimal(new) + Decimal(carried), value, qualifier) and not _holds(Decimal(new), value, qualifier):
-            return _compare(result, "F-requests_received", both, value, qualifier, quote, span)
-        if "结转" in quote and not _holds(Decimal(new), value, qualifier):
-            return _compare(result, "F-requests_received", both, value, qualifier, quote, span)
+    if _COUNTS_BOTH.search(quote) or _COUNTS_BOTH.search(context):
+        return _compare(result, "F-requests_received", both, value, qualifier, quote, span)
+    if new is not None and carried and _holds(Decimal(new) + Decimal(carried), value, qualifier) \
+            and not _holds(Decimal(new), value, qualifier):
+        return _compare(result, "F-requests_received", both, value, qualifier, quote, span)
     return _compare(result, "F-requests_received", (NEW,), value, qualifier, quote, span)
+
+
+def _sentence(text: str, span: Span | None) -> str:
+    """The sentence around a span (to the nearest 。 or line end on either side)."""
+    if span is None:
+        return ""
+    start = max(text.rfind(c, 0, span.start) for c in "。\n") + 1
+    ends = [i for i in (text.find(c, span.end) for c in "。\n") if i >= 0]
+    return text[start:min(ends) if ends else len(text)]
 
 
 def _compare(result: Extraction, rule: str, keys: tuple[str, ...], value: Decimal, qualifier: str, quote: str,
