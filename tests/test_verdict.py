@@ -162,7 +162,7 @@ def test_none_of_either_against_table_four() -> None:
     row_start = body.index("\n0\t", table) + 1
     row_end = body.index("\n", row_start)
     cells = body[row_start:row_end].split("\t")
-    assert len(cells) >= 15 and set(c.strip() for c in cells if c.strip()) == {"0"}
+    assert len(cells) >= 15 and {c.strip() for c in cells if c.strip()} == {"0"}
     cells[0], cells[4] = "1", "1"  # reconsideration: upheld 1, total 1
     result = extract(body[:row_start] + "\t".join(cells) + body[row_end:])
     assert failed(result) == {"F-reconsideration"}
