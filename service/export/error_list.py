@@ -40,8 +40,8 @@ def error_rows(result: Extraction, text: str | None = None) -> list[dict[str, An
             diff = check.left - check.right if check.left is not None and check.right is not None else None
             spans = [check.quote_span, *_cell_spans(result, check.left_keys)[:1]]
             add(KIND_PROSE if check.rule.startswith("F-") else KIND_CHECK, check.id, check.left_keys,
-                check.message_zh, spans, stated=_number(check.left), expected=_number(check.right),
-                diff=_number(diff))
+                check.message_zh, spans, stated=plain_number(check.left), expected=plain_number(check.right),
+                diff=plain_number(diff))
     for check in result.checks:
         if check.status == CheckStatus.not_assessable:
             add(KIND_OPEN, check.id, check.unassessable_keys or check.left_keys, check.message_zh,
@@ -95,8 +95,8 @@ def _row_spans(result: Extraction, keys: list[str]) -> list[Span | None]:
     return []
 
 
-def _number(value: Decimal | int | None) -> int | float | str:
-    """An int or float for the workbook (exact for counts; money keeps its written decimals as a float)."""
+def plain_number(value: Decimal | int | None) -> int | float | str:
+    """An int or float for a spreadsheet (exact for counts; money as a float), "" for none."""
     if value is None:
         return ""
     if isinstance(value, Decimal):

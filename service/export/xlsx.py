@@ -21,7 +21,7 @@ from schemas import CellState, Extraction
 from schemas.keys import TABLE_PREFIXES, table_of
 from schemas.labels import FLAT_ZH, REPAIR_METHODS_ZH, VERDICT_ZH, label_zh
 from service.export.csv_out import cell_columns
-from service.export.error_list import ERROR_COLUMNS, error_rows
+from service.export.error_list import ERROR_COLUMNS, error_rows, plain_number
 
 REPORT_COLUMNS = ["来源文件", "单位", "年度", "格式版本"]
 # Key indicators of 汇总: column title -> the cells whose sum it is.
@@ -74,7 +74,7 @@ class WorkbookExport:
         received = result.facts.get("requests_received")
         indicators = [_sum(result, keys) for keys in INDICATORS.values()]
         self.summary.append([*meta, VERDICT_ZH[result.verdict], result.verdict, *(flat[c] for c in COUNT_COLUMNS),
-                             *indicators, _plain(received.value) if received else "", len(result.problems),
+                             *indicators, plain_number(received.value) if received else "", len(result.problems),
                              "\n".join(c.message_zh for c in result.checks if c.status == "fail")])
         for row in error_rows(result, text):
             self.errors.append([row[c] for c in ERROR_COLUMNS])
@@ -118,18 +118,12 @@ def _cell_value(result: Extraction, key: str) -> Any:
     if cell is None:
         return None
     if cell.state == CellState.number:
-        return _plain(cell.value)
+        return plain_number(cell.value) if cell.value is not None else None
     return _STATE_TEXT.get(cell.state)
 
 
 def _sum(result: Extraction, keys: tuple[str, ...]) -> Any:
     values = [result.cell_value(k) for k in keys]
     if any(v is None for v in values):
-        return None
-    return _plain(sum((Decimal(v) for v in values if v is not None), Decimal(0)))
-
-
-def _plain(value: int | Decimal | None) -> int | float | None:
-    if value is None or isinstance(value, int):
-        return value
-    return int(value) if value == value.to_integral_value() else float(value)
+        return None  # an empty spreadsheet cell
+    return plain_number(sum((Decimal(v) for v in values if v is not None), Decimal(0)))
