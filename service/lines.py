@@ -10,9 +10,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 
-from pydantic import BaseModel
-
-from schemas import Span
+from schemas import Extraction, Span
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
@@ -49,22 +47,29 @@ class LineIndex:
         return f"第{line}行：{text}"
 
 
-def annotate_spans(model: BaseModel, index: LineIndex) -> None:
+def annotate_spans(result: Extraction, index: LineIndex) -> None:
     """Fill ``line`` and ``column`` of every span in a result (in place)."""
-    for span in _spans(model):
-        if 0 <= span.start <= len(index.text):
+    for span in _spans(result):
+        if span is not None and 0 <= span.start <= len(index.text):
             span.line, span.column = index.line_col(span.start)
 
 
-def _spans(node: object) -> Iterator[Span]:
-    if isinstance(node, Span):
-        yield node
-    elif isinstance(node, BaseModel):
-        for name in type(node).model_fields:
-            yield from _spans(getattr(node, name))
-    elif isinstance(node, dict):
-        for value in node.values():
-            yield from _spans(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _spans(value)
+def _spans(result: Extraction) -> Iterator[Span | None]:
+    """Every span of a result (a walk over the named fields: a generic model walk took 2 ms a report)."""
+    meta = result.meta
+    yield meta.agency_span
+    yield meta.year_span
+    for grounded in (*meta.phone, *meta.email, *meta.website):
+        yield grounded.span
+    for section in result.sections:
+        yield section.span
+    for table in result.tables.values():
+        yield table.span
+    for cell in result.cells.values():
+        yield cell.span
+    for check in result.checks:
+        yield check.quote_span
+    for fact in result.facts.values():
+        yield fact.span
+    for problem in result.problems:
+        yield problem.span

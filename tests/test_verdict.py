@@ -244,3 +244,18 @@ def test_every_check_and_warning_has_a_chinese_message() -> None:
     result = extract(text(TRUNCATED))
     open_check = next(c for c in result.checks if c.status == CheckStatus.not_assessable)
     assert "无法核对" in open_check.message_zh
+
+
+def test_every_span_of_a_result_has_its_line() -> None:
+    def spans(node: object) -> list[dict[str, object]]:
+        if isinstance(node, dict):
+            own = [node] if {"start", "end"} <= node.keys() else []
+            return own + [s for v in node.values() for s in spans(v)]
+        if isinstance(node, list):
+            return [s for v in node for s in spans(v)]
+        return []
+
+    body = text(WITH_COUNTS) + "\n本年度发生政府信息公开行政复议案件5件。\n"
+    found = spans(extract(body).model_dump(mode="json"))
+    assert len(found) > 100
+    assert all(isinstance(s["line"], int) and isinstance(s["column"], int) for s in found)
