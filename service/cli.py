@@ -143,7 +143,13 @@ def run_extract(paths: Sequence[str], backend: NarrativeBackend, *, fmt: str | N
             out.write(json.dumps(body, ensure_ascii=False) + "\n")
         out.flush()
     if book is not None and xlsx is not None:
-        book.save(xlsx)
+        try:
+            book.save(xlsx)
+        except OSError as exc:  # a bad path must not end in a traceback: one JSON line, like a failed file
+            reason = exc.strerror or str(exc)
+            line = {"source": xlsx, "error": "unwritable", "message": f"cannot write {xlsx}: {reason}"}
+            print(json.dumps(line, ensure_ascii=False), file=err, flush=True)
+            return EXIT_FAILED
     return EXIT_FAILED if failed else EXIT_VERDICT if worst else EXIT_OK
 
 

@@ -118,6 +118,7 @@ def repair_message_zh(repair: Repair) -> str:
 # Error codes (CLI stderr lines, problem+json) → title and what to do, in Chinese.
 ERRORS_ZH: Mapping[str, tuple[str, str]] = {
     "unreadable": ("无法读取文件", "无法读取该文件，请检查路径和权限"),
+    "unwritable": ("无法写入文件", "无法写入工作簿，请检查路径和权限"),
     "undecodable": ("无法解码",
                     "文本不是 UTF-8、UTF-16 或 GB18030/GBK 编码（或与声明的字符集不符），请另存为 UTF-8 后重试"),
     "empty_input": ("内容为空", "没有收到任何文本，请发送报告全文"),

@@ -162,6 +162,11 @@ def test_fail_on(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert _run(capsys, "extract", str(_miscounted(tmp_path)), "--flat")[0] == 0
 
 
+def test_an_unwritable_workbook_is_one_json_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = _run(capsys, "extract", str(CLEAN), "--xlsx", str(tmp_path / "no" / "such" / "dir.xlsx"))
+    assert code == 1 and json.loads(err.strip())["error"] == "unwritable"
+
+
 def test_lang_zh_failure_lines(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     notes = tmp_path / "notes.txt"
     notes.write_text("会议纪要\n今天讨论了三件事。\n", encoding="utf-8")
