@@ -20,9 +20,9 @@ from service.narrative.review_prose import read_review_counts
 NEW = "requests.new_received.total"
 CARRIED = "requests.carried_over.total"
 RECONSIDERATION = ("review.reconsideration.total",)
+LITIGATION = ("review.litigation_direct.total", "review.litigation_after_reconsideration.total")
 # The prose's count includes last year's applications: 共收到申请21件（含上年结转2件）, 包括上年结转的….
 _COUNTS_BOTH = re.compile(r"(?:含|包括|包含)[^。，,;]{0,4}?(?:上年|上一年度?|去年)(?:度)?结转")
-LITIGATION = ("review.litigation_direct.total", "review.litigation_after_reconsideration.total")
 
 
 def prose_checks(result: Extraction, doc: NarrativeInput) -> list[Check]:
