@@ -218,3 +218,20 @@ def test_results_carry_chinese_messages_and_the_verdict(client: TestClient) -> N
     assert all(c["message_zh"] for c in body["checks"])
     flat = client.post("/v1/extract?view=flat", json={"text": CLEAN.read_text(encoding="utf-8")}).json()
     assert flat["verdict"] == "pass" and flat["counts.checks_failed"] == 0
+
+
+def test_report_text_cannot_break_or_script_the_workbook(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    body = CLEAN.read_text(encoding="utf-8").replace("1. 属于国家秘密\t0\t0", "1. 属于国家秘密\x0c\t2\t0")
+    path = Path("=HYPERLINK(1).txt")  # a name Excel would run as a formula
+    path.write_text(body, encoding="utf-8")
+    book_path = tmp_path / "x.xlsx"
+    code, _, err = _run(capsys, "extract", str(path), "--xlsx", str(book_path))
+    assert code == 0, err
+    book = load_workbook(book_path)
+    source = book["汇总"]["A2"]
+    assert source.data_type == "s" and source.value == str(path)
+    errors = _rows(book["错误清单"])
+    row = next(r for r in errors if r["编号"] == "T3-columns[denied.state_secret]")
+    assert "\x0c" not in str(row["原文"]) and "属于国家秘密" in str(row["原文"])

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -45,6 +46,7 @@ _STATE_TEXT = {CellState.unknown: "未知", CellState.missing: "缺失", CellSta
 REPAIRED_FILL = PatternFill("solid", fgColor="FFF2CC")
 UNKNOWN_FILL = PatternFill("solid", fgColor="F8CBAD")
 _BOLD = Font(bold=True)
+CELL_LIMIT = 32_000  # Excel keeps at most 32,767 characters in a cell
 
 
 class WorkbookExport:
@@ -73,14 +75,14 @@ class WorkbookExport:
         flat = result.to_flat()
         received = result.facts.get("requests_received")
         indicators = [_sum(result, keys) for keys in INDICATORS.values()]
-        self.summary.append([*meta, VERDICT_ZH[result.verdict], result.verdict, *(flat[c] for c in COUNT_COLUMNS),
+        _append(self.summary, [*meta, VERDICT_ZH[result.verdict], result.verdict, *(flat[c] for c in COUNT_COLUMNS),
                              *indicators, plain_number(received.value) if received else "", len(result.problems),
                              "\n".join(c.message_zh for c in result.checks if c.status == "fail")])
         for row in error_rows(result, text):
-            self.errors.append([row[c] for c in ERROR_COLUMNS])
+            _append(self.errors, [row[c] for c in ERROR_COLUMNS])
         methods = {k: r.method for r in result.repairs for k in r.keys}
         for table, sheet in self.tables.items():
-            sheet.append([*meta, *(_cell_value(result, k) for k in self.columns[table])])
+            _append(sheet, [*meta, *(_cell_value(result, k) for k in self.columns[table])])
             for offset, key in enumerate(self.columns[table], start=len(REPORT_COLUMNS) + 1):
                 cell = result.cells.get(key)
                 if cell is None:
@@ -95,7 +97,7 @@ class WorkbookExport:
                     target.fill = UNKNOWN_FILL
         for number, problem in enumerate(result.problems, start=1):
             line = problem.span.line if problem.span is not None else None
-            self.problems.append([*meta[:3], number, problem.text, line or ""])
+            _append(self.problems, [*meta[:3], number, problem.text, line or ""])
 
     def save(self, path: str | Path) -> None:
         """Write the workbook (column widths set for reading)."""
@@ -104,6 +106,16 @@ class WorkbookExport:
                 title = str(sheet.cell(row=1, column=index).value or "")
                 sheet.column_dimensions[get_column_letter(index)].width = min(60, max(8, len(title) * 2 + 2))
         self.book.save(path)
+
+
+def _append(sheet: Worksheet, values: list[Any]) -> None:
+    """Append a row of report text safely: control characters (a PDF's form feed) are dropped, over-long
+    text is cut, and text starting with "=" stays text (openpyxl would write it as a formula)."""
+    clean = [ILLEGAL_CHARACTERS_RE.sub("", v)[:CELL_LIMIT] if isinstance(v, str) else v for v in values]
+    sheet.append(clean)
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str) and cell.value.startswith("="):
+            cell.data_type = "s"
 
 
 def _header(sheet: Worksheet, titles: list[str]) -> None:
