@@ -32,7 +32,7 @@ def prose_checks(result: Extraction, doc: NarrativeInput) -> list[Check]:
     if fact is not None:
         checks.append(requests_check(result, fact.value, fact.qualifier, fact.quote, fact.span,
                                      _sentence(doc.text, fact.span)))
-    counts = read_review_counts(doc.view, doc.text, doc.tables)
+    counts = read_review_counts(doc.view, doc.text, doc.tables, result.meta.year)
     for kind, rule, keys in (("reconsideration", "F-reconsideration", RECONSIDERATION),
                              ("litigation", "F-litigation", LITIGATION)):
         said = counts.get(kind)

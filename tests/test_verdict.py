@@ -204,9 +204,11 @@ def test_without_the_narrative_no_prose_rule_runs() -> None:
     ("上年行政复议3件。", {}),
     ("四、政府信息公开行政复议、行政诉讼情况", {}),
     ("行政复议2件，行政复议3件。", {}),  # two values for one kind: no reading
+    ("2020年，本机关行政复议3件。", {}),  # another year's
+    ("2021年，本机关行政复议3件。", {"reconsideration": 3}),
 ])
 def test_review_counts_in_prose(prose: str, want: dict[str, int]) -> None:
-    got = read_review_counts(normalise(prose), prose)
+    got = read_review_counts(normalise(prose), prose, year=2021)
     assert {k: c.value for k, c in got.items()} == want
     for count in got.values():
         assert prose[count.start:count.end] == count.quote

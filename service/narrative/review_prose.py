@@ -23,8 +23,9 @@ _NONE = re.compile(
     r"行政(复议|诉讼)"
     rf"(?:(?:[、和及与或]|以及)[^{_CLAUSE_STOP}\d]{{0,6}}?(?:行政)?(复议|诉讼))?"
     rf"(?:的)?(?:案件|事件|情况|情形|事项|纠纷|申请|案)?(?=[{_CLAUSE_STOP}]|$)")
-# Another year's figures are not this report's (较上年…, 去年…).
+# Another year's figures are not this report's (较上年…, 去年…, or a year named that is not the report's).
 _OTHER_YEAR = re.compile(r"上年|上一年|去年|同比|较|比")
+_YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,10 @@ class ProseCount:
     end: int
 
 
-def read_review_counts(view: str, text: str, skip: tuple[tuple[int, int], ...] = ()) -> dict[str, ProseCount]:
-    """``reconsideration``/``litigation`` → the count the prose states; a kind stated with two values is dropped."""
+def read_review_counts(view: str, text: str, skip: tuple[tuple[int, int], ...] = (),
+                       year: int | None = None) -> dict[str, ProseCount]:
+    """``reconsideration``/``litigation`` → the count the prose states in the report's ``year`` (when known);
+    a kind stated with two values is dropped."""
     found: dict[str, list[ProseCount]] = {}
 
     def add(kind: str, value: int, start: int, end: int) -> None:
@@ -47,6 +50,9 @@ def read_review_counts(view: str, text: str, skip: tuple[tuple[int, int], ...] =
             return
         clause_start = max(view.rfind(c, 0, start) for c in _CLAUSE_STOP) + 1
         if _OTHER_YEAR.search(view, clause_start, start):
+            return
+        sentence_start = max(view.rfind(c, 0, start) for c in "。\n") + 1
+        if year is not None and any(int(y) != year for y in _YEAR.findall(view, sentence_start, start)):
             return
         found.setdefault(KINDS[kind], []).append(ProseCount(KINDS[kind], value, text[start:end], start, end))
 
