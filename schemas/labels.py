@@ -173,6 +173,7 @@ def short_row_zh(row: str) -> str:
 FLAT_ZH: Final = {
     "problems": "自述问题",
     "checks.failed": "未通过的核对",
+    "checks.failed_zh": "未通过的核对（说明）",
     "checks.not_assessable": "无法核对的核对",
     "verdict": "结论",
     "counts.checks": "核对数",

@@ -303,6 +303,7 @@ class Extraction(BaseModel):
                     flat[f"counts.repaired.{method}"] = value.get(method, 0)
             else:
                 flat[f"counts.{name}"] = value
+        flat["checks.failed_zh"] = [c.message_zh for c in self.checks if c.status == CheckStatus.failed]
         flat["checks.not_assessable"] = [c.id for c in self.checks if c.status == CheckStatus.not_assessable]
         flat["cells.unknown"] = [k for k, c in self.cells.items() if c.state == CellState.unknown]
         flat["cells.repaired"] = [k for k, c in self.cells.items() if c.repaired]

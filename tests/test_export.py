@@ -235,3 +235,10 @@ def test_report_text_cannot_break_or_script_the_workbook(capsys: pytest.CaptureF
     errors = _rows(book["错误清单"])
     row = next(r for r in errors if r["编号"] == "T3-columns[denied.state_secret]")
     assert "\x0c" not in str(row["原文"]) and "属于国家秘密" in str(row["原文"])
+
+
+def test_csv_names_the_failed_rules_in_chinese(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = _run(capsys, "extract", str(_miscounted(tmp_path)), "--csv")
+    row = dict(zip(CSV_COLUMNS, list(csv.reader(io.StringIO(out)))[1], strict=True))
+    assert "表三（三）不予公开1.属于国家秘密：总计 0 ≠ 各申请人之和 2" in json.loads(row["checks.failed_zh"])
+    assert len(json.loads(row["checks.failed_zh"])) == len(json.loads(row["checks.failed"])) == 2

@@ -37,8 +37,8 @@ def _csv_columns() -> list[str]:
     """source, meta.*, cells, facts, problems, failed checks; then the verdict, its counts and what is open."""
     facts = [col for key in FACT_KEYS for col in (f"facts.{key}", f"facts.{key}.qualifier")]
     return ["source", "meta.agency", "meta.year", "meta.format_version", *cell_columns(), *facts,
-            "problems", "checks.failed", "verdict", *_counts_columns(), "checks.not_assessable", "cells.unknown",
-            "cells.repaired", "warnings"]
+            "problems", "checks.failed", "verdict", *_counts_columns(), "checks.failed_zh", "checks.not_assessable",
+            "cells.unknown", "cells.repaired", "warnings"]
 
 
 CSV_COLUMNS = _csv_columns()
