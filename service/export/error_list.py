@@ -1,5 +1,6 @@
 """The error list (错误清单): one row per failed check, warning, repair, unknown cell and missing part, and
-one per check that could not be assessed (so that a not_assessable verdict shows its reasons).
+one per check that could not be assessed (so that a not_assessable verdict shows its reasons). Rows come
+in that order of weight: failed checks, missing parts, warnings, repairs, unknown cells, open checks.
 
 Each row names the cell in the form's own words (表, 行, 列), the value the report states (报告值), the
 other side of the equation (应为) and the difference (差额), the rule as a Chinese sentence (规则) and the
@@ -42,10 +43,12 @@ def error_rows(result: Extraction, text: str | None = None) -> list[dict[str, An
             add(KIND_PROSE if check.rule.startswith("F-") else KIND_CHECK, check.id, check.left_keys,
                 check.message_zh, spans, stated=plain_number(check.left), expected=plain_number(check.right),
                 diff=plain_number(diff))
-    for check in result.checks:
-        if check.status == CheckStatus.not_assessable:
-            add(KIND_OPEN, check.id, check.unassessable_keys or check.left_keys, check.message_zh,
-                _row_spans(result, check.unassessable_keys)[:1])
+    for name in result.not_found:
+        add(KIND_MISSING, "not_found", [], f"报告缺少：{name}", [])
+    for table, info in result.tables.items():
+        if info.status == "truncated":
+            add(KIND_MISSING, f"truncated:{table}", [], f"{TABLE_PREFIXES.get(table, table)}不完整：只找到 "
+                f"{info.rows_found} / {info.rows_expected} 行", [info.span])
     for warning in result.warnings:
         add(KIND_WARNING, warning.code, warning.keys, warning.message_zh or warning.message,
             _row_spans(result, warning.keys))
@@ -57,12 +60,10 @@ def error_rows(result: Extraction, text: str | None = None) -> list[dict[str, An
         if cell.state == CellState.unknown:
             add(KIND_UNKNOWN, key, [key], f"无法确定该单元格的数字：{cells_zh([key])}（见警告）",
                 _row_spans(result, [key]))
-    for name in result.not_found:
-        add(KIND_MISSING, "not_found", [], f"报告缺少：{name}", [])
-    for table, info in result.tables.items():
-        if info.status == "truncated":
-            add(KIND_MISSING, f"truncated:{table}", [], f"{TABLE_PREFIXES.get(table, table)}不完整：只找到 "
-                f"{info.rows_found} / {info.rows_expected} 行", [info.span])
+    for check in result.checks:
+        if check.status == CheckStatus.not_assessable:
+            add(KIND_OPEN, check.id, check.unassessable_keys or check.left_keys, check.message_zh,
+                _row_spans(result, check.unassessable_keys)[:1])
     return rows
 
 
@@ -74,8 +75,13 @@ def _where(keys: list[str]) -> tuple[str, str, str]:
     if not parts:
         return "正文", "", ""
     tables, rows, cols = (list(dict.fromkeys(p[i] for p in parts)) for i in range(3))
-    col = cols[0] if len(cols) == 1 else "整行" if len(rows) == 1 else " + ".join(cols)
-    return "、".join(tables), " + ".join(rows), col
+    col = cols[0] if len(cols) == 1 else "整行" if len(rows) == 1 else _some(cols, "列")
+    return "、".join(tables), _some(rows, "行"), col
+
+
+def _some(names: list[str], unit: str, limit: int = 3) -> str:
+    """Names joined with " + ", the first ``limit`` of a long list ("… 等 9 行")."""
+    return " + ".join(names[:limit]) + (f" 等 {len(names)} {unit}" if len(names) > limit else "")
 
 
 def _cell_spans(result: Extraction, keys: list[str]) -> list[Span | None]:
