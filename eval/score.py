@@ -20,6 +20,7 @@ from eval.gold_schema import gold_number, under
 from schemas import Cell, CellState, CheckStatus, Extraction, Fact
 from schemas.keys import TABLE_PREFIXES, cell_keys, table_of
 from service.checks import run_checks
+from service.prose_checks import requests_check
 
 TABLES = tuple(TABLE_PREFIXES)  # active (表二), requests (表三), review (表四)
 META_FIELDS = ("agency", "year", "format_version")
@@ -238,16 +239,30 @@ def score_problems(name: str, gold: Sequence[str], pred: Sequence[str],
     return Counts(tp=len(pairs), pred=len(pred), gold=len(gold)), wrong
 
 
-def gold_check_status(version: str, cells: Mapping[str, Any]) -> dict[str, str]:
-    """Status of every rule instance on the gold values (pass, fail, not_assessable)."""
+# Prose rules the gold cannot judge: it labels no reconsideration or litigation counts of the prose.
+UNSCORED_RULES = frozenset({"F-reconsideration", "F-litigation"})
+
+
+def gold_check_status(version: str, cells: Mapping[str, Any],
+                      facts: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """Status of every rule instance on the gold values (pass, fail, not_assessable); with the gold facts,
+    the applications-received prose rule (F-requests_received / F-no_requests) too."""
     values = {k: gold_number(v) for k, v in cells.items()}
-    return {c.id: c.status.value for c in run_checks(version, values)}
+    status = {c.id: c.status.value for c in run_checks(version, values)}
+    said = (facts or {}).get("requests_received")
+    if said is not None:
+        gold = Extraction(cells={k: Cell(state=CellState.number, value=v) if v is not None else
+                                 Cell(state=CellState.blank) for k, v in values.items()})
+        check = requests_check(gold, Decimal(str(said["value"])), said.get("qualifier", "exact"),
+                               said.get("quote", ""), None)
+        status[check.id] = check.status.value
+    return status
 
 
 def score_checks(name: str, gold_status: Mapping[str, str], pred: Extraction) -> tuple[bool, list[Wrong]]:
     """Whether the failed rules reported are exactly those failing on gold; differences as wrong fields."""
     want = {k for k, s in gold_status.items() if s == CheckStatus.failed.value}
-    got_status = {c.id: c.status.value for c in pred.checks}
+    got_status = {c.id: c.status.value for c in pred.checks if c.rule not in UNSCORED_RULES}
     got = {k for k, s in got_status.items() if s == CheckStatus.failed.value}
     wrong = [Wrong(name, f"checks.{k}", "fail", gold_status.get(k, "absent")) for k in sorted(got - want)]
     wrong += [Wrong(name, f"checks.{k}", got_status.get(k, "absent"), "fail") for k in sorted(want - got)]
@@ -266,7 +281,7 @@ def score_case(name: str, gold: Mapping[str, Any], pred: Extraction | None, *, s
     out.problems, wrong = score_problems(name, gold.get("problems", []), [p.text for p in result.problems],
                                          problem_threshold)
     out.wrong += wrong
-    status = gold_check_status(gold["meta"]["format_version"], gold["cells"])
+    status = gold_check_status(gold["meta"]["format_version"], gold["cells"], gold.get("facts"))
     out.checks_exact, wrong = score_checks(name, status, result)
     out.wrong += wrong
     usage = result.narrative

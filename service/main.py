@@ -18,6 +18,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from service.api import install_error_handlers, probes, transport, v1
 from service.api.auth import admit_request, api_key_guard
 from service.api.backends import Backends
+from service.api.docs import install_docs
 from service.api.middleware import BodyLimit, RequestContext
 from service.api.openapi import install_openapi
 from service.api.quotas import Quotas
@@ -65,10 +66,11 @@ def create_app(settings: Settings | None = None, *, llm_client: Any = None,
             app.state.backends.close()
             await app.state.readiness.aclose()
 
-    on = settings.docs  # NIANBAO_DOCS=false: no /docs, /redoc or /openapi.json
+    # /docs and /redoc are served from vendored assets (service/api/docs.py), not FastAPI's CDN defaults;
+    # NIANBAO_DOCS=false: no /docs, /redoc or /openapi.json.
+    on = settings.docs
     app = FastAPI(title="nianbao", description=DESCRIPTION, version=package_version(), lifespan=lifespan,
-                  docs_url="/docs" if on else None, redoc_url="/redoc" if on else None,
-                  openapi_url="/openapi.json" if on else None)
+                  docs_url=None, redoc_url=None, openapi_url="/openapi.json" if on else None)
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.quotas = quotas
@@ -76,8 +78,9 @@ def create_app(settings: Settings | None = None, *, llm_client: Any = None,
     # The key guard names the client; the quota counts its request.
     app.include_router(v1, dependencies=[Depends(api_key_guard(settings.api_keys)), Depends(admit_request)])
     app.include_router(probes)
-    if settings.docs:
+    if on:
         install_openapi(app)
+        install_docs(app)
     app.add_middleware(BodyLimit, limit=BODY_OVERHEAD_FACTOR * settings.max_upload_bytes + BODY_OVERHEAD_BYTES)
     # Added after the body guard, so outside it: the request id exists before anything else runs or fails.
     app.add_middleware(RequestContext, metrics=metrics, root_path=settings.root_path,

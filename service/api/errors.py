@@ -24,6 +24,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from http import HTTPStatus
 from typing import Any
 
@@ -43,7 +44,10 @@ from service.errors import (
     NianbaoError,
     Overloaded,
 )
+from service.zh import error_zh
 
+# The language problem documents are written in, from the request's Accept-Language (set by the middleware).
+lang_var: ContextVar[str] = ContextVar("nianbao_lang", default="en")
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:nianbao:problem:"
 AUTH_CHALLENGE = 'Bearer realm="nianbao"'
@@ -167,13 +171,34 @@ def headers_for(exc: NianbaoError) -> dict[str, str]:
 
 def problem_body(status: int, code: str, title: str, detail: str, *, request_id: str | None = None,
                  extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A problem document; ``extra`` members never overwrite the standard ones."""
+    """A problem document; ``extra`` members never overwrite the standard ones. Under ``Accept-Language: zh``
+    the title and detail are Chinese, and the English detail stays in ``detail_en``."""
     body: dict[str, Any] = {"type": TYPE_PREFIX + code, "title": title, "status": status, "detail": detail,
                             "code": code, "request_id": request_id}
     for key, value in (extra or {}).items():
         if key not in _RESERVED:
             body[key] = value
+    if lang_var.get() == "zh":
+        body["title"], body["detail"] = error_zh(code, body)
+        body["detail_en"] = detail
     return body
+
+
+def preferred_language(accept_language: str) -> str:
+    """``zh`` when the client prefers Chinese (zh, zh-CN, zh-Hans…, by q-value), else ``en``."""
+    best, best_q = "en", 0.0
+    for part in accept_language.split(","):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                continue
+        tag = tag.strip().lower()
+        if q > best_q and (tag == "zh" or tag.startswith("zh-") or tag == "en" or tag.startswith("en-")):
+            best, best_q = tag[:2], q
+    return best
 
 
 def problem_response(status: int, code: str, title: str, detail: str, *, request_id: str | None = None,

@@ -17,7 +17,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.api.errors import error_response, internal_error_response, too_large
+from service.api.errors import error_response, internal_error_response, lang_var, preferred_language, too_large
 from service.logs import request_id_var
 from service.metrics import Metrics
 
@@ -53,7 +53,8 @@ class RequestContext:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = Headers(scope=scope).get("x-request-id", "")
+        headers = Headers(scope=scope)
+        incoming = headers.get("x-request-id", "")
         # A client's id is echoed only when it is a plain token: it goes into logs and headers verbatim.
         request_id = incoming if _CLIENT_ID.fullmatch(incoming) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
@@ -62,6 +63,7 @@ class RequestContext:
             # openapi.json, the OpenAPI servers) need it. Paths with the prefix still route (Starlette).
             scope["root_path"] = self.root_path
         token = request_id_var.set(request_id)
+        lang_token = lang_var.set(preferred_language(headers.get("accept-language", "")))
         started = perf_counter()
         received = 0
         status: int | None = None
@@ -105,6 +107,7 @@ class RequestContext:
                             "route": route, "status": status, "bytes_in": received,
                             "duration_ms": round(elapsed * 1e3, 1)})
             request_id_var.reset(token)
+            lang_var.reset(lang_token)
 
 
 def log_unexpected(exc: BaseException, request_id: str | None, with_message: bool) -> None:
