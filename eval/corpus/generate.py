@@ -503,8 +503,12 @@ def section_one(rng: random.Random, agency: Agency, primary: str, holdout: bool,
                 ctx: dict[str, str]) -> tuple[list[str], Gold]:
     """Section 一's paragraphs (sub-headed or not) and the facts they state."""
     gold = Gold()
-    usable = [t for i, t in enumerate(FACTS) if (i % 3 == 2) == holdout]
-    primary_bank = [t for t in usable if t.shape == primary] or [t for t in FACTS if t.shape == primary]
+    # A region-wide figure is the own figure of a government (or its office): those templates are for
+    # departments, whose report must not take it (labelling: the agency's own figure).
+    department = re.search(r"(?:人民政府(?:办公室|办公厅)?|街道办事处)$", agency.name) is None
+    usable = [t for i, t in enumerate(FACTS) if (i % 3 == 2) == holdout and (department or "{region}" not in t.text)]
+    primary_bank = [t for t in usable if t.shape == primary] or [
+        t for t in FACTS if t.shape == primary and (department or "{region}" not in t.text)]
     chosen = rng.sample(primary_bank, min(2, len(primary_bank)))
     others = [t for t in usable if t.shape != primary]
     chosen += rng.sample(others, rng.randint(2, 4))

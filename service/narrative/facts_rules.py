@@ -21,11 +21,12 @@ from decimal import Decimal
 from typing import Literal
 
 from schemas import Fact, Span
+from service.narrative.flow import Flow, flow
 from service.narrative.grounding import NUMBER, clean_bounds, parse_number
 
 # ---- the pieces rules are written in ---------------------------------------------------------------
 
-_PRE_WORDS = r"大约|约|将近|近|超过|逾|多达|达到|达|共计|共|合计|累计|总计|计|为|不少于|不低于"
+_PRE_WORDS = r"大约|约|将近|近|超过|突破|逾|多达|达到|达|共计|共|合计|累计|总计|计|为|不少于|不低于"
 _NUM = rf"(?<![\d.第零〇一二两三四五六七八九十百千])(?<!\d,)(?P<num>{NUMBER})"
 # Spaces that PDF extraction puts around numbers ("1500 余条"). Each optional token carries its own spaces:
 # several optional spaces in a row would make the engine try every split of a run of blanks (table rows).
@@ -38,7 +39,7 @@ _COUNT = (rf"(?P<pre>{_PRE_WORDS})?{_S}{_NUM}(?:{_S}(?P<mult>万|千))?(?:{_S}(?
           rf"(?:{_S}(?P<mult2>万))?{_S}(?P<unit>{{units}})(?!{_COUNTED_NOUNS})(?P<post>以上|左右|有余)?")
 # Followers are often written without a unit (关注量382), so the number must end there.
 _FOLLOWERS = (rf"(?P<pre>{_PRE_WORDS})?{_S}{_NUM}(?:{_S}(?P<mult>万|千))?(?:{_S}(?P<more>余|多))?"
-              rf"(?:{_S}(?P<unit>人|名|个|户))?(?P<post>以上|左右)?(?![\d.%‰])")
+              rf"(?:{_S}(?P<mult2>万))?(?:{_S}(?P<unit>人|名|个|户))?(?P<post>以上|左右)?(?![\d.%‰])")
 _FOLLOW = r"关注量|关注人数|关注数|关注者|关注用户|粉丝量|粉丝数|粉丝|订阅量|订阅数|订阅人数|用户数"
 _TEMPLATE = {
     "<g>": r"[^,;:。!?\n]{0,10}?",  # a short gap inside one clause
@@ -209,23 +210,42 @@ _CLAUSE_END = re.compile(f"[{_CLAUSE_CHARS}]")
 _NOT_THE_TOTAL = re.compile(r"其中|分别|每(?:年|月|周|季度?|天|日|半年)|平均|人均"
                             r"|同比|环比|较上年|较去年|比上年|增加|减少|增长|下降"
                             r"|将|计划|拟|预计|力争|争取|目标")
+# Before a count in its scope: the count is region-wide (全区各级…, 指导各单位…), not the agency's own.
+_REGION = re.compile(r"全(?:省|市|州|盟|县|区|旗|镇|乡|街道|系统)|各级|各地|各(?:县|区|市|乡镇|镇|乡|街道|单位|部门)|指导")
+# A cumulative figure (历年累计, 截至年底, 自开通以来): not this year's. 全年累计 is this year's total.
+_CUMULATIVE = re.compile(r"(?<!全年)(?<!本年)(?<!年度)(?<!今年)(?<!年内)累计|历年|截至|截止|自[^,;。]{0,10}以来|至今")
+# 其中 that narrows to this year (其中本年度受理…): the part wanted, not a part of the total.
+_THIS_YEAR_PART = re.compile(r"其中[^,;。]{0,4}?(?:本年度?|今年|全年|当年|\d{4}\s*年)")
+# A body whose region's figures are its own: the people's government of a place, its office (which reports
+# for it: 原州区人民政府办公室's 全区开设…政务新媒体22个), a street office.
+_GOVERNMENT = re.compile(r"(?:省|市|州|盟|县|区|旗|镇|乡)人民政府(?:办公室|办公厅)?$|街道办事处$")
+_CUMULATIVE_OK = frozenset({"weibo_followers", "wechat_followers", "new_media_accounts"})
+_SENTENCE_END = ";。!?\n"
 Qualifier = Literal["exact", "approx", "more_than", "at_least"]
 _QUALIFIER_PRE: dict[str, Qualifier] = {
     "大约": "approx", "约": "approx", "将近": "approx", "近": "approx", "超过": "more_than", "逾": "more_than",
-    "多达": "more_than", "不少于": "at_least", "不低于": "at_least"}
+    "多达": "more_than", "突破": "more_than", "不少于": "at_least", "不低于": "at_least"}
 _QUALIFIER_POST: dict[str, Qualifier] = {"以上": "at_least", "左右": "approx", "有余": "more_than"}
 
 
 def read_facts(text: str, view: str, skip: tuple[int, int] | None = None,
-               tables: Sequence[tuple[int, int]] = ()) -> dict[str, Fact]:
-    """The facts the prose states; ``skip`` (section 五) and ``tables`` (their spans) are not read."""
+               tables: Sequence[tuple[int, int]] = (), agency: str | None = None) -> dict[str, Fact]:
+    """The facts the prose states; ``skip`` (section 五) and ``tables`` (their spans) are not read.
+
+    ``agency`` (the reporting body) decides whether a region-wide figure is its own: 全区… is the own
+    figure of a 区人民政府, and another body's region in the report of a department or an office.
+
+    The rules read the prose as a flow (``flow.py``): a sentence wrapped across lines or a page break is one
+    sentence again; spans map back to the text.
+    """
     facts: dict[str, Fact] = {}
-    absent = {key for key, words in TRIGGERS.items() if not any(w in view for w in words)}
-    zones = _zones(len(view), [*([skip] if skip else []), *tables])
+    prose = flow(view, _zones(len(view), [*([skip] if skip else []), *tables]))
+    governs = agency is None or _GOVERNMENT.search(agency) is not None  # unknown: region figures kept
+    absent = {key for key, words in TRIGGERS.items() if not any(w in prose.text for w in words)}
     for rule in RULES:
         if rule.key in facts or rule.key in absent:
             continue
-        fact = _first(rule, text, view, zones)
+        fact = _first(rule, text, prose, governs)
         if fact is not None:
             facts[rule.key] = fact
     return facts
@@ -243,21 +263,21 @@ def _zones(size: int, skips: Sequence[tuple[int, int]]) -> list[tuple[int, int]]
     return zones
 
 
-def _first(rule: Rule, text: str, view: str, zones: list[tuple[int, int]]) -> Fact | None:
-    """The first match of ``rule`` in ``zones`` that its context confirms."""
-    for start, end in zones:
-        pos = start
-        # search, not finditer: a rejected match must not hide a later keyword inside it.
-        while (m := rule.pattern.search(view, pos, end)) is not None:
-            fact = _judge(rule, m, text, view)
-            if fact is not None:
-                return fact
-            pos = m.start() + 1
+def _first(rule: Rule, text: str, prose: Flow, governs: bool = False) -> Fact | None:
+    """The first match of ``rule`` in the flow that its context confirms."""
+    pos, view = 0, prose.text
+    # search, not finditer: a rejected match must not hide a later keyword inside it.
+    while (m := rule.pattern.search(view, pos)) is not None:
+        fact = _judge(rule, m, text, prose, governs)
+        if fact is not None:
+            return fact
+        pos = m.start() + 1
     return None
 
 
-def _judge(rule: Rule, m: re.Match[str], text: str, view: str) -> Fact | None:
+def _judge(rule: Rule, m: re.Match[str], text: str, prose: Flow, governs: bool = False) -> Fact | None:
     """The fact a match states, or None when its context says it is not the agency's own total."""
+    view = prose.text
     anchor = m.start("q") if "q" in rule.pattern.groupindex and m.group("q") is not None else m.start()
     at = m.end() if rule.zero else m.start("num")
     qualifier: Qualifier = "exact"
@@ -276,15 +296,40 @@ def _judge(rule: Rule, m: re.Match[str], text: str, view: str) -> Fact | None:
         scope = before.end()
     if rule.exclude is not None and rule.exclude.search(view, scope, at):
         return None
-    if not rule.zero and not rule.part_ok and _NOT_THE_TOTAL.search(view, _clause_start(view, at), at):
+    if not rule.zero and not _own_total(rule, view, scope, at, governs):
         return None
     # Quote from the keyword's clause, unless the keyword stands several clauses before the number.
     near = len(_CLAUSE_END.findall(view, anchor, at)) <= 1
     start, end = clean_bounds(view, _clause_start(view, anchor if near else at), m.end())
     if start >= end:
         return None
+    start, end = prose.span(start, end)
     return Fact(value=value, qualifier=qualifier, quote=text[start:end], span=Span(start=start, end=end),
                 grounding="exact")
+
+
+def _own_total(rule: Rule, view: str, scope: int, at: int, governs: bool = False) -> bool:
+    """Whether the count at ``at`` is the agency's own figure for the year, as its words before it say.
+
+    Not when its scope is region-wide (全区各级政府网站…) or cumulative (累计, 截至年底); not a part
+    (其中), a frequency, a change or a plan, unless 其中 narrows a region-wide or cumulative figure down to
+    this one (全区…共举办52场，其中本机关举办6场; 累计受理…，其中本年度受理…).
+    """
+    if not governs and _REGION.search(view, scope, at):
+        return False
+    if rule.key not in _CUMULATIVE_OK and _CUMULATIVE.search(view, scope, at):
+        return False
+    clause = _clause_start(view, at)
+    if rule.part_ok:
+        return True
+    hit = _NOT_THE_TOTAL.search(view, clause, at)
+    if hit is None:
+        return True
+    if hit.group(0) != "其中" or _NOT_THE_TOTAL.search(view, hit.end(), at):
+        return False
+    sentence = max(view.rfind(c, 0, clause) for c in _SENTENCE_END) + 1
+    return bool(_THIS_YEAR_PART.match(view, hit.start(), at) or not governs and _REGION.search(view, sentence, clause)
+                or _CUMULATIVE.search(view, sentence, clause))
 
 
 def _count_in(view: str, lo: int, hi: int) -> bool:

@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator
 
 from schemas import Problem, Span
+from service.narrative.flow import flow
 from service.narrative.grounding import clean_bounds, parse_number
 
 _CN = "一二三四五六七八九十"
@@ -83,10 +84,25 @@ _MIN_CHARS = 4
 
 
 def read_problems(text: str, view: str, section: tuple[int, int] | None) -> list[Problem]:
-    """The problems of section 五 (``section`` is its body), each with its span; [] when it has none."""
+    """The problems of section 五 (``section`` is its body), each with its span; [] when it has none.
+
+    Read as a flow (``flow.py``): lines wrapped in mid-sentence are joined and page furniture left out, so
+    items are found by their enumerators and sentence ends; an item's text is the user's characters without
+    the line breaks and furniture inside it, its span the stretch of text it covers.
+    """
     if section is None:
         return []
-    start, end = section
+    prose = flow(view, [section])
+    problems = []
+    for s, e in _items(prose.text):
+        start, end = prose.span(s, e)
+        problems.append(Problem(text=prose.copy(text, s, e), span=Span(start=start, end=end)))
+    return problems
+
+
+def _items(view: str) -> list[tuple[int, int]]:
+    """(start, end) of each problem in a flow of section 五."""
+    start, end = 0, len(view)
     intro = _INTRO.search(view, start, min(end, start + _INTRO_REACH))
     first = intro.end() if intro else start
     measures = _MEASURES.search(view, first, end)
@@ -96,12 +112,12 @@ def read_problems(text: str, view: str, section: tuple[int, int] | None) -> list
     spans = _by_markers(view, first, last)
     if spans is None:
         spans = _after_intro(view, first, last) if intro else _by_sentences(view, first, last)
-    problems = []
+    out = []
     for s, e in spans:
         s, e = _clean(view, s, e)
         if e - s >= _MIN_CHARS and not _HEADING_ONLY.match(view, s, e) and not _NOTHING.match(view, s, e):
-            problems.append(Problem(text=text[s:e], span=Span(start=s, end=e)))
-    return problems
+            out.append((s, e))
+    return out
 
 
 def _by_markers(view: str, first: int, last: int) -> list[tuple[int, int]] | None:
