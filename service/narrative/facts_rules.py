@@ -150,7 +150,10 @@ RULES: tuple[Rule, ...] = (
     _rule("policy_interpretations", r"(?:发布|制作|推出|编发|撰写|刊发)<g><N><g>解读", "篇|件|条|期|个|份",
           _FIXTURES + "|" + _EVENTS),
 
-    _rule("hotline_cases", r"(?:热线|12345|咨询电话)<g><N>", "件|个|次|通|条|宗|起|单|人次", _NOT_HOTLINE),
+    # Not 人次: people served (接听咨询2903人次) are not the cases handled (办理诉求518件).
+    _rule("hotline_cases", r"(?:热线|12345|咨询电话)<g><N>", "件|个|次|通|条|宗|起|单", _NOT_HOTLINE),
+    _rule("hotline_cases", r"(?:热线|12345)<G>(?:办理|受理|办结|转办)(?:群众)?(?:诉求|工单|来电|事项)<g><N>",
+          "件|个|条|单", _NOT_HOTLINE),
 
     _rule("petition_cases", r"(?:信访|来信来访)<g><N>", "件|起|宗|批次|批|个|次|封", _NOT_PETITION),
 
@@ -219,6 +222,11 @@ _THIS_YEAR_PART = re.compile(r"其中[^,;。]{0,4}?(?:本年度?|今年|全年|�
 # A body whose region's figures are its own: the people's government of a place, its office (which reports
 # for it: 原州区人民政府办公室's 全区开设…政务新媒体22个), a street office.
 _GOVERNMENT = re.compile(r"(?:省|市|州|盟|县|区|旗|镇|乡)人民政府(?:办公室|办公厅)?$|街道办事处$")
+_RANK = {"省": 4, "自治区": 4, "市": 3, "州": 3, "盟": 3, "县": 2, "区": 2, "旗": 2, "乡": 1, "镇": 1, "街道": 1}
+_LEVEL_WORD = re.compile(r"省|自治区|市(?!场)|州|盟|县|区|旗|乡|镇|街道")
+# A government website named by its level, maybe after a place (哈尔滨市政府网站, 县政府门户网站).
+_SITE = re.compile(r"(?P<cn>中国政府网)|(?:(?<=[在通过托用于向、,和及])|^)(?P<place>[^\W\d_在通过依托利用于向和及的对]{0,5}?)"
+                   r"(?P<lvl>省|市|州|县|区)(?:人民)?政府(?:门户)?(?:网|信息公开)", re.M)
 _CUMULATIVE_OK = frozenset({"weibo_followers", "wechat_followers", "new_media_accounts"})
 _SENTENCE_END = ";。!?\n"
 Qualifier = Literal["exact", "approx", "more_than", "at_least"]
@@ -245,7 +253,7 @@ def read_facts(text: str, view: str, skip: tuple[int, int] | None = None,
     for rule in RULES:
         if rule.key in facts or rule.key in absent:
             continue
-        fact = _first(rule, text, prose, governs)
+        fact = _first(rule, text, prose, governs, agency)
         if fact is not None:
             facts[rule.key] = fact
     return facts
@@ -263,19 +271,20 @@ def _zones(size: int, skips: Sequence[tuple[int, int]]) -> list[tuple[int, int]]
     return zones
 
 
-def _first(rule: Rule, text: str, prose: Flow, governs: bool = False) -> Fact | None:
+def _first(rule: Rule, text: str, prose: Flow, governs: bool = False, agency: str | None = None) -> Fact | None:
     """The first match of ``rule`` in the flow that its context confirms."""
     pos, view = 0, prose.text
     # search, not finditer: a rejected match must not hide a later keyword inside it.
     while (m := rule.pattern.search(view, pos)) is not None:
-        fact = _judge(rule, m, text, prose, governs)
+        fact = _judge(rule, m, text, prose, governs, agency)
         if fact is not None:
             return fact
         pos = m.start() + 1
     return None
 
 
-def _judge(rule: Rule, m: re.Match[str], text: str, prose: Flow, governs: bool = False) -> Fact | None:
+def _judge(rule: Rule, m: re.Match[str], text: str, prose: Flow, governs: bool = False,
+           agency: str | None = None) -> Fact | None:
     """The fact a match states, or None when its context says it is not the agency's own total."""
     view = prose.text
     anchor = m.start("q") if "q" in rule.pattern.groupindex and m.group("q") is not None else m.start()
@@ -296,7 +305,7 @@ def _judge(rule: Rule, m: re.Match[str], text: str, prose: Flow, governs: bool =
         scope = before.end()
     if rule.exclude is not None and rule.exclude.search(view, scope, at):
         return None
-    if not rule.zero and not _own_total(rule, view, scope, at, governs):
+    if not rule.zero and not _own_total(rule, view, scope, at, governs, agency):
         return None
     # Quote from the keyword's clause, unless the keyword stands several clauses before the number.
     near = len(_CLAUSE_END.findall(view, anchor, at)) <= 1
@@ -308,7 +317,32 @@ def _judge(rule: Rule, m: re.Match[str], text: str, prose: Flow, governs: bool =
                 grounding="exact")
 
 
-def _own_total(rule: Rule, view: str, scope: int, at: int, governs: bool = False) -> bool:
+def _superior_site(view: str, scope: int, at: int, agency: str | None) -> bool:
+    """Whether the website named last before ``at`` is a superior's (省政府网站 in a city's report).
+
+    A site named with a place the agency's name lacks (哈尔滨市政府网站 for 五常市民意乡) is another
+    body's; so is a site named by a level above the agency's (市政府网站 for a county, 县政府网站 only
+    above a township's own county); 中国政府网 always.
+    """
+    if agency is None:
+        return False
+    site = None
+    for site in _SITE.finditer(view, scope, at):
+        pass
+    if site is None:
+        return False
+    if site.group("cn"):
+        return True
+    place, level = site.group("place"), _RANK[site.group("lvl")]
+    if place:
+        return place + site.group("lvl") not in agency
+    own = max((_RANK[m.group(0)] for m in _LEVEL_WORD.finditer(agency)), default=0)
+    own_min = min((_RANK[m.group(0)] for m in _LEVEL_WORD.finditer(agency)), default=0)
+    return own_min > 0 and level > own_min + (1 if own_min == 1 else 0) and level != own
+
+
+def _own_total(rule: Rule, view: str, scope: int, at: int, governs: bool = False,
+               agency: str | None = None) -> bool:
     """Whether the count at ``at`` is the agency's own figure for the year, as its words before it say.
 
     Not when its scope is region-wide (全区各级政府网站…) or cumulative (累计, 截至年底); not a part
@@ -316,6 +350,8 @@ def _own_total(rule: Rule, view: str, scope: int, at: int, governs: bool = False
     this one (全区…共举办52场，其中本机关举办6场; 累计受理…，其中本年度受理…).
     """
     if not governs and _REGION.search(view, scope, at):
+        return False
+    if rule.key == "website_posts" and _superior_site(view, scope, at, agency):
         return False
     if rule.key not in _CUMULATIVE_OK and _CUMULATIVE.search(view, scope, at):
         return False
