@@ -46,13 +46,15 @@ _TEMPLATE = {
     "<G>": r"[^;。!?\n]{0,80}?",  # a gap inside one sentence (a platform named a few clauses before)
     "<NOUN>": r"(?:信息|内容|稿件|文章|动态|新闻|图文|消息|推文|微博|博文)",
     "<ANY>": rf"(?<![\d.]){NUMBER}[ \t]{{0,3}}(?:件|份|个)",  # another count, only as context
-    "<WEB>": r"(?:网站|政务网|政府网|门户网)",
+    "<WEB>": r"(?:网站|政务网|政府网|门户网|信息公开专栏)",
     "<WX>": r"(?:微信公众号|公众号|微信)",
     # Not 报送 (reporting to superiors) nor 发送 (text messages): those are not posts.
     "<PUB>": r"(?:发布|公开|更新|上传|推送|公布|刊发|发表|推出|编发|转发)",
     "<FOLLOW>": rf"(?:{_FOLLOW})",
     "<RUN>": r"(?:开设|开通|运营|运行|管理|注册|认证|共有|现有|拥有|建立|建成)",  # what an agency does with accounts
     "<GET>": r"(?:收到|受理|接到|接收|新收)",
+    # A clause about this year, after a cumulative one: 本年度新增发布…, 2024年发布…
+    "<YEAR>": r"(?:本年度?|全年|今年|年内|当年|\d{4}\s*年度?)(?:新增|共|累计)?",
 }
 _POSTS = "条|篇|则|期"
 _ITEMS = "件|份|个"
@@ -124,11 +126,15 @@ RULES: tuple[Rule, ...] = (
 
     _rule("website_posts", r"<WEB><G><PUB><g><NOUN><N>", _POSTS + "|件", _NOT_WEBSITE, part_ok=True),
     _rule("website_posts", r"<WEB><G><PUB><N>(?:<g><NOUN>)?", _POSTS, _NOT_WEBSITE, part_ok=True),
+    # The site named before a cumulative count, then this year's (…累计发布信息20437条，本年度新增发布3673条).
+    _rule("website_posts", rf"<WEB>{_gap_without(_NOT_WEBSITE)}[,;](?P<q><YEAR><PUB>(?:<g><NOUN>)?<N>)", _POSTS, _NOT_WEBSITE, part_ok=True),
 
     _rule("weibo_posts", r"微博<G>(?:<PUB>|发博)(?:<g><NOUN>)?<N>(?:<g><NOUN>)?", _POSTS, _NOT_WEIBO, part_ok=True),
     _rule("weibo_posts", r"<PUB>(?:政务)?微博(?:信息|博文)?<N>", _POSTS, _NOT_WEIBO, part_ok=True),
+    _rule("weibo_posts", rf"微博{_gap_without(_NOT_WEIBO)}[,;](?P<q><YEAR><PUB>(?:<g><NOUN>)?<N>)", _POSTS, _NOT_WEIBO, part_ok=True),
     _rule("wechat_posts", r"<WX><G><PUB>(?:<g><NOUN>)?<N>(?:<g><NOUN>)?", _POSTS, _NOT_WECHAT, part_ok=True),
     _rule("wechat_posts", r"<PUB>(?:政务)?(?:微信|公众号)(?:信息|文章|推文)?<N>", _POSTS, _NOT_WECHAT, part_ok=True),
+    _rule("wechat_posts", rf"<WX>{_gap_without(_NOT_WECHAT)}[,;](?P<q><YEAR><PUB>(?:<g><NOUN>)?<N>)", _POSTS, _NOT_WECHAT, part_ok=True),
 
     _rule("weibo_followers", r"微博<g><FOLLOW><g><N>", exclude=_NOT_WEIBO + "|" + _GROWTH, followers=True),
     # The platform a clause or two before (微博全年发博1024条，粉丝数8900人), with no other platform named
@@ -145,7 +151,7 @@ RULES: tuple[Rule, ...] = (
     _rule("new_media_accounts", r"<RUN><g><N><g>新媒体", "个|家", _NOT_ACCOUNTS),
     _rule("new_media_accounts", r"政务新媒体(?:账号|帐号|平台)?(?:共|总数|数量)?(?:为|达)?<N>", "个|家", _NOT_ACCOUNTS),
 
-    _rule("policy_interpretations", r"解读(?:文章|材料|稿件|信息|文件|类信息)?<g><N>", "篇|件|条|期|个|份",
+    _rule("policy_interpretations", r"解读(?:文章|材料|稿件|信息|文件|类信息)?<g><N>", "篇|件|条|期|个|份|次",
           _FIXTURES + "|" + _EVENTS),
     _rule("policy_interpretations", r"(?:发布|制作|推出|编发|撰写|刊发)<g><N><g>解读", "篇|件|条|期|个|份",
           _FIXTURES + "|" + _EVENTS),
@@ -208,6 +214,7 @@ _COUNT_NUMBER = (r"(?:(?<!\d)\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<!\d)\d+(?:\.\d+)?"
 assert re.sub(r"\(\?<!(?:\\d|\[[^]]+\])\)", "", _COUNT_NUMBER) == NUMBER  # the same number, anchored
 _ANY_COUNT = re.compile(rf"{_COUNT_NUMBER}(?:{_S}[万千])?(?:{_S}[余多])?{_S}{_UNITS_OF_ANY}")
 _CLAUSE_CHARS = ",;:。!?\n"
+_FIXTURE_BEFORE = re.compile(rf"(?:{_FIXTURES})$")
 _CLAUSE_END = re.compile(f"[{_CLAUSE_CHARS}]")
 # In the number's own clause: a part (其中, 分别), a frequency (每月), a change (增加, 同比), a plan (将, 计划).
 _NOT_THE_TOTAL = re.compile(r"其中|分别|每(?:年|月|周|季度?|天|日|半年)|平均|人均"
@@ -305,6 +312,10 @@ def _judge(rule: Rule, m: re.Match[str], text: str, prose: Flow, governs: bool =
         scope = before.end()
     if rule.exclude is not None and rule.exclude.search(view, scope, at):
         return None
+    # A platform named clauses before its count: its own clause must not name another (微博、微信公众号，…).
+    if rule.exclude is not None and anchor != m.start() and rule.exclude.search(view, _clause_start(view, m.start()),
+                                                                                m.start()):
+        return None
     if not rule.zero and not _own_total(rule, view, scope, at, governs, agency):
         return None
     # Quote from the keyword's clause, unless the keyword stands several clauses before the number.
@@ -336,9 +347,8 @@ def _superior_site(view: str, scope: int, at: int, agency: str | None) -> bool:
     place, level = site.group("place"), _RANK[site.group("lvl")]
     if place:
         return place + site.group("lvl") not in agency
-    own = max((_RANK[m.group(0)] for m in _LEVEL_WORD.finditer(agency)), default=0)
     own_min = min((_RANK[m.group(0)] for m in _LEVEL_WORD.finditer(agency)), default=0)
-    return own_min > 0 and level > own_min + (1 if own_min == 1 else 0) and level != own
+    return own_min > 0 and level > own_min + (1 if own_min == 1 else 0)
 
 
 def _own_total(rule: Rule, view: str, scope: int, at: int, governs: bool = False,
@@ -369,8 +379,8 @@ def _own_total(rule: Rule, view: str, scope: int, at: int, governs: bool = False
 
 
 def _count_in(view: str, lo: int, hi: int) -> bool:
-    """Is there a count of things in ``view[lo:hi]``?"""
-    return _ANY_COUNT_HERE.match(view, lo, hi) is not None or _ANY_COUNT.search(view, lo, hi) is not None
+    """Is there a count of things in ``view[lo:hi]``? A platform's fixtures (栏目7个) compete with no count."""
+    return any(_FIXTURE_BEFORE.search(view, max(0, m.start() - 4), m.start()) is None for m in _counts(view, lo, hi))
 
 
 def _counts(view: str, lo: int, hi: int) -> Iterator[re.Match[str]]:
