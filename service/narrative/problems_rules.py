@@ -32,7 +32,8 @@ _ENUM = rf"(?:\([{_CN}\d]{{1,2}}\)|[{_CN}]{{1,2}}、|\d{{1,2}}[.、](?!\d)|\*\*)
 
 # How the improvement measures open, at the start of a sentence or paragraph.
 _MEASURE_OPENINGS = (
-    r"在?(?:下一步|下步|今后|接下来|新的一年)",
+    r"在?(?:下一步|下步|今后|接下来|新的一年|下一年度?|下阶段|下一阶段)",
+    r"(?:我们|我[局委办镇乡区县市厅])?在?(?:今后|下一步|下阶段|新的一年)的?工作中",
     r"针对(?:上述|以上|存在|这些|这|该|此|前述|发现|问题|不足|工作中)",
     r"对此|为此|采取(?:以下|如下)",
     r"为了?(?:进一步|更好|切实|加强|推进|做好|提升|解决|改进)",
@@ -76,6 +77,16 @@ _SHORTCOMING = re.compile(
     r"不够|不足|有待|欠缺|缺乏|缺少|滞后|迟缓|不强|不高|不多|不佳|欠佳|薄弱|较少|偏少|较多|较低|偏低|较弱|偏弱|较慢|单一"
     r"|不及时|不到位|不完善|不规范|不全面|不深入|不平衡|不充分|不紧密|不精准|不统一|不一致|参差不齐|不明显|不突出|不广|不畅"
     r"|不严|差距|短板|弱项|尚未|还需|亟需|亟待|需进一步|需要进一步|仍需|不太|难以|不能")
+# A sentence that only announces the problems: 还存在一些薄弱环节 / 存在以下不足
+_ANNOUNCE_SENTENCE = re.compile(r"(?:存在|有)着?(?:一些|一定的?|以下|如下|不少|诸多|许多|若干)?的?"
+                                r"(?:问题|不足|差距|短板|薄弱环节|困难)(?:和不足|和问题)?$")
+# The turn of a sentence whose first half praises (取得了一定成效，但…): the problem follows it.
+_BUT = re.compile(r"[,，](?:但是?|然而|不过|只是)")
+# The problem a sentence names between 存在 and 的问题/等问题 (由于…，存在信息公开不够及时的问题).
+_NAMED = re.compile(r"存在(?P<p>[^。;]{2,40}?)(?:的|等)(?:问题|不足|情况|现象)$")
+_SHORT_ITEM = 12
+# Where an inline list closes: 等 / 等等 / 等问题, before a comma or the sentence end.
+_LIST_END = re.compile(r"等等?(?:方面的?|一系列)?(?:问题|不足|情况|现象)?(?=[,;。]|$)")  # characters: an item of 存在X、Y等问题 or 如X，Y，Z等 is a short phrase
 _NOTHING = re.compile(r"^(?:无|暂无|没有|未发现|不存在)")
 # A heading that only names the list (存在的主要问题：), not a problem.
 _HEADING_ONLY = re.compile(r"^[^。,;]{0,10}(?:问题|不足|差距)(?:和不足|及原因|如下|主要有|主要表现在)?:?$")
@@ -148,11 +159,17 @@ def _run(matches: Iterator[re.Match[str]]) -> list[re.Match[str]]:
 
 
 def _after_intro(view: str, first: int, last: int) -> list[tuple[int, int]]:
-    """The parts of the sentence after an introduction split at ；, or else its sentences."""
+    """The parts of the sentence after an introduction split at ；(or at ，between short phrases: 如X，Y，Z等等),
+    or else its sentences."""
     stop = view.find("。", first, last)
     stop = last if stop < 0 else stop
-    parts = _pieces(view, first, stop, ";")
+    closing = _LIST_END.search(view, first, stop)
+    end = closing.start() if closing else stop
+    parts = _pieces(view, first, end, ";")
     if len(parts) >= 2:
+        return parts
+    parts = _pieces(view, first, end, ",")
+    if len(parts) >= 2 and all(b - a <= _SHORT_ITEM for a, b in parts):
         return parts
     # The first sentence after the introduction is a problem; later ones must read as shortcomings.
     sentences = [(m.start(), m.end()) for m in _SENTENCE.finditer(view, first, last)]
@@ -160,19 +177,33 @@ def _after_intro(view: str, first: int, last: int) -> list[tuple[int, int]]:
 
 
 def _by_sentences(view: str, first: int, last: int) -> list[tuple[int, int]]:
-    """Sentences that read as shortcomings; an introduction's 但仍存在 is cut away."""
-    spans = []
+    """Sentences that read as shortcomings, without their lead-in (…取得了一定成效，但 / 由于…，存在).
+
+    A sentence that only announces problems (还存在一些薄弱环节) is none; 存在X、Y等问题 names two.
+    """
+    spans: list[tuple[int, int]] = []
     for m in _SENTENCE.finditer(view, first, last):
         s, e = m.start(), m.end()
         while (heading := _HEADING_LINE.match(view, s, e)) is not None:
             s = heading.end()
-        turn = _CONCESSION.search(view, s, e)
+        if _ANNOUNCE_SENTENCE.search(view, s, e):
+            continue
+        turn = _CONCESSION.search(view, s, e) or _BUT.search(view, s, e)
         if turn is not None:
             s = turn.end()
             if _ANNOUNCES.match(view, s, e):
                 continue
             stray = _STRAY_ONE.match(view, s, e)
             s = stray.end() if stray else s
+        named = _NAMED.search(view, s, e)
+        if named is not None:
+            s, e = named.start("p"), named.end("p")
+            parts = _pieces(view, s, e, "、")
+            if len(parts) >= 2 and all(b - a <= _SHORT_ITEM for a, b in parts):
+                spans += parts
+                continue
+            spans.append((s, e))
+            continue
         if _SHORTCOMING.search(view, s, e):
             spans.append((s, e))
     return spans
