@@ -505,7 +505,8 @@ def section_one(rng: random.Random, agency: Agency, primary: str, holdout: bool,
     gold = Gold()
     # A region-wide figure is the own figure of a government (or its office): those templates are for
     # departments, whose report must not take it (labelling: the agency's own figure).
-    department = re.search(r"(?:人民政府(?:办公室|办公厅)?|街道办事处)$", agency.name) is None
+    department = re.search(r"(?:省|市|州|盟|县|区|旗|镇|乡|街道)(?:人民政府|政府)?(?:办公室|办公厅)?$|办事处$",
+                           agency.name) is None
     usable = [t for i, t in enumerate(FACTS) if (i % 3 == 2) == holdout and (department or "{region}" not in t.text)]
     primary_bank = [t for t in usable if t.shape == primary] or [
         t for t in FACTS if t.shape == primary and (department or "{region}" not in t.text)]

@@ -227,8 +227,9 @@ _CUMULATIVE = re.compile(r"(?<!全年)(?<!本年)(?<!年度)(?<!今年)(?<!年�
 # 其中 that narrows to this year (其中本年度受理…): the part wanted, not a part of the total.
 _THIS_YEAR_PART = re.compile(r"其中[^,;。]{0,4}?(?:本年度?|今年|全年|当年|\d{4}\s*年)")
 # A body whose region's figures are its own: the people's government of a place, its office (which reports
-# for it: 原州区人民政府办公室's 全区开设…政务新媒体22个), a street office.
-_GOVERNMENT = re.compile(r"(?:省|市|州|盟|县|区|旗|镇|乡)人民政府(?:办公室|办公厅)?$|街道办事处$")
+# for it: 原州区人民政府办公室's 全区开设…政务新媒体22个), a street office; a title may name the place alone
+# (隆德县联财镇: 全镇已通过政务网公开发布…82条).
+_GOVERNMENT = re.compile(r"(?:省|市|州|盟|县|区|旗|镇|乡|街道)(?:人民政府|政府)?(?:办公室|办公厅)?$|办事处$")
 _RANK = {"省": 4, "自治区": 4, "市": 3, "州": 3, "盟": 3, "县": 2, "区": 2, "旗": 2, "乡": 1, "镇": 1, "街道": 1}
 _LEVEL_WORD = re.compile(r"省|自治区|市(?!场)|州|盟|县|区|旗|乡|镇|街道")
 # A government website named by its level, maybe after a place (哈尔滨市政府网站, 县政府门户网站).
