@@ -43,6 +43,8 @@ _MEASURE_OPENINGS = (
     # a sub-heading naming the measures: （二）改进措施 / 整改措施及计划：
     r"(?:主要|具体|相应的?|今后的?)?(?:改进|整改|工作)(?:措施|情况|方向|计划|举措|打算|思路)(?:及|和|与)?"
     r"(?:情况|计划|打算|方向|建议)?[ \t*]*(?::|。|\n|$)",
+    # the same heading run into its text (（二）改进措施 2025年… / （二）改进措施下一年度…): after a marker only
+    r"(?<=[)、.])[ \t*]*(?:主要|具体|相应的?)?(?:改进|整改)(?:措施|方向|计划|举措|打算|思路)",
 )
 _MEASURES = re.compile(_LINE_START + rf"(?:{_ENUM})?[ \t*]*+(?:" + "|".join(_MEASURE_OPENINGS) + ")", re.M)
 # An introduction after which the problems are listed: 主要问题：/ 存在以下不足：/ 存在一些不足，如…
@@ -76,7 +78,11 @@ _PARAGRAPH_END = re.compile(r"[。;!?][ \t*]*\n")
 _SHORTCOMING = re.compile(
     r"不够|不足|有待|欠缺|缺乏|缺少|滞后|迟缓|不强|不高|不多|不佳|欠佳|薄弱|较少|偏少|较多|较低|偏低|较弱|偏弱|较慢|单一"
     r"|不及时|不到位|不完善|不规范|不全面|不深入|不平衡|不充分|不紧密|不精准|不统一|不一致|参差不齐|不明显|不突出|不广|不畅"
-    r"|不严|差距|短板|弱项|尚未|还需|亟需|亟待|需进一步|需要进一步|仍需|不太|难以|不能")
+    r"|不严|差距|短板|弱项|尚未|还需|亟需|亟待|需进一步|需要进一步|仍需|不太|难以|不能"
+    r"|较窄|偏窄|较慢|偏慢|较差|有限|待加强|待提高|待完善|待提升|需加强|需提高|需完善|滞后|频繁|不熟")
+# The problems' heading at the head of a sentence: （一）存在问题 / 主要问题：
+_PROBLEM_HEAD = re.compile(rf"[ \t*]*(?:{_ENUM})?[ \t*]*(?:存在的?|目前|工作中的?)?(?:主要|突出)?的?(?:问题|不足)"
+                           r"(?:和不足|及原因)?(?::|[ \t]+|\n)?[ \t*]*")
 # A sentence that only announces the problems: 还存在一些薄弱环节 / 存在以下不足
 _ANNOUNCE_SENTENCE = re.compile(r"(?:存在|有)着?(?:一些|一定的?|以下|如下|不少|诸多|许多|若干)?的?"
                                 r"(?:问题|不足|差距|短板|薄弱环节|困难)(?:和不足|和问题)?$")
@@ -186,6 +192,8 @@ def _by_sentences(view: str, first: int, last: int) -> list[tuple[int, int]]:
         s, e = m.start(), m.end()
         while (heading := _HEADING_LINE.match(view, s, e)) is not None:
             s = heading.end()
+        if (head := _PROBLEM_HEAD.match(view, s, e)) is not None and head.end() < e:
+            s = head.end()  # a heading run into the first problem: （一）存在的主要问题依申请公开…
         if _ANNOUNCE_SENTENCE.search(view, s, e):
             continue
         turn = _CONCESSION.search(view, s, e) or _BUT.search(view, s, e)
