@@ -126,6 +126,8 @@ RULES: tuple[Rule, ...] = (
 
     _rule("website_posts", r"<WEB><G><PUB><g><NOUN><N>", _POSTS + "|件", _NOT_WEBSITE, part_ok=True),
     _rule("website_posts", r"<WEB><G><PUB><N>(?:<g><NOUN>)?", _POSTS, _NOT_WEBSITE, part_ok=True),
+    # A part of the year's total by channel: 主动公开信息775条，其中政务网站162条
+    _rule("website_posts", r"<WEB><N>", _POSTS, _NOT_WEBSITE, part_ok=True),
     # The site named before a cumulative count, then this year's (…累计发布信息20437条，本年度新增发布3673条).
     _rule("website_posts", rf"<WEB>{_gap_without(_NOT_WEBSITE)}[,;](?P<q><YEAR><PUB>(?:<g><NOUN>)?<N>)", _POSTS, _NOT_WEBSITE, part_ok=True),
 
@@ -231,7 +233,8 @@ _THIS_YEAR_PART = re.compile(r"其中[^,;。]{0,4}?(?:本年度?|今年|全年|�
 # (隆德县联财镇: 全镇已通过政务网公开发布…82条).
 _GOVERNMENT = re.compile(r"(?:省|市|州|盟|县|区|旗|镇|乡|街道)(?:人民政府|政府)?(?:办公室|办公厅)?$|办事处$")
 _RANK = {"省": 4, "自治区": 4, "市": 3, "州": 3, "盟": 3, "县": 2, "区": 2, "旗": 2, "乡": 1, "镇": 1, "街道": 1}
-_LEVEL_WORD = re.compile(r"省|自治区|市(?!场)|州|盟|县|区|旗|乡|镇|街道")
+# The places an agency's name is made of, each with its level word (盐城市 大丰区).
+_PLACE = re.compile(r"[\u4e00-\u9fff]{1,6}?(?P<lvl>省|自治区|市(?!场)|州|盟|县|区|旗|乡|镇|街道)")
 # A government website named by its level, maybe after a place (哈尔滨市政府网站, 县政府门户网站).
 _SITE = re.compile(r"(?P<cn>中国政府网)|(?:(?<=[在通过托用于向、,和及])|^)(?P<place>[^\W\d_在通过依托利用于向和及的对]{0,5}?)"
                    r"(?P<lvl>省|市|州|县|区)(?:人民)?政府(?:门户)?(?:网|信息公开)", re.M)
@@ -330,13 +333,15 @@ def _judge(rule: Rule, m: re.Match[str], text: str, prose: Flow, governs: bool =
 
 
 def _superior_site(view: str, scope: int, at: int, agency: str | None) -> bool:
-    """Whether the website named last before ``at`` is a superior's (省政府网站 in a city's report).
+    """Whether the website named last before ``at`` is a superior's (盐城市政府网站 in 大丰区's report).
 
-    A site named with a place the agency's name lacks (哈尔滨市政府网站 for 五常市民意乡) is another
-    body's; so is a site named by a level above the agency's (市政府网站 for a county, 县政府网站 only
-    above a township's own county); 中国政府网 always.
+    The agency's name is a chain of places (盐城市 大丰区; 五常市 民意乡). Its own site is at its own
+    place, or, for a township or street, which publishes on its county's portal, at the place above it. A
+    site named with a place higher in the chain or outside it (哈尔滨市政府网站 for 五常市民意乡), or by a
+    level word above that (市政府网站 for a county), is a superior's; 中国政府网 always.
     """
-    if agency is None:
+    chain = [(m.group(0), _RANK[m.group("lvl")]) for m in _PLACE.finditer(agency or "")]
+    if not chain:
         return False
     site = None
     for site in _SITE.finditer(view, scope, at):
@@ -345,11 +350,12 @@ def _superior_site(view: str, scope: int, at: int, agency: str | None) -> bool:
         return False
     if site.group("cn"):
         return True
-    place, level = site.group("place"), _RANK[site.group("lvl")]
+    allowed = len(chain) - (2 if chain[-1][1] == 1 and len(chain) > 1 else 1)
+    place, level = site.group("place"), site.group("lvl")
     if place:
-        return place + site.group("lvl") not in agency
-    own_min = min((_RANK[m.group(0)] for m in _LEVEL_WORD.finditer(agency)), default=0)
-    return own_min > 0 and level > own_min + (1 if own_min == 1 else 0)
+        names = [name for name, _ in chain]
+        return place + level not in names or names.index(place + level) < allowed
+    return _RANK[level] > chain[allowed][1]
 
 
 def _own_total(rule: Rule, view: str, scope: int, at: int, governs: bool = False,

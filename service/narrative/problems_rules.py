@@ -84,7 +84,8 @@ _SHORTCOMING = re.compile(
 _PROBLEM_HEAD = re.compile(rf"[ \t*]*(?:{_ENUM})?[ \t*]*(?:存在的?|目前|工作中的?)?(?:主要|突出)?的?(?:问题|不足)"
                            r"(?:和不足|及原因)?(?::|[ \t]+|\n)?[ \t*]*")
 # A sentence that only announces the problems: 还存在一些薄弱环节 / 存在以下不足
-_ANNOUNCE_SENTENCE = re.compile(r"(?:存在|有)着?(?:一些|一定的?|以下|如下|不少|诸多|许多|若干)?的?"
+_ANNOUNCE_SENTENCE = re.compile(r"(?:存在着?|有着?(?=一些|一定|以下|如下|不少|诸多|许多|若干))"
+                                r"(?:一些|一定的?|以下|如下|不少|诸多|许多|若干)?的?"
                                 r"(?:问题|不足|差距|短板|薄弱环节|困难)(?:和不足|和问题)?$")
 # The turn of a sentence whose first half praises (取得了一定成效，但…): the problem follows it.
 _BUT = re.compile(r"[,，](?:但是?|然而|不过|只是)")
@@ -178,7 +179,8 @@ def _after_intro(view: str, first: int, last: int) -> list[tuple[int, int]]:
     if len(parts) >= 2 and all(b - a <= _SHORT_ITEM for a, b in parts):
         return parts
     # The first sentence after the introduction is a problem; later ones must read as shortcomings.
-    sentences = [(m.start(), m.end()) for m in _SENTENCE.finditer(view, first, last)]
+    sentences = [(m.start(), m.end()) for m in _SENTENCE.finditer(view, first, last)
+                 if not _ANNOUNCE_SENTENCE.search(view, m.start(), m.end())]
     return sentences[:1] + [(s, e) for s, e in sentences[1:] if _SHORTCOMING.search(view, s, e)]
 
 
