@@ -687,7 +687,7 @@ def main() -> None:
     """Write every case, its gold and the manifest's case rows (keeping the labelling record)."""
     manifest_path = HERE / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
-    for old in OUT.glob("*"):
+    for old in [*OUT.glob("dev-*"), *OUT.glob("ho-*")]:  # hand-written cases (hand-*) are kept
         old.unlink()
     rows = []
     for shape in PROBLEM_SHAPES:
@@ -701,7 +701,7 @@ def main() -> None:
             (OUT / f"{name}.json").write_text(json.dumps(gold, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
             rows.append({"name": name, "split": "holdout" if holdout else "dev", **row})
     manifest["sources"] = SOURCES
-    manifest["cases"] = rows
+    manifest["cases"] = rows + [row for row in manifest.get("cases", []) if row["name"].startswith("hand-")]
     manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {len(rows)} cases to {OUT}")
 

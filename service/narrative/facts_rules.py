@@ -194,7 +194,7 @@ RULES: tuple[Rule, ...] = (
 # Words every wording of a key contains: a text without any of them is not searched for that key (a
 # literal test is far cheaper than a regex scan). Keep in step with RULES.
 TRIGGERS: dict[str, tuple[str, ...]] = {
-    "documents_issued": ("发文", "文件", "公文"), "documents_disclosed": ("公开",), "website_posts": ("网",),
+    "documents_issued": ("发文", "文件", "公文"), "documents_disclosed": ("公开",), "website_posts": ("网", "信息公开专栏"),
     "weibo_posts": ("微博",), "wechat_posts": ("微信", "公众号"), "weibo_followers": ("微博",),
     "wechat_followers": ("微信", "公众号"), "new_media_accounts": ("新媒体",), "policy_interpretations": ("解读",),
     "hotline_cases": ("热线", "12345", "咨询电话"), "petition_cases": ("信访", "来信来访"),
