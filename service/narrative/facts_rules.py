@@ -65,7 +65,7 @@ _OTHER_PLATFORMS = (r"微博|微信|公众号|新媒体|两微|抖音|头条|快
 _NOT_WEBSITE = _OTHER_PLATFORMS + "|留言|信箱"
 _NOT_WEIBO = "微信|公众号|网站|政务网|政府网|抖音|头条|快手|客户端|两微"
 _NOT_WECHAT = "微博|网站|政务网|政府网|抖音|头条|快手|客户端|两微"
-_NOT_ISSUED = "规范性|解读|申请|会议|简报|信息"
+_NOT_ISSUED = "规范性|解读|申请|会议|简报|信息|公开"
 _NOT_DISCLOSED = "申请|规范性|不公开|不予公开|部分公开"
 # New followers or accounts are this year's growth, not the number the agency has.
 _GROWTH = "新增|增加|增长"
@@ -77,7 +77,7 @@ _FIXTURES = "专栏|栏目|板块|专区|频道|坐席|座席|席位|线路|接�
 _NOT_HOTLINE = "留言|信箱|网民|信访|" + _FIXTURES + "|" + _EVENTS
 # 信访举报投诉类申请 is a kind of disclosure application (表三), not a petition case.
 _NOT_PETITION = "热线|12345|留言|信箱|申请|" + _EVENTS
-_NOT_MESSAGES = "热线|" + _EVENTS
+_NOT_MESSAGES = "热线|电话|" + _EVENTS
 # Trainings of the public (farming, jobs, safety) are not the agency's disclosure trainings.
 _NOT_TRAINING = "技能|就业|职业|农|种植|养殖|安全生产|消防|创业|家政|电商|培训人员|人次"
 _NOT_REQUESTS = "结转|上年|去年|办结|答复|行政复议|诉讼|举报|投诉|信访|" + _EVENTS
@@ -121,6 +121,9 @@ RULES: tuple[Rule, ...] = (
     _rule("documents_issued", r"(?:印发|制发|下发)<g><N><g>(?:文件|公文)", _ITEMS, _NOT_ISSUED),
 
     _rule("documents_disclosed", r"公开(?:政府|行政)?(?:文件|公文)<g><N>", _ITEMS, _NOT_DISCLOSED, part_ok=True),
+    # 公开以区政府、区政府办名义下发的文件23件
+    _rule("documents_disclosed", r"公开[^,;:。!?\n]{0,16}?(?:下发|印发|制发)的(?:文件|公文)<g><N>", _ITEMS, _NOT_DISCLOSED,
+          part_ok=True),
     _rule("documents_disclosed", r"(?:发文|印发|制发)[^,;:。!?\n]{0,20}?<ANY>\s*[,、]\s*(?:其中)?\s*"
           r"(?P<q>(?:主动)?公开<N>)", _ITEMS, part_ok=True),
 
@@ -181,7 +184,7 @@ RULES: tuple[Rule, ...] = (
           _NOT_REQUESTS),
     # The subject may be named between (未收到公民、法人或其他组织提出的…申请), but not 申请 itself:
     # "未收到申请超出一定数量…的申请" is about fees, not about receiving none.
-    _rule("requests_received", r"(?:未|没有|无)<GET>(?:过)?(?:\([^)]{0,4}\))?(?:任何)?"
+    _rule("requests_received", r"(?:未|没有|无)<GET>(?:过)?(?:\([^)]{0,4}\))?(?:任何(?:形式)?的?)?"
           r"(?:[^,;:。!?\n申]{0,12}?(?:提出|提交)的)?<APPLICATION>", zero=True),
     _rule("requests_received", r"(?:无|没有|未发生)依申请公开(?:政府信息)?(?:的)?(?:申请|事项|情况)", zero=True),
 
@@ -225,7 +228,7 @@ _NOT_THE_TOTAL = re.compile(r"其中|分别|每(?:年|月|周|季度?|天|日|�
 # Before a count in its scope: the count is region-wide (全区各级…, 指导各单位…), not the agency's own.
 _REGION = re.compile(r"全(?:省|市|州|盟|县|区|旗|镇|乡|街道|系统)|各级|各地|各(?:县|区|市|乡镇|镇|乡|街道|单位|部门)|指导")
 # A cumulative figure (历年累计, 截至年底, 自开通以来): not this year's. 全年累计 is this year's total.
-_CUMULATIVE = re.compile(r"(?<!全年)(?<!本年)(?<!年度)(?<!今年)(?<!年内)累计|历年|截至|截止|自[^,;。]{0,10}以来|至今")
+_CUMULATIVE = re.compile(r"(?<!全年)(?<!本年)(?<!年度)(?<!今年)(?<!年内)累计|历年|自[^,;。]{0,10}以来|至今")
 # 其中 that narrows to this year (其中本年度受理…): the part wanted, not a part of the total.
 _THIS_YEAR_PART = re.compile(r"其中[^,;。]{0,4}?(?:本年度?|今年|全年|当年|\d{4}\s*年)")
 # A body whose region's figures are its own: the people's government of a place, its office (which reports
@@ -234,7 +237,7 @@ _THIS_YEAR_PART = re.compile(r"其中[^,;。]{0,4}?(?:本年度?|今年|全年|�
 _GOVERNMENT = re.compile(r"(?:省|市|州|盟|县|区|旗|镇|乡|街道)(?:人民政府|政府)?(?:办公室|办公厅)?$|办事处$")
 _RANK = {"省": 4, "自治区": 4, "市": 3, "州": 3, "盟": 3, "县": 2, "区": 2, "旗": 2, "乡": 1, "镇": 1, "街道": 1}
 # The places an agency's name is made of, each with its level word (盐城市 大丰区).
-_PLACE = re.compile(r"[\u4e00-\u9fff]{1,6}?(?P<lvl>省|自治区|市(?!场)|州|盟|县|区|旗|乡|镇|街道)")
+_PLACE = re.compile(r"[\u4e00-\u9fff]{1,8}?(?P<lvl>省|自治区|市(?!场)|州(?!市)|盟|县|区|旗|乡|镇|街道)")
 # A government website named by its level, maybe after a place (哈尔滨市政府网站, 县政府门户网站).
 _SITE = re.compile(r"(?P<cn>中国政府网)|(?:(?<=[在通过托用于向、,和及])|^)(?P<place>[^\W\d_在通过依托利用于向和及的对]{0,5}?)"
                    r"(?P<lvl>省|市|州|县|区)(?:人民)?政府(?:门户)?(?:网|信息公开)", re.M)
@@ -320,7 +323,7 @@ def _judge(rule: Rule, m: re.Match[str], text: str, prose: Flow, governs: bool =
     if rule.exclude is not None and anchor != m.start() and rule.exclude.search(view, _clause_start(view, m.start()),
                                                                                 m.start()):
         return None
-    if not rule.zero and not _own_total(rule, view, scope, at, governs, agency):
+    if not rule.zero and not _own_total(rule, view, scope, at, governs, agency, anchor):
         return None
     # Quote from the keyword's clause, unless the keyword stands several clauses before the number.
     near = len(_CLAUSE_END.findall(view, anchor, at)) <= 1
@@ -359,12 +362,12 @@ def _superior_site(view: str, scope: int, at: int, agency: str | None) -> bool:
 
 
 def _own_total(rule: Rule, view: str, scope: int, at: int, governs: bool = False,
-               agency: str | None = None) -> bool:
+               agency: str | None = None, anchor: int = -1) -> bool:
     """Whether the count at ``at`` is the agency's own figure for the year, as its words before it say.
 
     Not when its scope is region-wide (全区各级政府网站…) or cumulative (累计, 截至年底); not a part
     (其中), a frequency, a change or a plan, unless 其中 narrows a region-wide or cumulative figure down to
-    this one (全区…共举办52场，其中本机关举办6场; 累计受理…，其中本年度受理…).
+    this one (全区…共举办52场，其中本机关举办6场; 累计受理…，其中本年度受理…) or names the key's own thing.
     """
     if not governs and _REGION.search(view, scope, at):
         return False
@@ -380,6 +383,8 @@ def _own_total(rule: Rule, view: str, scope: int, at: int, governs: bool = False
         return True
     if hit.group(0) != "其中" or _NOT_THE_TOTAL.search(view, hit.end(), at):
         return False
+    if anchor >= hit.end() and view[hit.end():anchor] in ("", "政策", "政务", "各类"):
+        return True  # 其中 names this very thing: 发布信息168条，其中政策解读9篇 (all the interpretations)
     sentence = max(view.rfind(c, 0, clause) for c in _SENTENCE_END) + 1
     return bool(_THIS_YEAR_PART.match(view, hit.start(), at) or not governs and _REGION.search(view, sentence, clause)
                 or _CUMULATIVE.search(view, sentence, clause))

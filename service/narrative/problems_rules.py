@@ -49,7 +49,7 @@ _MEASURE_OPENINGS = (
 _MEASURES = re.compile(_LINE_START + rf"(?:{_ENUM})?[ \t*]*+(?:" + "|".join(_MEASURE_OPENINGS) + ")", re.M)
 # An introduction after which the problems are listed: 主要问题：/ 存在以下不足：/ 存在一些不足，如…
 _INTRO = re.compile(r"(?:问题|不足|差距|短板|薄弱环节|困难|弱项)(?:[^。:;\n]{0,12}?:|(?:和|与|及)?(?:问题|不足)?"
-                    r"(?:,(?:如|例如|比如|主要是|主要有)|,?(?:主要|具体)?(?:表现在|表现为|体现在)))")
+                    r"(?:,?(?:如|例如|比如|主要是|主要有)|,?(?:主要|具体)?(?:表现在|表现为|体现在)))")
 _INTRO_REACH = 400  # characters from the section start within which an introduction is looked for
 # The turn of an introduction sentence: 但仍然存在 …
 _CONCESSION = re.compile(r"(?:但|然而|不过|同时)[^。;:\n]{0,16}?(?:存在着?|表现在|表现为)")
@@ -92,6 +92,8 @@ _BUT = re.compile(r"[,，](?:但是?|然而|不过|只是)")
 # The problem a sentence names between 存在 and 的问题/等问题 (由于…，存在信息公开不够及时的问题).
 _NAMED = re.compile(r"存在(?P<p>[^。;]{2,40}?)(?:的|等)(?:问题|不足|情况|现象)$")
 _SHORT_ITEM = 12
+# What 存在 may announce before naming the problems: 一定的差距， / 一些问题，
+_ANNOUNCE_LEAD = re.compile(r"(?:一些|一定的?|不少|诸多)?的?(?:问题|不足|差距|短板)(?:和不足)?[,:]")
 # Where an inline list closes: 等 / 等等 / 等问题, before a comma or the sentence end.
 _LIST_END = re.compile(r"等等?(?:方面的?|一系列)?(?:问题|不足|情况|现象)?(?=[,;。]|$)")  # characters: an item of 存在X、Y等问题 or 如X，Y，Z等 is a short phrase
 _NOTHING = re.compile(r"^(?:无|暂无|没有|未发现|不存在)")
@@ -208,11 +210,15 @@ def _by_sentences(view: str, first: int, last: int) -> list[tuple[int, int]]:
         named = _NAMED.search(view, s, e)
         if named is not None:
             s, e = named.start("p"), named.end("p")
-            parts = _pieces(view, s, e, "、")
-            if len(parts) >= 2 and all(b - a <= _SHORT_ITEM for a, b in parts):
-                spans += parts
-                continue
-            spans.append((s, e))
+            lead = _ANNOUNCE_LEAD.match(view, s, e)  # 存在一定的差距，X，Y，Z的问题
+            s = lead.end() if lead else s
+            for sep in ("、", ","):
+                parts = _pieces(view, s, e, sep)
+                if len(parts) >= 2 and all(b - a <= _SHORT_ITEM for a, b in parts):
+                    spans += parts
+                    break
+            else:
+                spans.append((s, e))
             continue
         if _SHORTCOMING.search(view, s, e):
             spans.append((s, e))
