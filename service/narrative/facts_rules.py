@@ -165,6 +165,9 @@ RULES: tuple[Rule, ...] = (
     _rule("hotline_cases", r"(?:热线|12345|咨询电话)<g><N>", "件|个|次|通|条|宗|起|单", _NOT_HOTLINE),
     _rule("hotline_cases", r"(?:热线|12345)<G>(?:办理|受理|办结|转办)(?:群众)?(?:诉求|工单|来电|事项)<g><N>",
           "件|个|条|单", _NOT_HOTLINE),
+    # 热线累计受理…39024件，其中本年度受理8825件: this year's count after the cumulative one
+    _rule("hotline_cases", rf"(?:热线|12345){_gap_without(_NOT_HOTLINE)}[,;](?P<q>(?:其中)?<YEAR>(?:受理|办理|办结|接听|转办)"
+          r"<g><N>)", "件|个|条|单", _NOT_HOTLINE),
 
     _rule("petition_cases", r"(?:信访|来信来访)<g><N>", "件|起|宗|批次|批|个|次|封", _NOT_PETITION),
 
@@ -239,7 +242,7 @@ _RANK = {"省": 4, "自治区": 4, "市": 3, "州": 3, "盟": 3, "县": 2, "区"
 # The places an agency's name is made of, each with its level word (盐城市 大丰区).
 _PLACE = re.compile(r"[\u4e00-\u9fff]{1,8}?(?P<lvl>省|自治区|市(?!场)|州(?!市)|盟|县|区|旗|乡|镇|街道)")
 # A government website named by its level, maybe after a place (哈尔滨市政府网站, 县政府门户网站).
-_SITE = re.compile(r"(?P<cn>中国政府网)|(?:(?<=[在通过托用于向、,和及])|^)(?P<place>[^\W\d_在通过依托利用于向和及的对]{0,5}?)"
+_SITE = re.compile(r"(?P<cn>中国政府网)|(?:(?<=[在通过托用于向、,和及])|(?<=其中)|^)(?P<place>[^\W\d_在通过依托利用于向和及的对其]{0,5}?)"
                    r"(?P<lvl>省|市|州|县|区)(?:人民)?政府(?:门户)?(?:网|信息公开)", re.M)
 _CUMULATIVE_OK = frozenset({"weibo_followers", "wechat_followers", "new_media_accounts"})
 _SENTENCE_END = ";。!?\n"

@@ -61,6 +61,7 @@ def flow(view: str, zones: Sequence[tuple[int, int]], headers: frozenset[str] | 
     chars: list[str] = []
     offsets: list[int] = []
     for start, end in zones:
+        start, end = max(0, start), min(end, len(view))
         lines = _lines(view, start, end, headers)
         full = _full_width([width for _, _, width in lines])
         previous: tuple[int, int, int] | None = None

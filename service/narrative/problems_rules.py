@@ -81,8 +81,8 @@ _SHORTCOMING = re.compile(
     r"|不严|差距|短板|弱项|尚未|还需|亟需|亟待|需进一步|需要进一步|仍需|不太|难以|不能"
     r"|较窄|偏窄|较慢|偏慢|较差|有限|待加强|待提高|待完善|待提升|需加强|需提高|需完善|滞后|频繁|不熟")
 # The problems' heading at the head of a sentence: （一）存在问题 / 主要问题：
-_PROBLEM_HEAD = re.compile(rf"[ \t*]*(?:{_ENUM})?[ \t*]*(?:存在的?|目前|工作中的?)?(?:主要|突出)?的?(?:问题|不足)"
-                           r"(?:和不足|及原因)?(?::|[ \t]+|\n)?[ \t*]*")
+_PROBLEM_HEAD = re.compile(rf"[ \t*]*+(?:{_ENUM})?[ \t*]*+(?:存在的?|目前|工作中的?)?(?:主要|突出)?的?(?:问题|不足)"
+                           r"(?:和不足|及原因)?(?::|\n)?[ \t*]*+")
 # A sentence that only announces the problems: 还存在一些薄弱环节 / 存在以下不足
 _ANNOUNCE_SENTENCE = re.compile(r"(?:存在着?|有着?(?=一些|一定|以下|如下|不少|诸多|许多|若干))"
                                 r"(?:一些|一定的?|以下|如下|不少|诸多|许多|若干)?的?"
