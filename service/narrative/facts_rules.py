@@ -122,7 +122,8 @@ RULES: tuple[Rule, ...] = (
 
     _rule("documents_disclosed", r"公开(?:政府|行政)?(?:文件|公文)<g><N>", _ITEMS, _NOT_DISCLOSED, part_ok=True),
     # 公开以区政府、区政府办名义下发的文件23件
-    _rule("documents_disclosed", r"公开[^,;:。!?\n]{0,16}?(?:下发|印发|制发)的(?:文件|公文)<g><N>", _ITEMS, _NOT_DISCLOSED,
+    _rule("documents_disclosed", r"公开[^,;:。!?\n]{0,16}?(?:下发|印发|制发)的(?:文件|公文)<g><N>", _ITEMS,
+          _NOT_DISCLOSED,
           part_ok=True),
     _rule("documents_disclosed", r"(?:发文|印发|制发)[^,;:。!?\n]{0,20}?<ANY>\s*[,、]\s*(?:其中)?\s*"
           r"(?P<q>(?:主动)?公开<N>)", _ITEMS, part_ok=True),
@@ -132,14 +133,17 @@ RULES: tuple[Rule, ...] = (
     # A part of the year's total by channel: 主动公开信息775条，其中政务网站162条
     _rule("website_posts", r"<WEB><N>", _POSTS, _NOT_WEBSITE, part_ok=True),
     # The site named before a cumulative count, then this year's (…累计发布信息20437条，本年度新增发布3673条).
-    _rule("website_posts", rf"<WEB>{_gap_without(_NOT_WEBSITE)}[,;](?P<q><YEAR><PUB>(?:<g><NOUN>)?<N>)", _POSTS, _NOT_WEBSITE, part_ok=True),
+    _rule("website_posts", rf"<WEB>{_gap_without(_NOT_WEBSITE)}[,;](?P<q><YEAR><PUB>(?:<g><NOUN>)?<N>)", _POSTS,
+          _NOT_WEBSITE, part_ok=True),
 
     _rule("weibo_posts", r"微博<G>(?:<PUB>|发博)(?:<g><NOUN>)?<N>(?:<g><NOUN>)?", _POSTS, _NOT_WEIBO, part_ok=True),
     _rule("weibo_posts", r"<PUB>(?:政务)?微博(?:信息|博文)?<N>", _POSTS, _NOT_WEIBO, part_ok=True),
-    _rule("weibo_posts", rf"微博{_gap_without(_NOT_WEIBO)}[,;](?P<q><YEAR><PUB>(?:<g><NOUN>)?<N>)", _POSTS, _NOT_WEIBO, part_ok=True),
+    _rule("weibo_posts", rf"微博{_gap_without(_NOT_WEIBO)}[,;](?P<q><YEAR><PUB>(?:<g><NOUN>)?<N>)", _POSTS,
+          _NOT_WEIBO, part_ok=True),
     _rule("wechat_posts", r"<WX><G><PUB>(?:<g><NOUN>)?<N>(?:<g><NOUN>)?", _POSTS, _NOT_WECHAT, part_ok=True),
     _rule("wechat_posts", r"<PUB>(?:政务)?(?:微信|公众号)(?:信息|文章|推文)?<N>", _POSTS, _NOT_WECHAT, part_ok=True),
-    _rule("wechat_posts", rf"<WX>{_gap_without(_NOT_WECHAT)}[,;](?P<q><YEAR><PUB>(?:<g><NOUN>)?<N>)", _POSTS, _NOT_WECHAT, part_ok=True),
+    _rule("wechat_posts", rf"<WX>{_gap_without(_NOT_WECHAT)}[,;](?P<q><YEAR><PUB>(?:<g><NOUN>)?<N>)", _POSTS,
+          _NOT_WECHAT, part_ok=True),
 
     _rule("weibo_followers", r"微博<g><FOLLOW><g><N>", exclude=_NOT_WEIBO + "|" + _GROWTH, followers=True),
     # The platform a clause or two before (微博全年发博1024条，粉丝数8900人), with no other platform named
@@ -166,7 +170,8 @@ RULES: tuple[Rule, ...] = (
     _rule("hotline_cases", r"(?:热线|12345)<G>(?:办理|受理|办结|转办)(?:群众)?(?:诉求|工单|来电|事项)<g><N>",
           "件|个|条|单", _NOT_HOTLINE),
     # 热线累计受理…39024件，其中本年度受理8825件: this year's count after the cumulative one
-    _rule("hotline_cases", rf"(?:热线|12345){_gap_without(_NOT_HOTLINE)}[,;](?P<q>(?:其中)?<YEAR>(?:受理|办理|办结|接听|转办)"
+    _rule("hotline_cases", rf"(?:热线|12345){_gap_without(_NOT_HOTLINE)}[,;]"
+          r"(?P<q>(?:其中)?<YEAR>(?:受理|办理|办结|接听|转办)"
           r"<g><N>)", "件|个|条|单", _NOT_HOTLINE),
 
     _rule("petition_cases", r"(?:信访|来信来访)<g><N>", "件|起|宗|批次|批|个|次|封", _NOT_PETITION),
@@ -200,7 +205,8 @@ RULES: tuple[Rule, ...] = (
 # Words every wording of a key contains: a text without any of them is not searched for that key (a
 # literal test is far cheaper than a regex scan). Keep in step with RULES.
 TRIGGERS: dict[str, tuple[str, ...]] = {
-    "documents_issued": ("发文", "文件", "公文"), "documents_disclosed": ("公开",), "website_posts": ("网", "信息公开专栏"),
+    "documents_issued": ("发文", "文件", "公文"), "documents_disclosed": ("公开",),
+    "website_posts": ("网", "信息公开专栏"),
     "weibo_posts": ("微博",), "wechat_posts": ("微信", "公众号"), "weibo_followers": ("微博",),
     "wechat_followers": ("微信", "公众号"), "new_media_accounts": ("新媒体",), "policy_interpretations": ("解读",),
     "hotline_cases": ("热线", "12345", "咨询电话"), "petition_cases": ("信访", "来信来访"),
@@ -229,7 +235,8 @@ _NOT_THE_TOTAL = re.compile(r"其中|分别|每(?:年|月|周|季度?|天|日|�
                             r"|同比|环比|较上年|较去年|比上年|增加|减少|增长|下降"
                             r"|将|计划|拟|预计|力争|争取|目标")
 # Before a count in its scope: the count is region-wide (全区各级…, 指导各单位…), not the agency's own.
-_REGION = re.compile(r"全(?:省|市|州|盟|县|区|旗|镇|乡|街道|系统)|各级|各地|各(?:县|区|市|乡镇|镇|乡|街道|单位|部门)|指导")
+_REGION = re.compile(r"全(?:省|市|州|盟|县|区|旗|镇|乡|街道|系统)|各级|各地|各(?:县|区|市|乡镇|镇|乡|街道|单位|部门)"
+                     r"|指导")
 # A cumulative figure (历年累计, 截至年底, 自开通以来): not this year's. 全年累计 is this year's total.
 _CUMULATIVE = re.compile(r"(?<!全年)(?<!本年)(?<!年度)(?<!今年)(?<!年内)累计|历年|自[^,;。]{0,10}以来|至今")
 # 其中 that narrows to this year (其中本年度受理…): the part wanted, not a part of the total.
@@ -242,7 +249,8 @@ _RANK = {"省": 4, "自治区": 4, "市": 3, "州": 3, "盟": 3, "县": 2, "区"
 # The places an agency's name is made of, each with its level word (盐城市 大丰区).
 _PLACE = re.compile(r"[\u4e00-\u9fff]{1,8}?(?P<lvl>省|自治区|市(?!场)|州(?!市)|盟|县|区|旗|乡|镇|街道)")
 # A government website named by its level, maybe after a place (哈尔滨市政府网站, 县政府门户网站).
-_SITE = re.compile(r"(?P<cn>中国政府网)|(?:(?<=[在通过托用于向、,和及])|(?<=其中)|^)(?P<place>[^\W\d_在通过依托利用于向和及的对其]{0,5}?)"
+_SITE = re.compile(r"(?P<cn>中国政府网)|(?:(?<=[在通过托用于向、,和及])|(?<=其中)|^)"
+                   r"(?P<place>[^\W\d_在通过依托利用于向和及的对其]{0,5}?)"
                    r"(?P<lvl>省|市|州|县|区)(?:人民)?政府(?:门户)?(?:网|信息公开)", re.M)
 _CUMULATIVE_OK = frozenset({"weibo_followers", "wechat_followers", "new_media_accounts"})
 _SENTENCE_END = ";。!?\n"
@@ -350,7 +358,7 @@ def _superior_site(view: str, scope: int, at: int, agency: str | None) -> bool:
     if not chain:
         return False
     site = None
-    for site in _SITE.finditer(view, scope, at):
+    for site in _SITE.finditer(view, scope, at):  # noqa: B007 - the last site named before the count
         pass
     if site is None:
         return False

@@ -91,11 +91,11 @@ _ANNOUNCE_SENTENCE = re.compile(r"(?:存在着?|有着?(?=一些|一定|以下|�
 _BUT = re.compile(r"[,，](?:但是?|然而|不过|只是)")
 # The problem a sentence names between 存在 and 的问题/等问题 (由于…，存在信息公开不够及时的问题).
 _NAMED = re.compile(r"存在(?P<p>[^。;]{2,40}?)(?:的|等)(?:问题|不足|情况|现象)$")
-_SHORT_ITEM = 12
+_SHORT_ITEM = 12  # characters: an item of 存在X、Y等问题 or 如X，Y，Z等 is a short phrase
 # What 存在 may announce before naming the problems: 一定的差距， / 一些问题，
 _ANNOUNCE_LEAD = re.compile(r"(?:一些|一定的?|不少|诸多)?的?(?:问题|不足|差距|短板)(?:和不足)?[,:]")
 # Where an inline list closes: 等 / 等等 / 等问题, before a comma or the sentence end.
-_LIST_END = re.compile(r"等等?(?:方面的?|一系列)?(?:问题|不足|情况|现象)?(?=[,;。]|$)")  # characters: an item of 存在X、Y等问题 or 如X，Y，Z等 is a short phrase
+_LIST_END = re.compile(r"等等?(?:方面的?|一系列)?(?:问题|不足|情况|现象)?(?=[,;。]|$)")
 _NOTHING = re.compile(r"^(?:无|暂无|没有|未发现|不存在)")
 # A heading that only names the list (存在的主要问题：), not a problem.
 _HEADING_ONLY = re.compile(r"^[^。,;]{0,10}(?:问题|不足|差距)(?:和不足|及原因|如下|主要有|主要表现在)?:?$")
