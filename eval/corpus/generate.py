@@ -215,12 +215,12 @@ FACTS: tuple[FactTemplate, ...] = (
     FactTemplate("F5", "{y}年度{we}收到政府信息公开申请<A:cn:1-9>件，已全部办理完毕。", {"requests_received": "A"}),
     FactTemplate("F5", "{site}作为政府信息公开第一平台，全年共发布信息<A:wan:0-0>条。", {"website_posts": "A"}),
     FactTemplate("F5", "组织政务公开专题培训<A:cn:2-15>次，实现机关干部全覆盖。", {"trainings": "A"}),
-    FactTemplate("F5", "全年在{site}“政务公开”专栏上传信息<A:cnyu:0-0>条。", {"website_posts": "A"}),
+    FactTemplate("F5", "全年通过{site}上传信息<A:cnyu:0-0>条。", {"website_posts": "A"}),
     FactTemplate("F5", "全年受理12345政务服务便民热线工单<A:wan:0-0>件，办结率98%以上。", {"hotline_cases": "A"}),
     FactTemplate("F5", "主要负责同志带头解读政策<A:cn:2-12>次。", {"policy_interpretations": "A"}),
     # F6 a platform named once, its counts clauses later
     FactTemplate("F6", "主办的“{wx}”微信公众号立足本地特色，及时转载政策文件和办事提醒，全年发布<A:yu:300-2000>条，粉丝量突破<B:wan:0-0>人。", {"wechat_posts": "A", "wechat_followers": ("B", "more_than")}),
-    FactTemplate("F6", "“{wb}”政务微博坚持每日更新，拥有粉丝<B:duo:100-900>万，全年发布<A:int:800-3000>条微博。", {"weibo_followers": ("B*", "more_than"), "weibo_posts": "A"}),
+    FactTemplate("F6", "“{wb}”政务微博坚持每日更新，拥有粉丝<B:duo:10-90>万，全年发布<A:int:800-3000>条微博。", {"weibo_followers": ("B*", "more_than"), "weibo_posts": "A"}),
     FactTemplate("F6", "我们把{site}作为发布主渠道，严格执行“三审三校”，全年发布各类信息<A:int:600-5000>条，未出现错漏。", {"website_posts": "A"}),
     FactTemplate("F6", "“{wx}”公众号开设办事指南、政策问答等栏目，全年推送<A:int:100-600>期，总阅读量<C:wan:0-0>次。", {"wechat_posts": "A"}),
     FactTemplate("F6", "12345热线是群众反映诉求的主渠道，{we}安排专人负责转办，全年办结工单<A:int:200-3000>件。", {"hotline_cases": "A"}),
@@ -242,7 +242,7 @@ FILLER = (
     "开展在线访谈<C:int:2-20>场次，回应公众关注热点<D:int:5-40>个。",
     "建立信息发布审核机制，明确信息采编、审核、发布的责任主体，确保信息准确、权威。",
     "严格落实保密审查制度，全年未发生泄密事件。",
-    "{region}<C:int:10-40>个部门和<D:int:5-25>个乡镇（街道）均已完成主动公开事项目录编制。",
+    "组织编制并公开主动公开事项目录清单，涵盖事项<C:int:20-90>项。",
 )
 ZERO_REQUESTS = (
     "{y}年，{we}未收到政府信息公开申请。",
@@ -513,27 +513,43 @@ def section_one(rng: random.Random, agency: Agency, primary: str, holdout: bool,
     chosen = rng.sample(primary_bank, min(2, len(primary_bank)))
     others = [t for t in usable if t.shape != primary]
     chosen += rng.sample(others, rng.randint(2, 4))
-    sentences: list[str] = []
+    sentences: list[tuple[str, str]] = []  # (sub-heading it belongs under, sentence)
     for t in chosen:
         if any(k in gold.facts for k in t.labels):  # one statement per key: the label is unambiguous
             continue
         text, nums = fill(t.text, rng, ctx)
         for key, spec in t.labels.items():
             gold.facts[key] = fact_value(key, spec, nums)
-        sentences.append(text)
+        sentences.append((_heading_of(t), text))
     if "requests_received" not in gold.facts and rng.random() < 0.5:
-        sentences.append(rng.choice(ZERO_REQUESTS).format(**ctx))
+        sentences.append(("requests", rng.choice(ZERO_REQUESTS).format(**ctx)))
         gold.facts["requests_received"] = (0, "exact", "", "")
     fillers = [fill(f, rng, ctx)[0] for f in rng.sample(list(FILLER), 2)]
     rng.shuffle(sentences)
     paras = [fillers[0]]
-    if rng.random() < 0.5:  # sub-headed (一)主动公开 … like most 2021-format reports
-        heads = ["（一）主动公开", "（二）依申请公开", "（三）政府信息管理", "（四）平台建设"]
-        half = max(1, len(sentences) // 2)
-        paras += [heads[0], "".join(sentences[:half]), heads[1], "".join(sentences[half:]), heads[2], fillers[1]]
+    if rng.random() < 0.5:  # sub-headed (一)主动公开 … like most 2021-format reports: each count under its heading
+        heads = {"active": "（一）主动公开", "requests": "（二）依申请公开", "platforms": "（三）政府信息公开平台建设",
+                 "oversight": "（四）监督保障"}
+        for n, (kind, head) in enumerate(heads.items()):
+            body = "".join(text for k, text in sentences if k == kind) or (fillers[1] if n == 3 else "")
+            if body:
+                paras += [head, body]
     else:
-        paras += ["".join(sentences[:2]), "".join(sentences[2:]) + fillers[1]]
+        plain = [text for _, text in sentences]
+        paras += ["".join(plain[:2]), "".join(plain[2:]) + fillers[1]]
     return [p for p in paras if p], gold
+
+
+def _heading_of(t: FactTemplate) -> str:
+    """The section-一 sub-heading a statement belongs under, by what it counts."""
+    keys = set(t.labels)
+    if keys & {"requests_received"}:
+        return "requests"
+    if keys & {"trainings", "petition_cases"} or "培训" in t.text:
+        return "oversight"
+    if keys & {"hotline_cases", "online_messages", "new_media_accounts"} or "热线" in t.text or "留言" in t.text:
+        return "platforms"
+    return "active"
 
 
 def build_case(index: int, shape: str, rng: random.Random, holdout: bool) -> tuple[str, dict[str, Any], dict[str, Any]]:
