@@ -208,13 +208,107 @@ CASES: dict[str, tuple[Any, ...]] = {
         ["政策解读的精准性和可读性还需加强", "部分市县交通运输部门公开标准不统一"]),
 }
 
+# Written after every rule change above, and scored once before any change on them (a blind held-out set).
+CASES_2: dict[str, tuple[Any, ...]] = {
+    "hand2-01": (
+        "兰州新区卫生健康委员会", 2020, "paragraph_lines", "https://shenddl.com/s2028/030265411.html (a mirror)",
+        ["2020年，新区卫生健康委员会认真贯彻执行《条例》，围绕卫生健康重点工作推进政府信息公开。",
+         "按照《条例》要求，2020年共主动公开政府信息79条，公开形式分别为兰州新区门户网站、微信公众号和新区报，其中兰州新区"
+         "门户网站发布12条，微信公众号发布59条，阅读量17231人次，新区报发布8条。",
+         "全年未收到政府信息公开申请，未发生行政复议和行政诉讼。"],
+        ["2020年，我委政府信息公开工作还存在一些不足：一方面，信息公开的主动性不够，部分信息发布滞后；另一方面，"
+         "政策解读的形式比较单一。下一步，我委将加强培训，丰富解读形式，及时公开各类信息。"],
+        "无。",
+        [("website_posts", 12, "exact", "12", "户网站发布"), ("wechat_posts", 59, "exact", "59", "众号发布"),
+         ("requests_received", 0, "exact", "", "")],
+        ["信息公开的主动性不够，部分信息发布滞后", "政策解读的形式比较单一"]),
+    "hand2-02": (
+        "石柱土家族自治县卫生健康委员会", 2021, "pdf_wrapped",
+        "http://cqszx.gov.cn/bm/xwsjkw/zwgk_51460/zfxxgknb_51470/202201/t20220126_10345603.html",
+        ["（一）主动公开情况", "2021年，县卫生健康委通过县政府门户网站主动公开信息580条，主要涵盖疫情防控、经费预决算、行政"
+         "许可等信息；通过政务新媒体“石柱卫健”公开信息27条；通过信用平台公示行政许可数据1665条、行政处罚数据158条。",
+         "（二）依申请公开情况", "2021年，县卫生健康委共收到政府信息公开申请1件，无上年结转件，当年办结1件。"],
+        ["（一）存在的主要问题", "一是主动公开的内容还不够丰富；二是政务新媒体更新频率偏低。",
+         "（二）改进措施", "一是拓展公开内容；二是加强政务新媒体日常维护。"],
+        "本年度未收取信息处理费。",
+        [("website_posts", 580, "exact", "580", "公开信息"), ("requests_received", 1, "exact", "1", "公开申请"),
+         ("fees_collected", 0, "exact", "", "")],
+        ["主动公开的内容还不够丰富", "政务新媒体更新频率偏低"]),
+    "hand2-03": (
+        "广东省人民政府办公厅", 2023, "section_one_line", "http://ztkycw.com/xinxigongkai/4791.html (a mirror)",
+        ["（一）主动公开方面。2023年，通过省政府门户网站、政府公报及官方微博微信等主动公开政府信息345条，其中规章11条、"
+         "行政规范性文件8条。通过省政府新闻办公室举办新闻发布会28次，报道省政府常务会议25次。",
+         "（二）依申请公开方面。全年共收到公开申请1466件（上年度结转16件，结转下年度9件），均依法依规办理。"],
+        ["对照新形势新要求，我厅政务公开工作仍有提升空间。其一，政策解读的精准度还不够高；其二，公开平台的集约化程度有待提高。"
+         "2024年，我厅将持续深化政务公开，提升解读质量，推进平台集约。"],
+        "无。",
+        [("press_conferences", 28, "exact", "28", "发布会"), ("requests_received", 1466, "exact", "1466", "公开申请")],
+        ["政策解读的精准度还不够高", "公开平台的集约化程度有待提高"]),
+    "hand2-04": (
+        "广州市人民政府办公厅", 2023, "paragraph_lines",
+        "https://www.gz.gov.cn/zfjgzy/gzsrmzfbgt/zfxxgknb/bm/2023n/content/post_9469010.html",
+        ["（一）主动公开情况。", "依托市政府门户网站发布主动公开文件103份。以市政府或市政府办公厅名义发布政府规章4部、行政规范"
+         "性文件19件。组织发布市政府重要政务活动新闻通稿138篇，发布重大行政决策宣传解读材料49篇。",
+         "（二）依申请公开情况。", "2023年，市政府办公厅共新收政府信息公开申请312件。"],
+        ["我厅政务公开工作虽取得一定成效，但与群众期盼相比仍有差距，比如政策解读的通俗性不够；公开内容与群众需求的匹配度不高。"
+         "下一步，我厅将聚焦群众关切，推出更多通俗易懂的解读产品。"],
+        "无。",
+        [("policy_interpretations", 49, "exact", "49", "解读材料"), ("requests_received", 312, "exact", "312", "公开申请")],
+        ["政策解读的通俗性不够", "公开内容与群众需求的匹配度不高"]),
+    "hand2-05": (
+        "漳州市卫生健康委员会", 2021, "paragraph_lines",
+        "http://wjw.zhangzhou.gov.cn/cms/html/zzswshjhsywyh/2022-01-19/1591338493.html",
+        ["（一）解读重要政策，回应群众关切。政策解读主要依靠委门户网站政策解读专栏，全年发布政策解读16篇。及时制定宣传口径15条，"
+         "供24小时值班人员使用。", "（二）依申请公开。全年收到政府信息公开申请5件，均按时答复。",
+         "（三）平台建设。委门户网站全年发布信息1288条，“漳州卫健”微信公众号推送信息356条。"],
+        ["2021年，我委政府信息公开工作虽然取得了一定成效，但仍存在一些问题，主要体现在：1.部分业务科室对信息公开的重视程度不够；"
+         "2.信息发布的及时性有待加强。2022年，我委将进一步压实责任，加强督促，确保信息及时公开。"],
+        "无。",
+        [("policy_interpretations", 16, "exact", "16", "政策解读"), ("requests_received", 5, "exact", "5", "公开申请"),
+         ("website_posts", 1288, "exact", "1288", "发布信息"), ("wechat_posts", 356, "exact", "356", "推送信息")],
+        ["部分业务科室对信息公开的重视程度不够", "信息发布的及时性有待加强"]),
+    "hand2-06": (
+        "白银市卫生健康委员会", 2020, "report_one_line",
+        "https://www.baiyin.gov.cn/swsjkw/zfxxgknb/art/2022/art_d95efd5c930a4b7387548e0bd82d2d3f.html",
+        ["2020年，市卫生健康委通过市政府门户网站公开信息426条，通过“白银卫健”政务微博发布信息1083条，政务微博粉丝达2.3万人。"
+         "全年受理12320卫生热线群众咨询投诉837件。本年度未收到政府信息公开申请。"],
+        ["我委信息公开工作还存在信息发布不够及时、公开内容不够全面等问题。2021年，我委将进一步加强信息审核和发布管理。"],
+        "本年度未收取信息处理费。",
+        [("website_posts", 426, "exact", "426", "公开信息"), ("weibo_posts", 1083, "exact", "1083", "发布信息"),
+         ("weibo_followers", 23000, "exact", "2.3万", "粉丝达"), ("hotline_cases", 837, "exact", "837", "咨询投诉"),
+         ("requests_received", 0, "exact", "", ""), ("fees_collected", 0, "exact", "", "")],
+        ["信息发布不够及时", "公开内容不够全面"]),
+    "hand2-07": (
+        "昭通市人民政府", 2023, "pdf_wrapped",
+        "https://brianwinch.com/zwgk/zfxxgkpt/zfxxgknb/zfxxgknb2023/2023zsndbg/202403/t20240311_296402.html (a mirror)",
+        ["（一）主动公开方面。全市各级行政机关进一步完善政府信息公开基本目录，财政预决算公开率达到100%。市政府门户网站全年发布"
+         "信息1.9万条，开设专题专栏6个，披露4个领域250余家公共企事业单位信息。",
+         "（二）依申请公开方面。全市共新收政府信息公开申请436件，办结429件。"],
+        ["2023年，我市政务公开工作取得了积极成效，但仍存在一些短板。一是部分县（市、区）政务公开工作发展不平衡。二是基层"
+         "政务公开标准化规范化水平有待提升。三是政策解读的质量还需提高。下一步，我市将坚持问题导向，逐项整改落实。"],
+        "无。",
+        [("website_posts", 19000, "exact", "1.9万", "发布信息"), ("requests_received", 436, "exact", "436", "公开申请")],
+        ["部分县（市、区）政务公开工作发展不平衡", "基层政务公开标准化规范化水平有待提升", "政策解读的质量还需提高"]),
+    "hand2-08": (
+        "深圳市卫生健康委员会", 2020, "paragraph_lines", "http://wjw.sz.gov.cn/gkmlpt/content/8/8528/post_8528729.html",
+        ["2020年，我委通过政府网站、政务微信、微博和12320卫生热线等形式推进政府信息公开工作。",
+         "（一）加强门户网站建设。委门户网站全年发布各类信息2137条，挑选二十个业务事项构建知识图谱。",
+         "（二）加强互动交流。12320卫生热线全年受理来电4.2万个，“深圳卫健委”政务微博全年发布信息1756条。"],
+        ["我委政府信息公开工作在取得成效的同时，也存在不足。第一，公开内容的深度还不够；第二，政务新媒体与网站的联动不够紧密。"
+         "下一步，我委将深化公开内容，加强平台联动。"],
+        "本年度未收取信息处理费。",
+        [("website_posts", 2137, "exact", "2137", "各类信息"), ("hotline_cases", 42000, "exact", "4.2万", "受理来电"),
+         ("weibo_posts", 1756, "exact", "1756", "发布信息"), ("fees_collected", 0, "exact", "", "")],
+        ["公开内容的深度还不够", "政务新媒体与网站的联动不够紧密"]),
+}
+
 
 def main() -> None:
     """Write every hand case with its label, and its rows in the manifest."""
     manifest_path = HERE / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
-    rows = [row for row in manifest.get("cases", []) if not row["name"].startswith("hand-")]
-    for name, (agency, year, layout, imitates, one, five, six, facts, problems) in CASES.items():
+    rows = [row for row in manifest.get("cases", []) if not row["name"].startswith(("hand-", "hand2-"))]
+    for name, (agency, year, layout, imitates, one, five, six, facts, problems) in {**CASES, **CASES_2}.items():
         rng = random.Random(name)
         title = f"{agency}{year}年政府信息公开工作年度报告"
         preface = f"根据《中华人民共和国政府信息公开条例》规定，编制本报告。本报告所列数据的统计期限为{year}年1月1日至12月31日。"
@@ -229,11 +323,11 @@ def main() -> None:
                 "notes": f"Hand-written by eval/corpus/hand.py after {imitates}; layout {layout}; labelled by hand."}
         (OUT / f"{name}.txt").write_text(text, encoding="utf-8")
         (OUT / f"{name}.json").write_text(json.dumps(gold, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        rows.append({"name": name, "split": "hand", "problem_shape": "hand", "fact_shape": "hand", "layout": layout,
+        rows.append({"name": name, "split": "hand2" if name.startswith("hand2-") else "hand", "problem_shape": "hand", "fact_shape": "hand", "layout": layout,
                      "agency": agency, "year": year, "imitates": [imitates]})
     manifest["cases"] = rows
     manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {len(CASES)} hand cases")
+    print(f"wrote {len(CASES) + len(CASES_2)} hand cases")
 
 
 if __name__ == "__main__":
