@@ -253,7 +253,9 @@ CASES_2: dict[str, tuple[Any, ...]] = {
         ["我厅政务公开工作虽取得一定成效，但与群众期盼相比仍有差距，比如政策解读的通俗性不够；公开内容与群众需求的匹配度不高。"
          "下一步，我厅将聚焦群众关切，推出更多通俗易懂的解读产品。"],
         "无。",
-        [("policy_interpretations", 49, "exact", "49", "解读材料"), ("requests_received", 312, "exact", "312", "公开申请")],
+        # documents_disclosed was left out of the first label and added after scoring: 主动公开文件103份 states it.
+        [("policy_interpretations", 49, "exact", "49", "解读材料"), ("requests_received", 312, "exact", "312", "公开申请"),
+         ("documents_disclosed", 103, "exact", "103", "公开文件")],
         ["政策解读的通俗性不够", "公开内容与群众需求的匹配度不高"]),
     "hand2-05": (
         "漳州市卫生健康委员会", 2021, "paragraph_lines",
