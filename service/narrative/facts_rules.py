@@ -190,6 +190,9 @@ RULES: tuple[Rule, ...] = (
     _rule("requests_received", r"<GET><g><APPLICATION>(?:数量|事项)?<g><N>", "件|份|个|条|宗|例", _NOT_REQUESTS),
     _rule("requests_received", r"<GET><g><N><g>(?:(?:政府)?信息公开申请|依申请公开)", "件|份|个|条|宗|例",
           _NOT_REQUESTS),
+    # 全区共收到…申请1801件，其中本局本级收到68件: the agency's part of a region's total
+    _rule("requests_received", r"<GET><g><APPLICATION>[^;。!?\n]{0,20}?,(?P<q>其中[^,;。!?\n]{0,12}?<GET><N>)",
+          "件|份|个|条|宗|例", _NOT_REQUESTS),
     # The subject may be named between (未收到公民、法人或其他组织提出的…申请), but not 申请 itself:
     # "未收到申请超出一定数量…的申请" is about fees, not about receiving none.
     _rule("requests_received", r"(?:未|没有|无)<GET>(?:过)?(?:\([^)]{0,4}\))?(?:任何(?:形式)?的?)?"

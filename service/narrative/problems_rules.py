@@ -42,7 +42,7 @@ _MEASURE_OPENINGS = (
     r"[^。\n,]{0,12}?将(?:进一步|继续|着力|重点|切实|持续|不断|认真|加大|加强|采取|围绕|严格|全面|积极)",
     # a sub-heading naming the measures: （二）改进措施 / 整改措施及计划：
     r"(?:主要|具体|相应的?|今后的?)?(?:改进|整改|工作)(?:措施|情况|方向|计划|举措|打算|思路)(?:及|和|与)?"
-    r"(?:情况|计划|打算|方向|建议)?[ \t*]*(?::|。|\n|$)",
+    r"(?:情况|计划|打算|方向|建议)?(?:[ \t*]*+(?::|。|\n|$)|[ \t]++)",
     # the same heading run into its text (（二）改进措施 2025年… / （二）改进措施下一年度…): after a marker only
     r"(?<=[)、.])[ \t*]*(?:主要|具体|相应的?)?(?:改进|整改)(?:措施|方向|计划|举措|打算|思路)",
 )
@@ -96,6 +96,7 @@ _SHORT_ITEM = 12  # characters: an item of 存在X、Y等问题 or 如X，Y，Z�
 _ANNOUNCE_LEAD = re.compile(r"(?:一些|一定的?|不少|诸多)?的?(?:问题|不足|差距|短板)(?:和不足)?[,:]")
 # Where an inline list closes: 等 / 等等 / 等问题, before a comma or the sentence end.
 _LIST_END = re.compile(r"等等?(?:方面的?|一系列)?(?:问题|不足|情况|现象)?(?=[,;。]|$)")
+_ORDINAL_WORD = re.compile(r"(?:一方面|另一方面|其一|其二|其三|首先|其次|再次)[,:]?")
 _NOTHING = re.compile(r"^(?:无|暂无|没有|未发现|不存在)")
 # A heading that only names the list (存在的主要问题：), not a problem.
 _HEADING_ONLY = re.compile(r"^[^。,;]{0,10}(?:问题|不足|差距)(?:和不足|及原因|如下|主要有|主要表现在)?:?$")
@@ -241,4 +242,7 @@ def _clean(view: str, s: int, e: int) -> tuple[int, int]:
     closing = _CLOSING.search(view, s, e)
     if closing is not None:
         s, e = clean_bounds(view, s, closing.start())
+    lead = _ORDINAL_WORD.match(view, s, e)  # 一方面，… / 其一，… / 首先，…: an enumerator in words
+    if lead is not None and lead.end() < e:
+        s = lead.end()
     return s, e
