@@ -8,7 +8,7 @@ into lines (one line per paragraph, a section on one line, the whole report on o
 mid-sentence with page numbers and running headers in between). Figures are of the sizes real reports give.
 
 Every template carries its labels (the facts with their values and qualifiers, the problems as the report
-words them), written with the template by reading it, per ../shared/spec/labelling.md; the blind second
+words them), written with the template by reading it, per the labelling rules (eval/README.md); the blind second
 labelling and the reconciliation are recorded in manifest.json (see eval/corpus/README.md).
 
 Wordings are split: a template whose index in its bank is ``≡ 2 (mod 3)`` is used only by *held-out* cases

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 # A line that closes a sentence or a lead-in: the next line starts afresh.
 _TERMINAL = "。!?;:！？；："
 # A line that opens a heading or a numbered item: never the continuation of the line before.
-_OPENS_ITEM = re.compile(r"[ \t\u3000]*(?:[(（][一二三四五六七八九十\d]{1,2}[)）]|[一二三四五六七八九十]{1,2}、"
+_OPENS_ITEM = re.compile(r"[ \t\u3000]*(?:[(（][一二三四五六七八九十\d]{1,2}[)）]|[一二三四五六七八九十]{1,2}[、是]"
                          r"|\d{1,2}[.、．](?!\d)|第[一二三四五六七八九十]+[，,、])")
 _PAGE_NUMBER = re.compile(r"[ \t\u3000]*\d{1,3}[ \t\u3000]*")
 _BLANKS = " \t\u3000\r\f\v"
