@@ -304,13 +304,122 @@ CASES_2: dict[str, tuple[Any, ...]] = {
         ["公开内容的深度还不够", "政务新媒体与网站的联动不够紧密"]),
 }
 
+# A third batch, written at the end after more reports were read, and scored once (blind).
+CASES_3: dict[str, tuple[Any, ...]] = {
+    "hand3-01": (
+        "江门市蓬江区发展和改革局", 2024, "section_one_line",
+        "http://51wts.cn/gzjg/zcbm/pjqfzhggj/content/post_3237524.html (a mirror)",
+        ["2024年，我局坚持以公开为常态、不公开为例外，主动公开政府信息公开目录和我局专题专栏信息共188条，其中目录中工作动态"
+         "53条、部门文件22条，专题专栏中价格收费52条。", "认真做好政府信息公开申请工作。2024年，收到政府信息公开申请3宗，已全部办结。"],
+        ["2024年，我局政府信息公开工作取得了一定的进展，但总体上还存在一些问题与不足，局工作动态宣传力度不够，动态类信息质量"
+         "还有待提高。针对以上问题，我局采取以下措施积极改进：加强专职人员培训，不断提高信息公开工作水平；二是加强信息发布审核"
+         "把关；三是继续提升政策解读质量。"],
+        "无。",
+        [("requests_received", 3, "exact", "3", "公开申请")],
+        ["局工作动态宣传力度不够", "动态类信息质量还有待提高"]),
+    "hand3-02": (
+        "广州市番禺区人民政府办公室", 2024, "paragraph_lines",
+        "http://www.panyu.gov.cn/gkmlpt/content/10/10099/post_10099135.html",
+        ["（一）主动公开情况。", "统筹用好区政府门户网站、“番禺政府网”微信公众号等平台。2024年，区政府门户网站发布各类信息"
+         "4.14万条，“番禺政府网”微信公众号推送各类信息750条。加大解读力度，通过多渠道发布政策解读18份。",
+         "（二）依申请公开情况。", "2024年共办理政府信息公开申请80件，同比增长5.26%；上年结转2件，结转下年办理8件。"
+         "因政府信息公开申请被行政复议5宗。"],
+        ["我区政务公开工作还存在一些不足：一是政策解读的形式还不够多样；二是基层政务公开专区的利用率不高。下一步，我区将丰富"
+         "解读形式，提升专区使用效能。"],
+        "无。",
+        [("website_posts", 41400, "exact", "4.14万", "各类信息"), ("wechat_posts", 750, "exact", "750", "各类信息"),
+         ("policy_interpretations", 18, "exact", "18", "政策解读")],
+        ["政策解读的形式还不够多样", "基层政务公开专区的利用率不高"]),
+    "hand3-03": (
+        "西宁市城中区人民政府", 2024, "paragraph_lines", "https://xncz.gov.cn/info/4512/197132.htm",
+        ["（一）主动公开方面。2024年，我区及时公开重点领域政府信息2424条，发布政策解读24篇。通过12345政务服务热线平台和"
+         "社区工作群，共受理各类群众诉求近17250件。",
+         "（二）依申请公开方面。2024年共受理依申请公开事项59件，其中新收到依申请公开事项47件，较上一年度增加42件。"],
+        ["2024年，我区政务公开工作取得了积极进展，但对照新要求仍有不足。主要是部分单位对政务公开工作重视不够，信息更新不及时；"
+         "政策解读的通俗化、可视化程度不高。2025年，我区将压实责任，提升解读质量。"],
+        "无。",
+        [("policy_interpretations", 24, "exact", "24", "政策解读"), ("requests_received", 47, "exact", "47", "公开事项")],
+        ["部分单位对政务公开工作重视不够，信息更新不及时", "政策解读的通俗化、可视化程度不高"]),
+    "hand3-04": (
+        "岳阳市屈原管理区管委会", 2024, "report_one_line",
+        "https://quyuan.yueyang.gov.cn/31137/31142/31147/62399/content_2263406.html",
+        ["2024年度，我们主动公开了各类信息共计3056条，还开设了“两重两新”等特色专栏。全年共妥善处理了7件依申请公开事项。"
+         "为提升传播效率，我们加强了全区10个政务新媒体的规范化管理，所有账号均已在上级平台备案。"],
+        ["回顾一年的工作，我区政府信息公开还存在以下不足：信息发布的及时性有待提高；部分专栏内容更新较慢。新的一年，我们将"
+         "进一步完善工作机制，加强专栏维护。"],
+        "无。",
+        [("new_media_accounts", 10, "exact", "10", "全区")],
+        ["信息发布的及时性有待提高", "部分专栏内容更新较慢"]),
+    "hand3-05": (
+        "无锡市梁溪区机关事务管理局", 2024, "pdf_wrapped", "https://www.wxlx.gov.cn/doc/2025/01/20/4744862.shtml",
+        ["（一）主动公开政府信息情况。2024年，区机关事务管理局在“梁溪区人民政府”网站主动公开政府信息51篇，通过“梁溪机关事务”"
+         "公众号发布政务信息141篇。", "（二）依申请公开信息办理情况。2024年度区机关事务管理局未收到政府信息公开申请。"],
+        ["我局政府信息公开工作仍存在一些不足，一是公开内容以工作动态为主，政策类信息偏少；二是信息发布的时效性有待加强。"
+         "2025年，我局将持续丰富公开内容，提高发布时效。"],
+        "无。",
+        [("website_posts", 51, "exact", "51", "政府信息"), ("wechat_posts", 141, "exact", "141", "政务信息"),
+         ("requests_received", 0, "exact", "", "")],
+        ["公开内容以工作动态为主，政策类信息偏少", "信息发布的时效性有待加强"]),
+    "hand3-06": (
+        "云县大寨镇人民政府", 2022, "section_one_line", "https://www.ynyx.gov.cn/info/1025/10755.htm",
+        ["（一）主动公开情况。大寨镇在云县人民政府网站等平台公开信息90余条；在微信公众号（勐麻大寨）上公开信息120余条。",
+         "（二）依申请公开情况。全年未收到政府信息公开申请。"],
+        ["我镇政府信息公开工作主要存在专业人员缺乏、信息更新不及时等问题。下一步，我镇将加强人员培训，及时更新公开信息。"],
+        "无。",
+        [("website_posts", 90, "more_than", "90余", "公开信息"), ("wechat_posts", 120, "more_than", "120余", "公开信息"),
+         ("requests_received", 0, "exact", "", "")],
+        ["专业人员缺乏", "信息更新不及时"]),
+    "hand3-07": (
+        "海丰县联安镇人民政府", 2025, "paragraph_lines", "http://www.gdhf.gov.cn/gdhf/zwgk/gknb/content/post_1221498.html",
+        ["2025年，我镇深入学习贯彻《条例》，通过县政府门户网站联安镇专栏公开各类信息136条，全年未收到政府信息公开申请。"],
+        ["今年以来，全镇政府信息公开工作稳步推进，但主动公开工作还存在一些薄弱环节，一是政务公开内容的覆盖面与纵深度存在短板，"
+         "部分公开信息的时效性还有提升空间。二是公开平台的传播力和影响力有待增强。三是政务公开工作队伍的专业素养仍需持续强化。",
+         "结合工作中存在的问题和不足，我们将从以下三个方面改进。一是进一步规范政务公开的内容和形式。二是丰富信息公开载体，"
+         "深化政策解读。三是组织业务培训，提升工作人员的业务能力。"],
+        "无。",
+        [("website_posts", 136, "exact", "136", "各类信息"), ("requests_received", 0, "exact", "", "")],
+        ["政务公开内容的覆盖面与纵深度存在短板，部分公开信息的时效性还有提升空间", "公开平台的传播力和影响力有待增强",
+         "政务公开工作队伍的专业素养仍需持续强化"]),
+    "hand3-08": (
+        "黑龙江省市场监督管理局", 2023, "paragraph_lines", "http://amr.hlj.gov.cn/amr/gknb/202401/c00_31704150.shtml",
+        ["（一）围绕市场监管职责强化主动公开。2023年，我局主动公开政府信息共计6312条，其中局门户网站发布信息764条，微信公众号"
+         "2841条，微博2465条，快手号242条。在各类新闻媒体平台发稿7841条。印发公平竞争审查工作简报6期。",
+         "（二）依申请公开。全年共收到政府信息公开申请58件，均已按期答复。"],
+        ["对照新要求，我局政务公开工作还存在一些差距，如部分业务处室主动公开意识不强；政策解读的针对性有待增强。2024年，我局将"
+         "加强督导，提升解读质量。"],
+        "无。",
+        [("website_posts", 764, "exact", "764", "发布信息"), ("wechat_posts", 2841, "exact", "2841", "公众号"),
+         ("weibo_posts", 2465, "exact", "2465", "微博"), ("requests_received", 58, "exact", "58", "公开申请")],
+        ["部分业务处室主动公开意识不强", "政策解读的针对性有待增强"]),
+    "hand3-09": (
+        "洪雅县止戈镇人民政府", 2022, "pdf_wrapped", "https://www.schy.gov.cn/zfxxgk/zfxxgknb/n2022n/xz/zgz.htm",
+        ["（一）主动公开方面 截止2022年12月31日，止戈镇全年累计主动公开政府信息89条，另在镇政府公示栏公开政府工作信息28条。",
+         "（二）依申请公开方面 2022年，止戈镇未收到通过电话来访、网上来信等方式提出的政府信息公开申请。",
+         "（三）政府信息管理方面 一是强化责任落实，实行专人专管；二是严格执行信息公开“三审三校”制度。"],
+        ["（一）存在的问题", "一是政务公开专区建设还不够规范；二是信息公开的内容还不够丰富。", "（二）改进措施",
+         "一是规范专区建设；二是丰富公开内容。"],
+        "无。",
+        [("requests_received", 0, "exact", "", "")],
+        ["政务公开专区建设还不够规范", "信息公开的内容还不够丰富"]),
+    "hand3-10": (
+        "徐闻县下桥镇人民政府", 2022, "paragraph_lines", "http://www.xuwen.gov.cn/zfxxgk/zjsxwxxqzrmzf/content/post_1720594.html",
+        ["（一）主动公开政府信息情况", "截至2022年12月31日，我镇政务公开平台共公开信息46条，其中政务动态类信息35条。2022年"
+         "收到网民留言6条，答复6条，平均办理时间5天。2022年，下桥镇未收到依申请公开事项。",
+         "（二）政府信息公开工作建设管理情况", "一是强化日常管理工作；二是加强业务工作培训，全年组织业务培训2次。"],
+        ["我镇政府信息公开工作还存在一些问题：公开信息的数量偏少，质量有待提高。下一步，我镇将加大公开力度，提升信息质量。"],
+        "无。",
+        [("online_messages", 6, "exact", "6", "网民留言"), ("requests_received", 0, "exact", "", ""),
+         ("trainings", 2, "exact", "2", "业务培训")],
+        ["公开信息的数量偏少，质量有待提高"]),
+}
+
 
 def main() -> None:
     """Write every hand case with its label, and its rows in the manifest."""
     manifest_path = HERE / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
-    rows = [row for row in manifest.get("cases", []) if not row["name"].startswith(("hand-", "hand2-"))]
-    for name, (agency, year, layout, imitates, one, five, six, facts, problems) in {**CASES, **CASES_2}.items():
+    rows = [row for row in manifest.get("cases", []) if not row["name"].startswith(("hand-", "hand2-", "hand3-"))]
+    for name, (agency, year, layout, imitates, one, five, six, facts, problems) in {**CASES, **CASES_2, **CASES_3}.items():
         rng = random.Random(name)
         title = f"{agency}{year}年政府信息公开工作年度报告"
         preface = f"根据《中华人民共和国政府信息公开条例》规定，编制本报告。本报告所列数据的统计期限为{year}年1月1日至12月31日。"
@@ -325,11 +434,11 @@ def main() -> None:
                 "notes": f"Hand-written by eval/corpus/hand.py after {imitates}; layout {layout}; labelled by hand."}
         (OUT / f"{name}.txt").write_text(text, encoding="utf-8")
         (OUT / f"{name}.json").write_text(json.dumps(gold, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        rows.append({"name": name, "split": "hand2" if name.startswith("hand2-") else "hand", "problem_shape": "hand", "fact_shape": "hand", "layout": layout,
+        rows.append({"name": name, "split": name.split("-")[0], "problem_shape": "hand", "fact_shape": "hand", "layout": layout,
                      "agency": agency, "year": year, "imitates": [imitates]})
     manifest["cases"] = rows
     manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {len(CASES) + len(CASES_2)} hand cases")
+    print(f"wrote {len(CASES) + len(CASES_2) + len(CASES_3)} hand cases")
 
 
 if __name__ == "__main__":
