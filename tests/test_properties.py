@@ -410,6 +410,8 @@ def _regex_cases() -> dict[str, tuple[re.Pattern[str], str]]:
         "named problem: 存在 repeated": (problems_rules._NAMED, "存在" * 50_000),
         "announcing sentence: 存在一些 repeated": (problems_rules._ANNOUNCE_SENTENCE, "存在一些" * 50_000),
         "list end: 等 repeated": (problems_rules._LIST_END, "等" * 200_000),
+        "announcing clause: 存在一些 repeated": (problems_rules._ANNOUNCE_CLAUSE, "存在一些" * 50_000),
+        "yardstick: 对照 repeated": (problems_rules._YARDSTICK, "对照有" * 60_000),
         "superior site: a place without a level": (facts_rules._SITE, "在" + "政" * 200_000),
         "superior site: levels without a site": (facts_rules._SITE, "在市政府" * 50_000),
         "places of a name": (facts_rules._PLACE, "杭州" * 100_000),
@@ -428,7 +430,8 @@ def _regex_cases() -> dict[str, tuple[re.Pattern[str], str]]:
                                   "followers: a platform, then followers words",
                                   "followers: platforms and followers words", "problem head: blanks",
                                   "named problem: 存在 repeated", "announcing sentence: 存在一些 repeated",
-                                  "list end: 等 repeated", "superior site: a place without a level",
+                                  "list end: 等 repeated", "announcing clause: 存在一些 repeated",
+                                  "yardstick: 对照 repeated", "superior site: a place without a level",
                                   "superior site: levels without a site", "places of a name", "cumulative: 自 without 以来",
                                   "this year after cumulative: a platform, then clauses",
                                   "this year after cumulative: websites"])

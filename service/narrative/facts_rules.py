@@ -138,10 +138,12 @@ RULES: tuple[Rule, ...] = (
 
     _rule("weibo_posts", r"微博<G>(?:<PUB>|发博)(?:<g><NOUN>)?<N>(?:<g><NOUN>)?", _POSTS, _NOT_WEIBO, part_ok=True),
     _rule("weibo_posts", r"<PUB>(?:政务)?微博(?:信息|博文)?<N>", _POSTS, _NOT_WEIBO, part_ok=True),
+    _rule("weibo_posts", r"微博<N>", _POSTS, _NOT_WEIBO, part_ok=True),
     _rule("weibo_posts", rf"微博{_gap_without(_NOT_WEIBO)}[,;](?P<q><YEAR><PUB>(?:<g><NOUN>)?<N>)", _POSTS,
           _NOT_WEIBO, part_ok=True),
     _rule("wechat_posts", r"<WX><G><PUB>(?:<g><NOUN>)?<N>(?:<g><NOUN>)?", _POSTS, _NOT_WECHAT, part_ok=True),
     _rule("wechat_posts", r"<PUB>(?:政务)?(?:微信|公众号)(?:信息|文章|推文)?<N>", _POSTS, _NOT_WECHAT, part_ok=True),
+    _rule("wechat_posts", r"<WX><N>", _POSTS, _NOT_WECHAT, part_ok=True),  # 其中…，微信公众号2841条
     _rule("wechat_posts", rf"<WX>{_gap_without(_NOT_WECHAT)}[,;](?P<q><YEAR><PUB>(?:<g><NOUN>)?<N>)", _POSTS,
           _NOT_WECHAT, part_ok=True),
 
@@ -187,6 +189,9 @@ RULES: tuple[Rule, ...] = (
     _rule("trainings", r"培训(?:会|班|活动|课)?<g><N>", "场次|次|场|期|轮|批|个", _NOT_TRAINING),
     _rule("trainings", r"(?:开展|组织|举办|召开|参加|参与)<g><N><g>培训", "场次|次|场|期|轮|批|个", _NOT_TRAINING),
 
+    # The table's own term first: 共受理…59件，其中新收到…47件 (受理 counts the carried-over ones too).
+    _rule("requests_received", r"(?:新收到|新收|新受理)<g><APPLICATION>(?:数量|事项)?<g><N>", "件|份|个|条|宗|例",
+          _NOT_REQUESTS, part_ok=True),
     _rule("requests_received", r"<GET><g><APPLICATION>(?:数量|事项)?<g><N>", "件|份|个|条|宗|例", _NOT_REQUESTS),
     _rule("requests_received", r"<GET><g><N><g>(?:(?:政府)?信息公开申请|依申请公开)", "件|份|个|条|宗|例",
           _NOT_REQUESTS),
@@ -196,7 +201,7 @@ RULES: tuple[Rule, ...] = (
     # The subject may be named between (未收到公民、法人或其他组织提出的…申请), but not 申请 itself:
     # "未收到申请超出一定数量…的申请" is about fees, not about receiving none.
     _rule("requests_received", r"(?:未|没有|无)<GET>(?:过)?(?:\([^)]{0,4}\))?(?:任何(?:形式)?的?)?"
-          r"(?:[^,;:。!?\n申]{0,12}?(?:提出|提交)的)?<APPLICATION>", zero=True),
+          r"(?:[^,;:。!?\n申]{0,24}?(?:提出|提交)的)?<APPLICATION>", zero=True),
     _rule("requests_received", r"(?:无|没有|未发生)依申请公开(?:政府信息)?(?:的)?(?:申请|事项|情况)", zero=True),
 
     _rule("fees_collected", r"处理费<g><N>", "元"),
@@ -331,7 +336,7 @@ def _judge(rule: Rule, m: re.Match[str], text: str, prose: Flow, governs: bool =
     scope = _clause_start(view, anchor)
     for before in _counts(view, scope, anchor):
         scope = before.end()
-    if rule.exclude is not None and rule.exclude.search(view, scope, at):
+    if rule.exclude is not None and _names_other(rule.exclude, view, scope, at):
         return None
     # A platform named clauses before its count: its own clause must not name another (微博、微信公众号，…).
     if rule.exclude is not None and anchor != m.start() and rule.exclude.search(view, _clause_start(view, m.start()),
@@ -373,6 +378,14 @@ def _superior_site(view: str, scope: int, at: int, agency: str | None) -> bool:
         names = [name for name, _ in chain]
         return place + level not in names or names.index(place + level) < allowed
     return _RANK[level] > chain[allowed][1]
+
+
+def _names_other(exclude: re.Pattern[str], view: str, lo: int, hi: int) -> bool:
+    """Whether ``view[lo:hi]`` names an excluded word outside quotes (“番禺政府网”微信公众号 names no website)."""
+    for m in exclude.finditer(view, lo, hi):
+        if view.count("“", lo, m.start()) <= view.count("”", lo, m.start()):
+            return True
+    return False
 
 
 def _own_total(rule: Rule, view: str, scope: int, at: int, governs: bool = False,

@@ -87,6 +87,11 @@ _PROBLEM_HEAD = re.compile(rf"[ \t*]*+(?:{_ENUM})?[ \t*]*+(?:存在的?|目前|�
 _ANNOUNCE_SENTENCE = re.compile(r"(?:存在着?|有着?(?=一些|一定|以下|如下|不少|诸多|许多|若干))"
                                 r"(?:一些|一定的?|以下|如下|不少|诸多|许多|若干)?的?"
                                 r"(?:问题|不足|差距|短板|薄弱环节|困难)(?:和不足|和问题)?$")
+# A clause that announces the problems before naming them in the same sentence: 总体上还存在一些问题与不足，
+_ANNOUNCE_CLAUSE = re.compile(r"[^,。;]{0,8}?(?:(?:存在|有)着?(?:一些|一定的?|不少|诸多)?|一些|一定的?|不少|诸多)的?"
+                              r"(?:问题|不足|差距|短板|薄弱环节)(?:与|和|及)?(?:问题|不足)?,")
+# A sentence that only says there are shortcomings against a yardstick: 对照新要求仍有不足
+_YARDSTICK = re.compile(r"(?:对照|相比|比较)[^。;]{0,20}?有(?:一些|一定的?)?(?:不足|差距|短板)$")
 # The turn of a sentence whose first half praises (取得了一定成效，但…): the problem follows it.
 _BUT = re.compile(r"[,，](?:但是?|然而|不过|只是)")
 # The problem a sentence names between 存在 and 的问题/等问题 (由于…，存在信息公开不够及时的问题).
@@ -96,7 +101,7 @@ _SHORT_ITEM = 12  # characters: an item of 存在X、Y等问题 or 如X，Y，Z�
 _ANNOUNCE_LEAD = re.compile(r"(?:一些|一定的?|不少|诸多)?的?(?:问题|不足|差距|短板)(?:和不足)?[,:]")
 # Where an inline list closes: 等 / 等等 / 等问题, before a comma or the sentence end.
 _LIST_END = re.compile(r"等等?(?:方面的?|一系列)?(?:问题|不足|情况|现象)?(?=[,;。]|$)")
-_ORDINAL_WORD = re.compile(r"(?:一方面|另一方面|其一|其二|其三|首先|其次|再次)[,:]?")
+_ORDINAL_WORD = re.compile(r"(?:一方面|另一方面|其一|其二|其三|首先|其次|再次|(?:主要|具体)(?:是|有|表现为|体现在))[,:]?")
 _NOTHING = re.compile(r"^(?:无|暂无|没有|未发现|不存在)")
 # A heading that only names the list (存在的主要问题：), not a problem.
 _HEADING_ONLY = re.compile(r"^[^。,;]{0,10}(?:问题|不足|差距)(?:和不足|及原因|如下|主要有|主要表现在)?:?$")
@@ -199,7 +204,7 @@ def _by_sentences(view: str, first: int, last: int) -> list[tuple[int, int]]:
             s = heading.end()
         if (head := _PROBLEM_HEAD.match(view, s, e)) is not None and head.end() < e:
             s = head.end()  # a heading run into the first problem: （一）存在的主要问题依申请公开…
-        if _ANNOUNCE_SENTENCE.search(view, s, e):
+        if _ANNOUNCE_SENTENCE.search(view, s, e) or _YARDSTICK.search(view, s, e):
             continue
         turn = _CONCESSION.search(view, s, e) or _BUT.search(view, s, e)
         if turn is not None:
@@ -208,6 +213,13 @@ def _by_sentences(view: str, first: int, last: int) -> list[tuple[int, int]]:
                 continue
             stray = _STRAY_ONE.match(view, s, e)
             s = stray.end() if stray else s
+            lead = _ANNOUNCE_CLAUSE.match(view, s, e)  # …但还存在一些问题与不足，X，Y。
+            if lead is not None:
+                parts = _pieces(view, lead.end(), e, ",")
+                if all(b - a <= _SHORT_ITEM for a, b in parts):
+                    spans += parts
+                    continue
+                s = lead.end()
         named = _NAMED.search(view, s, e)
         if named is not None:
             s, e = named.start("p"), named.end("p")
