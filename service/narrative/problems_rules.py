@@ -101,7 +101,8 @@ _SHORT_ITEM = 12  # characters: an item of 存在X、Y等问题 or 如X，Y，Z�
 _ANNOUNCE_LEAD = re.compile(r"(?:一些|一定的?|不少|诸多)?的?(?:问题|不足|差距|短板)(?:和不足)?[,:]")
 # Where an inline list closes: 等 / 等等 / 等问题, before a comma or the sentence end.
 _LIST_END = re.compile(r"等等?(?:方面的?|一系列)?(?:问题|不足|情况|现象)?(?=[,;。]|$)")
-_ORDINAL_WORD = re.compile(r"(?:一方面|另一方面|其一|其二|其三|首先|其次|再次|(?:主要|具体)(?:是|有|表现为|体现在))[,:]?")
+_ORDINAL_WORD = re.compile(r"(?:一方面|另一方面|其一|其二|其三|首先|其次|再次"
+                           r"|(?:主要|具体)(?:是|有|表现为|体现在))[,:]?")
 _NOTHING = re.compile(r"^(?:无|暂无|没有|未发现|不存在)")
 # A heading that only names the list (存在的主要问题：), not a problem.
 _HEADING_ONLY = re.compile(r"^[^。,;]{0,10}(?:问题|不足|差距)(?:和不足|及原因|如下|主要有|主要表现在)?:?$")
