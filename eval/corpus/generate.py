@@ -717,7 +717,7 @@ def main() -> None:
             (OUT / f"{name}.json").write_text(json.dumps(gold, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
             rows.append({"name": name, "split": "holdout" if holdout else "dev", **row})
     manifest["sources"] = SOURCES
-    manifest["cases"] = rows + [row for row in manifest.get("cases", []) if row["name"].startswith(("hand-", "hand2-", "hand3-"))]
+    manifest["cases"] = rows + [row for row in manifest.get("cases", []) if row["name"].startswith(("hand-", "hand2-", "hand3-", "hand4-"))]
     manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {len(rows)} cases to {OUT}")
 

@@ -413,13 +413,99 @@ CASES_3: dict[str, tuple[Any, ...]] = {
         ["公开信息的数量偏少，质量有待提高"]),
 }
 
+# A fourth batch, written after every rule change, scored once at the end (the last blind figure).
+CASES_4: dict[str, tuple[Any, ...]] = {
+    "hand4-01": (
+        "扎赉特旗好力保镇人民政府", 2025, "paragraph_lines", "http://zltq.gov.cn/zltq/2026-02/02/article_2026020215500030847.html",
+        ["（一）主动公开情况。", "2025年，好力保镇聚焦重点领域推进信息主动公开，通过扎赉特旗人民政府网站更新信息14条，政务新媒体"
+         "更新486条，全年总计更新主动公开信息500条。", "（二）依申请公开情况。",
+         "2025年全年，好力保镇未收到公民、法人或其他组织提出的政府信息公开申请，无依申请公开事项办理记录。"],
+        ["（一）存在的问题", "一是信息公开的深度还不够，政策解读较少；二是工作人员业务水平有待提高。", "（二）改进情况",
+         "一是加强政策解读；二是开展业务培训。"],
+        "无。",
+        [("website_posts", 14, "exact", "14", "更新信息"), ("requests_received", 0, "exact", "", "")],
+        ["信息公开的深度还不够，政策解读较少", "工作人员业务水平有待提高"]),
+    "hand4-02": (
+        "扎赉特旗宝力根花苏木人民政府", 2025, "pdf_wrapped",
+        "http://zltq.gov.cn/zltq/2026-02/02/article_2026020215383939768.html",
+        ["（一）主动公开情况。全年主动公开政府信息279条，其中通过扎赉特旗人民政府网站公开50条，通过政务新媒体（微信公众号等）"
+         "公开229条。", "（二）依申请公开情况。2025年，我苏木收到政府信息公开申请4件，其中予以公开2件，不掌握信息2件。"],
+        ["我苏木政府信息公开工作虽有进步，但仍存在以下不足：公开信息以动态类为主，政策类信息偏少；对群众关切的回应还不够"
+         "及时。下一步，我苏木将进一步拓展公开内容，及时回应关切。"],
+        "无。",
+        [("website_posts", 50, "exact", "50", "公开"), ("requests_received", 4, "exact", "4", "公开申请")],
+        ["公开信息以动态类为主，政策类信息偏少", "对群众关切的回应还不够及时"]),
+    "hand4-03": (
+        "正蓝旗人民政府", 2021, "section_one_line",
+        "https://www.zlq.gov.cn/zlq/zwgk/zfxxgkzl/zfxxgknb/zlqrmzfbj/a45bd6ae777e43d98b8903d4b139de03/index.shtml",
+        ["（一）政务信息主动公开情况 一是旗政府网站方面，年内共发布各类信息2968条，其中政务要闻415条、通知公告307条。"
+         "二是旗蒙文网站方面，年内发布各类信息854条。三是政务新媒体方面，全旗各地区部门年内开设政务新媒体42个，通过旗人民政府"
+         "微信公众平台共发布信息370条。"],
+        ["我旗政务公开工作还存在一些问题，主要表现在：一是部分单位对政务公开工作认识不足；二是蒙文网站信息更新不够及时。"
+         "2022年，我旗将加强培训指导，提升更新频率。"],
+        "无。",
+        [("website_posts", 2968, "exact", "2968", "各类信息"), ("new_media_accounts", 42, "exact", "42", "政务新媒体"),
+         ("wechat_posts", 370, "exact", "370", "发布信息")],
+        ["部分单位对政务公开工作认识不足", "蒙文网站信息更新不够及时"]),
+    "hand4-04": (
+        "巨鹿县教育局", 2024, "paragraph_lines", "http://www.julu.gov.cn/content/54279.html",
+        ["（一）主动公开进一步加强。2024年，教育局在县政府信息公开平台主动公开新闻信息45条，通过“巨鹿教育”微信公众号发布信息"
+         "1266条，通过报纸、广播电视等媒体发布新闻信息55条。通过12345便民服务平台等渠道答复群众关心问题153条。另外，我局没有"
+         "门户网站。", "（二）依申请公开情况。2024年，我局未收到政府信息公开申请。"],
+        ["2024年，我局政府信息公开工作取得了一定成效，但也存在一些不足，比如公开内容的系统性不强；部分信息公开的时效性不够。"
+         "2025年，我局将健全制度，确保信息及时公开。"],
+        "无。",
+        [("wechat_posts", 1266, "exact", "1266", "发布信息"), ("requests_received", 0, "exact", "", "")],
+        ["公开内容的系统性不强", "部分信息公开的时效性不够"]),
+    "hand4-05": (
+        "洪雅县教育和体育局", 2023, "report_one_line", "https://www.schy.gov.cn/zfxxgk/zfxxgknb/n2023n/xjbm/xjyhtyj.htm",
+        ["（一）主动公开政府信息。按时公开2022年度部门决算与2023年度部门预算。2023年，“洪雅教育发布”微信公众号推送教育新闻和"
+         "各类信息910余篇。我局主动公开政府信息145条。（二）依申请公开方面 2023年，我局未收到政府信息公开申请，未接到关于政府"
+         "信息公开的行政复议、诉讼案件。"],
+        ["我局政府信息公开工作还存在公开形式较为单一的问题。下一步，我局将创新公开形式，增强公开实效。"],
+        "无。",
+        [("wechat_posts", 910, "more_than", "910余", "各类信息"), ("requests_received", 0, "exact", "", "")],
+        ["公开形式较为单一"]),
+    "hand4-06": (
+        "石家庄市教育局", 2021, "paragraph_lines",
+        "https://www.sjz.gov.cn/zfxxgk/columns/56a14661-00f5-4840-86ec-255772545609/202201/20/9ef10b98-0666-476d-8751-243944548850.html",
+        ["2021年全年，我局公开各类信息共计13921条，其中通过政府网站及局门户网站公开信息12766条，通过“石家庄教育发布”微信公众号"
+         "发布信息1100余条。在局门户网站“互动交流”专栏答复网民留言1424条，办理12345热线交办事项6155件。"],
+        ["（一）存在的主要问题", "政策解读的形式不够丰富，图解、视频等解读较少。部分县（市、区）教育部门信息公开不够规范。",
+         "（二）改进措施", "丰富解读形式，加强对县（市、区）的指导。"],
+        "无。",
+        [("website_posts", 12766, "exact", "12766", "公开信息"), ("wechat_posts", 1100, "more_than", "1100余", "发布信息"),
+         ("online_messages", 1424, "exact", "1424", "网民留言"), ("hotline_cases", 6155, "exact", "6155", "交办事项")],
+        ["政策解读的形式不够丰富，图解、视频等解读较少", "部分县（市、区）教育部门信息公开不够规范"]),
+    "hand4-07": (
+        "清水县教育局", 2023, "pdf_wrapped", "http://www.tsqs.gov.cn/info/13951/728370.htm",
+        ["1.主动公开情况", "2023年，清水县教育局通过清水教育微信公众号向社会公开工作信息104条，关注人数1.5万人，全年点击量20万次；"
+         "通过清水县人民政府网站教育局子站向社会公布各类政府信息115条，其中通知公告30条；通过甘肃政务服务网清水子站公布政务服务"
+         "事项25条，通过信用信息共享平台公示行政许可信息306条。"],
+        ["一是信息公开的主动性还需增强；二是政策解读的深度不够。下一步，我局将进一步增强主动公开意识，提升解读质量。"],
+        "无。",
+        [("wechat_posts", 104, "exact", "104", "工作信息"), ("wechat_followers", 15000, "exact", "1.5万", "关注人数"),
+         ("website_posts", 115, "exact", "115", "政府信息")],
+        ["信息公开的主动性还需增强", "政策解读的深度不够"]),
+    "hand4-08": (
+        "滦平县教育和体育局", 2019, "paragraph_lines", "http://www.lpx.gov.cn:90/content/35839.html",
+        ["（一）主动公开。局门户网站全年发布新闻、文件、通知等信息17条。“滦平教育”微信公众号日均发布信息3条以上，全年发布信息"
+         "800多条，用户总数已逾2万人，阅读量达29.1万人次。", "（二）依申请公开。教体局网站开设依申请公开专栏，本年度未收到政府"
+         "信息公开申请。"],
+        ["我局政府信息公开工作还存在一些不足：网站信息更新频率偏低；公开内容不够丰富。2020年，我局将加强网站维护，丰富公开内容。"],
+        "无。",
+        [("website_posts", 17, "exact", "17", "等信息"), ("wechat_posts", 800, "more_than", "800多", "发布信息"),
+         ("wechat_followers", 20000, "more_than", "2万", "已逾"), ("requests_received", 0, "exact", "", "")],
+        ["网站信息更新频率偏低", "公开内容不够丰富"]),
+}
+
 
 def main() -> None:
     """Write every hand case with its label, and its rows in the manifest."""
     manifest_path = HERE / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
-    rows = [row for row in manifest.get("cases", []) if not row["name"].startswith(("hand-", "hand2-", "hand3-"))]
-    for name, (agency, year, layout, imitates, one, five, six, facts, problems) in {**CASES, **CASES_2, **CASES_3}.items():
+    rows = [row for row in manifest.get("cases", []) if not row["name"].startswith(("hand-", "hand2-", "hand3-", "hand4-"))]
+    for name, (agency, year, layout, imitates, one, five, six, facts, problems) in {**CASES, **CASES_2, **CASES_3, **CASES_4}.items():
         rng = random.Random(name)
         title = f"{agency}{year}年政府信息公开工作年度报告"
         preface = f"根据《中华人民共和国政府信息公开条例》规定，编制本报告。本报告所列数据的统计期限为{year}年1月1日至12月31日。"
@@ -438,7 +524,7 @@ def main() -> None:
                      "agency": agency, "year": year, "imitates": [imitates]})
     manifest["cases"] = rows
     manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {len(CASES) + len(CASES_2) + len(CASES_3)} hand cases")
+    print(f"wrote {len(CASES) + len(CASES_2) + len(CASES_3) + len(CASES_4)} hand cases")
 
 
 if __name__ == "__main__":
