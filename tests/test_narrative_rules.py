@@ -483,6 +483,9 @@ def test_no_problems_even_with_measures_listed(section_five: str) -> None:
     ("其中局门户网站发布信息764条，微信公众号2841条，微博2465条，快手号242条。", "某省市场监督管理局",
      {"website_posts": "764", "wechat_posts": "2841", "weibo_posts": "2465"}),
     ("“番禺政府网”微信公众号推送各类信息750条。", "某区人民政府办公室", {"wechat_posts": "750"}),
+    ("通过政务新媒体（微信公众号等）公开229条。", "某镇人民政府", {}),
+    ("“滦平教育”微信公众号日均发布信息3条以上，全年发布信息800多条，用户总数已逾2万人。", "某局",
+     {"wechat_posts": "800", "wechat_followers": "20000"}),
 ])
 def test_fact_scope_wordings(prose: str, agency: str, want: dict[str, str]) -> None:
     got = {k: str(v) for k, (v, _) in facts_for(prose, agency).items()}

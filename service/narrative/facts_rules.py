@@ -40,14 +40,15 @@ _COUNT = (rf"(?P<pre>{_PRE_WORDS})?{_S}{_NUM}(?:{_S}(?P<mult>万|千))?(?:{_S}(?
 # Followers are often written without a unit (关注量382), so the number must end there.
 _FOLLOWERS = (rf"(?P<pre>{_PRE_WORDS})?{_S}{_NUM}(?:{_S}(?P<mult>万|千))?(?:{_S}(?P<more>余|多))?"
               rf"(?:{_S}(?P<mult2>万))?(?:{_S}(?P<unit>人|名|个|户))?(?P<post>以上|左右)?(?![\d.%‰])")
-_FOLLOW = r"关注量|关注人数|关注数|关注者|关注用户|粉丝量|粉丝数|粉丝|订阅量|订阅数|订阅人数|用户数"
+_FOLLOW = r"关注量|关注人数|关注数|关注者|关注用户|粉丝量|粉丝数|粉丝|订阅量|订阅数|订阅人数|用户总数|总用户数|用户数"
 _TEMPLATE = {
     "<g>": r"[^,;:。!?\n]{0,10}?",  # a short gap inside one clause
     "<G>": r"[^;。!?\n]{0,80}?",  # a gap inside one sentence (a platform named a few clauses before)
     "<NOUN>": r"(?:信息|内容|稿件|文章|动态|新闻|图文|消息|推文|微博|博文)",
     "<ANY>": rf"(?<![\d.]){NUMBER}[ \t]{{0,3}}(?:件|份|个)",  # another count, only as context
     "<WEB>": r"(?:网站|政务网|政府网|门户网|信息公开专栏)",
-    "<WX>": r"(?:微信公众号|公众号|微信)",
+    # 政务新媒体（微信公众号等）: a group, not the account
+    "<WX>": r"(?:微信公众号|公众号|微信(?!公众号))(?!等)",
     # Not 报送 (reporting to superiors) nor 发送 (text messages): those are not posts.
     "<PUB>": r"(?:发布|公开|更新|上传|推送|公布|刊发|发表|推出|编发|转发)",
     "<FOLLOW>": rf"(?:{_FOLLOW})",
@@ -136,7 +137,8 @@ RULES: tuple[Rule, ...] = (
     _rule("website_posts", rf"<WEB>{_gap_without(_NOT_WEBSITE)}[,;](?P<q><YEAR><PUB>(?:<g><NOUN>)?<N>)", _POSTS,
           _NOT_WEBSITE, part_ok=True),
 
-    _rule("weibo_posts", r"微博<G>(?:<PUB>|发博)(?:<g><NOUN>)?<N>(?:<g><NOUN>)?", _POSTS, _NOT_WEIBO, part_ok=True),
+    _rule("weibo_posts", r"微博(?!等)<G>(?:<PUB>|发博)(?:<g><NOUN>)?<N>(?:<g><NOUN>)?", _POSTS, _NOT_WEIBO,
+          part_ok=True),
     _rule("weibo_posts", r"<PUB>(?:政务)?微博(?:信息|博文)?<N>", _POSTS, _NOT_WEIBO, part_ok=True),
     _rule("weibo_posts", r"微博<N>", _POSTS, _NOT_WEIBO, part_ok=True),
     _rule("weibo_posts", rf"微博{_gap_without(_NOT_WEIBO)}[,;](?P<q><YEAR><PUB>(?:<g><NOUN>)?<N>)", _POSTS,
@@ -239,7 +241,8 @@ _CLAUSE_CHARS = ",;:。!?\n"
 _FIXTURE_BEFORE = re.compile(rf"(?:{_FIXTURES})$")
 _CLAUSE_END = re.compile(f"[{_CLAUSE_CHARS}]")
 # In the number's own clause: a part (其中, 分别), a frequency (每月), a change (增加, 同比), a plan (将, 计划).
-_NOT_THE_TOTAL = re.compile(r"其中|分别|每(?:年|月|周|季度?|天|日|半年)|平均|人均"
+_FREQUENCY = re.compile(r"每(?:年|月|周|季度?|天|日|半年)|平均|人均|日均|周均|月均|年均")
+_NOT_THE_TOTAL = re.compile(r"其中|分别|每(?:年|月|周|季度?|天|日|半年)|平均|人均|日均|周均|月均|年均"
                             r"|同比|环比|较上年|较去年|比上年|增加|减少|增长|下降"
                             r"|将|计划|拟|预计|力争|争取|目标")
 # Before a count in its scope: the count is region-wide (全区各级…, 指导各单位…), not the agency's own.
@@ -403,6 +406,8 @@ def _own_total(rule: Rule, view: str, scope: int, at: int, governs: bool = False
     if rule.key not in _CUMULATIVE_OK and _CUMULATIVE.search(view, scope, at):
         return False
     clause = _clause_start(view, at)
+    if _FREQUENCY.search(view, clause, at):
+        return False  # 日均发布信息3条: a rate, whatever the wording
     if rule.part_ok:
         return True
     hit = _NOT_THE_TOTAL.search(view, clause, at)
