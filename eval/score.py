@@ -16,7 +16,7 @@ from decimal import Decimal
 from difflib import SequenceMatcher
 from typing import Any
 
-from eval.gold_schema import gold_number, under
+from eval.gold_schema import gold_number, is_narrative, under
 from schemas import Cell, CellState, CheckStatus, Extraction, Fact
 from schemas.keys import TABLE_PREFIXES, cell_keys, table_of
 from service.checks import run_checks
@@ -118,6 +118,7 @@ class CaseScore:
     checks_exact: bool = False
     cost: Cost = field(default_factory=Cost)
     wrong: list[Wrong] = field(default_factory=list)
+    narrative_only: bool = False  # a corpus label: facts and problems only (no cells, meta or checks)
 
     @property
     def cell_ratio(self) -> Ratio:
@@ -274,16 +275,19 @@ def score_case(name: str, gold: Mapping[str, Any], pred: Extraction | None, *, s
     """Every score of one case; a failed extraction (``pred`` None) scores as an empty result."""
     out = CaseScore(name=name, error=error)
     result = pred if pred is not None else Extraction(is_report=False)
-    score_cells(name, gold, result, out)
-    score_meta(name, gold, result, out)
+    out.narrative_only = is_narrative(gold)
+    if not out.narrative_only:
+        score_cells(name, gold, result, out)
+        score_meta(name, gold, result, out)
     out.facts, out.qualifiers, wrong = match_facts(gold.get("facts", {}), result.facts, name)
     out.wrong += wrong
     out.problems, wrong = score_problems(name, gold.get("problems", []), [p.text for p in result.problems],
                                          problem_threshold)
     out.wrong += wrong
-    status = gold_check_status(gold["meta"]["format_version"], gold["cells"], gold.get("facts"))
-    out.checks_exact, wrong = score_checks(name, status, result)
-    out.wrong += wrong
+    if not out.narrative_only:
+        status = gold_check_status(gold["meta"]["format_version"], gold["cells"], gold.get("facts"))
+        out.checks_exact, wrong = score_checks(name, status, result)
+        out.wrong += wrong
     usage = result.narrative
     out.cost = Cost(usage.llm_calls, usage.prompt_tokens, usage.completion_tokens, seconds)
     return out
@@ -303,7 +307,8 @@ def summarise(scores: Sequence[CaseScore]) -> dict[str, float | int | None]:
         facts.add(s.facts)
         qualifiers.add(s.qualifiers)
         problems.add(s.problems)
-        checks.add(Ratio(int(s.checks_exact), 1))
+        if not s.narrative_only:
+            checks.add(Ratio(int(s.checks_exact), 1))
         cost.llm_calls += s.cost.llm_calls
         cost.prompt_tokens += s.cost.prompt_tokens
         cost.completion_tokens += s.cost.completion_tokens
