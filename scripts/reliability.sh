@@ -15,6 +15,9 @@
 #                 fake LLM that fails a share of its calls (429, 500, timeouts, garbage)
 #   4. load       bench/load.py: the service (rules backend, one worker per CPU) at 1, 8, 32, 128 clients
 #   5. llm-load   bench/llm_load.py: the LLM path against the fake server (calls, tokens, throughput, cache)
+#   6. real-llm   scripts/real-llm.sh: the LLM backend against a real llama.cpp server (SmolLM2-135M): the
+#                 opt-in tests marked real_llm, then the eval's scores, tokens, seconds and rejected facts
+#                 (skipped with --quick or NIANBAO_REAL_LLM=0; the first run builds llama.cpp, minutes)
 #
 # Every count can be overridden from the environment (the defaults below are the full size). Results go
 # to $OUT (default .nianbao/reliability-<time>/): one log per step, load.json and llm_load.json.
@@ -68,6 +71,10 @@ step load "$OUT/load.log" "$PY" bench/load.py $LOAD_ARGS --out "$OUT/load.json"
 if [[ -f bench/llm_load.py ]]; then
     # shellcheck disable=SC2086
     step llm-load "$OUT/llm_load.log" "$PY" bench/llm_load.py $LLM_LOAD_ARGS --out "$OUT/llm_load.json"
+fi
+
+if (( ! QUICK )) && [[ "${NIANBAO_REAL_LLM:-1}" != 0 ]]; then
+    step real-llm "$OUT/real_llm.log" scripts/real-llm.sh "$OUT/real_llm"
 fi
 
 echo
