@@ -101,6 +101,7 @@ class Cost:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     seconds: float = 0.0
+    rejected_facts: int = 0  # the model's facts that grounding refused (the hallucination guard at work)
 
 
 @dataclass
@@ -289,7 +290,7 @@ def score_case(name: str, gold: Mapping[str, Any], pred: Extraction | None, *, s
         out.checks_exact, wrong = score_checks(name, status, result)
         out.wrong += wrong
     usage = result.narrative
-    out.cost = Cost(usage.llm_calls, usage.prompt_tokens, usage.completion_tokens, seconds)
+    out.cost = Cost(usage.llm_calls, usage.prompt_tokens, usage.completion_tokens, seconds, len(usage.rejected))
     return out
 
 
@@ -313,6 +314,7 @@ def summarise(scores: Sequence[CaseScore]) -> dict[str, float | int | None]:
         cost.prompt_tokens += s.cost.prompt_tokens
         cost.completion_tokens += s.cost.completion_tokens
         cost.seconds += s.cost.seconds
+        cost.rejected_facts += s.cost.rejected_facts
     all_cells = Ratio()
     for r in cells.values():
         all_cells.add(r)
@@ -327,7 +329,7 @@ def summarise(scores: Sequence[CaseScore]) -> dict[str, float | int | None]:
                 "facts.qualifier": qualifiers.value, "problems.precision": problems.precision,
                 "problems.recall": problems.recall, "problems.f1": problems.f1, "checks.exact": checks.value,
                 "cost.llm_calls": cost.llm_calls, "cost.prompt_tokens": cost.prompt_tokens,
-                "cost.completion_tokens": cost.completion_tokens,
+                "cost.completion_tokens": cost.completion_tokens, "cost.rejected_facts": cost.rejected_facts,
                 "cost.llm_calls_per_report": cost.llm_calls / n,
                 "cost.tokens_per_report": (cost.prompt_tokens + cost.completion_tokens) / n,
                 "cost.seconds_per_report": cost.seconds / n})

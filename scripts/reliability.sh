@@ -18,6 +18,9 @@
 #   6. probes     bench/probes.py: the security review's probes at full size (10^6-key bodies, 100 methods
 #                 of 15 KB, a secret in the LLM URL, an open start on 0.0.0.0, a client asking for llm, a
 #                 quota, idle and half-sent connections held 90 s); figures in probes.json
+#   7. real-llm   scripts/real-llm.sh: the LLM backend against a real llama.cpp server (SmolLM2-135M): the
+#                 opt-in tests marked real_llm, then the eval's scores, tokens, seconds and rejected facts
+#                 (skipped with --quick or NIANBAO_REAL_LLM=0; the first run builds llama.cpp, minutes)
 #
 # Every count can be overridden from the environment (the defaults below are the full size). Results go
 # to $OUT (default .nianbao/reliability-<time>/): one log per step, load.json and llm_load.json.
@@ -77,6 +80,9 @@ fi
 
 # shellcheck disable=SC2086
 step probes "$OUT/probes.log" "$PY" bench/probes.py $PROBE_ARGS --out "$OUT/probes.json"
+if (( ! QUICK )) && [[ "${NIANBAO_REAL_LLM:-1}" != 0 ]]; then
+    step real-llm "$OUT/real_llm.log" scripts/real-llm.sh "$OUT/real_llm"
+fi
 
 echo
 echo "=== reliability summary ($( ((QUICK)) && echo quick || echo full ); results in $OUT)"
