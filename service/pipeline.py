@@ -1,7 +1,10 @@
 """The pipeline, in the order a reader follows it:
 
     document (decode, or read HTML/DOCX/PDF) → normalise → sections → meta & version → tables → checks
-    → narrative → result
+    → narrative → review → result
+
+The review step (after the narrative, whose facts it needs) adds the 文表不一致 checks, the Chinese
+messages, the spans' line numbers, and the verdict with its counts.
 
 ``extract`` is the entry point of the CLI and the eval harness. ``aextract`` is the same for async callers
 (the HTTP API): the deterministic steps (CPU work) run in a worker thread, then the narrative backend is
@@ -23,14 +26,18 @@ from schemas.keys import TABLE_PREFIXES
 from schemas.result import GridRef
 from service.checks import run_checks
 from service.documents import Document, read_document
+from service.lines import LineIndex, annotate_spans
 from service.meta import read_meta
 from service.narrative import NarrativeBackend, NarrativeInput, NarrativeOutput
 from service.narrative.rules import RulesBackend
+from service.prose_checks import prose_checks
 from service.sections import locate_sections
 from service.tables import ORDER, TableRead, read_tables
 from service.tables.grids import read_grid_tables
 from service.text import normalise, require_text
+from service.verdict import judge
 from service.version import detect_version
+from service.zh import check_message_zh, warning_message_zh
 
 _SECTION_NAMES = {1: "一、总体情况", 2: "二、主动公开政府信息情况", 3: "三、收到和处理政府信息公开申请情况",
                   4: "四、政府信息公开行政复议、行政诉讼情况", 5: "五、存在的主要问题及改进情况",
@@ -55,6 +62,8 @@ def extract(data: bytes | str, *, source: str | None = None, narrative: Narrativ
         _apply(result, out)
     elif not options.narrative:
         result.narrative = NarrativeUsage(backend="none", requested_backend="none")
+    with clock.step("review"):
+        _review(result, doc, options)
     result.timings_ms = clock.finish()
     return result
 
@@ -79,6 +88,8 @@ async def aextract(data: bytes | str, *, source: str | None = None, narrative: N
         _apply(result, out)
     elif not options.narrative:
         result.narrative = NarrativeUsage(backend="none", requested_backend="none")
+    with clock.step("review"):
+        _review(result, doc, options)
     result.timings_ms = clock.finish()
     return result
 
@@ -199,6 +210,19 @@ def _grid_refs(result: Extraction, document: Document) -> None:
                 index, grid, doc_cell = hit
                 cell.grid = GridRef(table=index, row=doc_cell.row, col=doc_cell.col, page=grid.page,
                                     bbox=list(doc_cell.bbox) if doc_cell.bbox else None)
+
+
+def _review(result: Extraction, doc: NarrativeInput | None, options: ExtractOptions) -> None:
+    """文表不一致 checks (when the prose was read), Chinese messages, line numbers, verdict."""
+    if doc is not None and options.narrative:
+        result.checks += prose_checks(result, doc)
+    for check in result.checks:
+        check.message_zh = check_message_zh(check)
+    for warning in result.warnings:
+        warning.message_zh = warning_message_zh(warning)
+    if doc is not None:
+        annotate_spans(result, LineIndex(doc.text))
+    judge(result)
 
 
 def _apply(result: Extraction, out: NarrativeOutput) -> None:
