@@ -53,7 +53,7 @@ def assemble(raw_rows: Sequence[RawRow], table: TableSpec, version: str,
         row = row_keys(table, raw.spec)
         keys = list(row)
         own = equations_within(version, row)
-        fit = fit_row(raw.tokens, keys, raw.spec.kinds, own, prior, budget)
+        fit = fit_row(raw.tokens, keys, raw.spec.kinds, own, prior, budget, raw.open_end)
         if fit.chosen is not None and fit.method in ("unique", "arithmetic") and fit.tier == 0:
             prior = fit.chosen.lead_drop
         fits.append(_RowFit(raw, keys, fit))

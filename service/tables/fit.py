@@ -27,7 +27,7 @@ from typing import Literal, NamedTuple
 from service.checks import Equation, holds
 from service.tables.digits import cuts, sum_block_cuts, sum_blocks
 from service.tables.specs import ValueKind
-from service.tables.tokens import MAX_ROW_CELLS, Token
+from service.tables.tokens import MAX_ROW_CELLS, Token, parse_number, sign_length
 
 _new = tuple.__new__  # builds a NamedTuple without its Python-level __new__ (rows make hundreds of cells)
 
@@ -96,10 +96,12 @@ class Fit:
 
 
 def fit_row(tokens: Sequence[Token], keys: Sequence[str], kinds: Sequence[ValueKind],
-            equations: Sequence[Equation], layout_prior: int | None, budget: Budget | None = None) -> Fit:
+            equations: Sequence[Equation], layout_prior: int | None, budget: Budget | None = None,
+            open_end: bool = False) -> Fit:
     """Read ``tokens`` into ``len(keys)`` columns (see the module docstring for the order of evidence).
 
     A search for readings spends at most MAX_STEPS of ``budget`` (the report's; a row of its own when None).
+    ``open_end``: the row's last digits touch text that may have taken some of them (``tokens.Tokens``).
     """
     if len(tokens) > MAX_ROW_CELLS:  # not a row (see ``tokens``): unknown, never guessed
         return Fit([None] * len(keys), "ambiguous", None, too_many=True)
@@ -115,18 +117,19 @@ def fit_row(tokens: Sequence[Token], keys: Sequence[str], kinds: Sequence[ValueK
     if len(options) > MAX_PAGE_MARKS:
         return Fit([None] * len(keys), "ambiguous", None, too_many=True)
     if options:
-        fits = [_fit_tokens(o, keys, kinds, equations, layout_prior, budget) for o in options]
+        fits = [_fit_tokens(o, keys, kinds, equations, layout_prior, budget, open_end) for o in options]
         if len(fits) == 1:
             return fits[0]
         # Two dash-number-dash runs: the row's equations must say which one was the page number.
         adding_up = [f for f in fits if equations and f.chosen is not None
                      and len(_passing(f.chosen, keys, equations)) == len(equations)]
         return adding_up[0] if len(adding_up) == 1 else Fit([None] * len(keys), "ambiguous", None)
-    return _fit_tokens(tokens, keys, kinds, equations, layout_prior, budget)
+    return _fit_tokens(tokens, keys, kinds, equations, layout_prior, budget, open_end)
 
 
 def _fit_tokens(tokens: Sequence[Token], keys: Sequence[str], kinds: Sequence[ValueKind],
-                equations: Sequence[Equation], layout_prior: int | None, budget: Budget) -> Fit:
+                equations: Sequence[Equation], layout_prior: int | None, budget: Budget,
+                open_end: bool = False) -> Fit:
     if not any(t.kind in ("num", "na") for t in tokens):
         return Fit([], "empty", None)  # a row that held nothing but a "- 4 -" page mark
     plain = _as_printed(tokens, [t for t in tokens if t.kind != "blank"], kinds)
@@ -145,7 +148,7 @@ def _fit_tokens(tokens: Sequence[Token], keys: Sequence[str], kinds: Sequence[Va
             keep = None if tier == 0 or not equations else (lambda r: all(_holds0(eq, r, keys) for eq in equations))
             found = _enumerate(tokens, kinds, tier, keep, row)
             if found.count:
-                return _choose(found, keys, equations, layout_prior, tier)
+                return _choose(found, keys, equations, layout_prior, tier, open_end, tokens)
             if found.too_many:  # the search ran out of steps before any reading: the next tier would too
                 return Fit([None] * len(keys), "ambiguous", None, tier=tier, too_many=True)
         return Fit([None] * len(keys), "ambiguous", None, tier=2)
@@ -183,7 +186,7 @@ def _sum_row_split(tokens: Sequence[Token], keys: Sequence[str], equations: Sequ
     """
     values = [t for t in tokens if t.kind != "blank"]
     n = len(keys)
-    if len(values) != 1 or not values[0].splittable or len(values[0].raw) < n:
+    if len(values) != 1 or not values[0].raw.isdecimal() or len(values[0].raw) < n:
         return None
     blocks = sum_blocks(keys, equations)
     if blocks is None:
@@ -231,14 +234,23 @@ def _page_mark_options(tokens: Sequence[Token], n: int) -> list[list[Token]]:
 
 
 def _choose(found: _Found, keys: Sequence[str], equations: Sequence[Equation],
-            layout_prior: int | None, tier: int) -> Fit:
+            layout_prior: int | None, tier: int, open_end: bool = False, tokens: Sequence[Token] = ()) -> Fit:
     readings = found.kept or found.others
     if found.too_many or (tier and found.count > 1 and len(found.kept) != 1):
-        # Several splits of a digit run: no cell is safe to keep, even where the splits happen to agree.
-        return Fit([None] * len(keys), "ambiguous", None, readings[:50], tier=tier, too_many=found.too_many)
-    if tier and equations and not found.kept:
-        # A split or a dropped number is an interpretation: only the row's equations can justify it.
-        return Fit([None] * len(keys), "ambiguous", None, readings[:50], tier=tier)
+        # Several splits of a digit run. In a row without equations every reading is kept, and the cells on
+        # which all of them agree are safe ("12+517": the sign starts a new cell, so 12 is one cell whatever
+        # the cut after it). Where equations filtered the readings, a report whose own sums are off may have
+        # lost the true reading: no cell is kept.
+        agreed = [] if found.too_many or open_end or equations or not found.kept else _agreement(found.kept)
+        whole = {(t.start, t.end) for t in tokens}  # and only cells printed whole: a cut piece needs a proof
+        agreed = [c if c is not None and (c.start, c.end) in whole else None for c in agreed]
+        return Fit(agreed or [None] * len(keys), "ambiguous", None, readings[:MAX_ALTERNATIVES], tier=tier,
+                   too_many=found.too_many)
+    if tier and (equations and not found.kept or not equations and (tier == 2 or open_end)):
+        # A split or a dropped number is an interpretation: only the row's equations can justify it. A
+        # row without equations may be cut only when every digit is surely its own (no stray number
+        # dropped, no text glued to the run) and one cut alone fills the columns.
+        return Fit([None] * len(keys), "ambiguous", None, readings[:MAX_ALTERNATIVES], tier=tier)
     if found.count == 1:
         return Fit(list(readings[0].cells), "unique", readings[0], tier=tier,
                    proved_by=_passing(readings[0], keys, equations))
@@ -280,7 +292,7 @@ def _passing(reading: Reading, keys: Sequence[str], equations: Sequence[Equation
 
 def _fits(kind: ValueKind, raw: str) -> bool:
     """Is a printed number acceptable in a column of this kind?"""
-    signed = raw[:1] in "+-"
+    signed = sign_length(raw) > 0
     decimal = "." in raw
     if kind == "count":
         return not signed and not decimal
@@ -363,16 +375,23 @@ def _enumerate(tokens: Sequence[Token], kinds: Sequence[ValueKind], tier: int,
                  split, dropped)
         if tier >= 1 and t.splittable:
             # Only as many parts as leave the rest of the row able to fill the remaining columns.
-            fewest, most = max(2, n - col - hi[i + 1]), min(len(t.raw), n - col - lo[i + 1])
+            sign = t.raw[:sign_length(t.raw)]  # "+517": the sign belongs to the first part ("+5", "17")
+            digits = t.raw[len(sign):]
+            fewest, most = max(2, n - col - hi[i + 1]), min(len(digits), n - col - lo[i + 1])
             for parts in range(fewest, most + 1):
-                for pieces in cuts(t.raw, parts):
+                for pieces in cuts(digits, parts):
                     if found.too_many:
                         return
                     cells, pos = [], t.start
-                    for piece in pieces:
-                        cells.append(CellReading("number", int(piece), piece, pos, pos + len(piece)))
-                        pos += len(piece)
-                    walk(i + 1, [*acc, *cells], lead, blanks, True, dropped)
+                    for j, piece in enumerate(pieces):
+                        raw = sign + piece if j == 0 else piece
+                        # An amount is never cut out of a run of digits (its decimals and unit are lost).
+                        if kinds[col + j] == "money" or not _fits(kinds[col + j], raw):
+                            break
+                        cells.append(CellReading("number", parse_number(raw), raw, pos, pos + len(raw)))
+                        pos += len(raw)
+                    else:
+                        walk(i + 1, [*acc, *cells], lead, blanks, True, dropped)
 
     walk(0, [], 0, 0, False, 0)
     return found

@@ -27,6 +27,7 @@ class RawRow:
     label_start: int
     label_end: int
     tokens: tuple[Token, ...]
+    open_end: bool = False  # the row's last digits touch text that may have taken some (``tokens.Tokens``)
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,8 @@ def rows_from_text(view: str, compact: Compact, region: Region, table: TableSpec
     rows: list[RawRow] = []
     for i, (spec, start, begin) in enumerate(hits):
         stop = hits[i + 1][1] if i + 1 < len(hits) else region.end
-        rows.append(RawRow(spec, start, begin, tuple(tokenise_region(view, begin, stop))))
+        tokens = tokenise_region(view, begin, stop)
+        rows.append(RawRow(spec, start, begin, tuple(tokens), getattr(tokens, "open_end", False)))
     return rows
 
 
