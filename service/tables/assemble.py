@@ -16,6 +16,7 @@ from pydantic import TypeAdapter
 from schemas import Cell, CellState, Repair, Span, TableInfo, Warning
 from service.checks import Equation, Number, equations, equations_within, holds
 from service.tables.fit import Budget, CellReading, Fit, Reading, fit_row
+from service.tables.joint import Candidate, solve
 from service.tables.rows import RawRow
 from service.tables.specs import TableSpec, row_keys
 
@@ -84,14 +85,48 @@ def _row_end(row: RawRow) -> int:
 def _settle_across_rows(fits: list[_RowFit], eqs: Sequence[Equation]) -> None:
     """An ambiguous row is settled when exactly one of its readings makes the cross-row equations hold.
 
-    Settling one row can decide another (the 总计 row, then 新收 by the balance), so it runs to a fixpoint.
+    Settling one row can decide another (the 总计 row, then 新收 by the balance), so it runs to a fixpoint;
+    rows that no equation decides alone are then searched together (``joint``), and so on.
     """
     progress = True
     while progress:
         progress = False
         for rf in fits:
-            if rf.fit.method == "ambiguous" and rf.fit.alternatives and not rf.fit.too_many:
+            if _open(rf):
                 progress |= _settle_row(rf, fits, eqs)
+        if not progress:
+            progress = _settle_jointly(fits, eqs)
+
+
+def _open(rf: _RowFit) -> bool:
+    """An ambiguous row whose every reading the row's own equations accept is known."""
+    fit = rf.fit
+    return fit.method == "ambiguous" and bool(fit.alternatives) and not fit.too_many and fit.complete
+
+
+def _settle_jointly(fits: list[_RowFit], eqs: Sequence[Equation]) -> bool:
+    """Several ambiguous rows decided together: see ``joint``. True when any row was decided."""
+    rows = [rf for rf in fits if _open(rf) and len(rf.fit.alternatives) > 1]
+    if len(rows) < 2:
+        return False
+    known: dict[str, Number | None] = {}
+    for rf in fits:
+        if rf not in rows:
+            known.update(_values(rf.keys, rf.fit.cells))
+    candidates = [Candidate(tuple(rf.keys), tuple(_values(rf.keys, r.cells) for r in rf.fit.alternatives))
+                  for rf in rows]
+    decisions = solve(candidates, known, eqs)
+    for d in decisions:
+        rf = rows[d.row]
+        reading = rf.fit.alternatives[d.reading]
+        rf.fit = Fit(list(reading.cells), "arithmetic", reading, rf.fit.alternatives, list(d.proved_by), rf.fit.tier)
+    return bool(decisions)
+
+
+def _values(keys: Sequence[str], cells: Sequence[CellReading | None]) -> dict[str, Number | None]:
+    """A row's cells as equation values: printed blanks and marks count as 0, unknown cells as None."""
+    return {k: None if c is None else (c.value if c.state == "number" else 0)
+            for k, c in zip(keys, cells, strict=False)}
 
 
 def _settle_row(rf: _RowFit, fits: list[_RowFit], eqs: Sequence[Equation]) -> bool:
@@ -118,13 +153,8 @@ def _settle_row(rf: _RowFit, fits: list[_RowFit], eqs: Sequence[Equation]) -> bo
 def _current_values(fits: list[_RowFit], exclude: _RowFit) -> dict[str, Number | None]:
     values: dict[str, Number | None] = {}
     for rf in fits:
-        if rf is exclude:
-            continue
-        for key, cell in zip(rf.keys, rf.fit.cells, strict=False):
-            if cell is None:
-                values[key] = None
-            else:
-                values[key] = cell.value if cell.state == "number" else 0
+        if rf is not exclude:
+            values.update(_values(rf.keys, rf.fit.cells))
     return values
 
 

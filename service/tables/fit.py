@@ -93,6 +93,7 @@ class Fit:
     proved_by: list[str] = field(default_factory=list)
     tier: int = 0
     too_many: bool = False
+    complete: bool = True  # ``alternatives`` holds every reading the row's own equations accept
 
 
 def fit_row(tokens: Sequence[Token], keys: Sequence[str], kinds: Sequence[ValueKind],
@@ -245,12 +246,14 @@ def _choose(found: _Found, keys: Sequence[str], equations: Sequence[Equation],
         whole = {(t.start, t.end) for t in tokens}  # and only cells printed whole: a cut piece needs a proof
         agreed = [c if c is not None and (c.start, c.end) in whole else None for c in agreed]
         return Fit(agreed or [None] * len(keys), "ambiguous", None, readings[:MAX_ALTERNATIVES], tier=tier,
-                   too_many=found.too_many)
+                   too_many=found.too_many,
+                   complete=bool(found.kept) and len(found.kept) <= MAX_ALTERNATIVES and not found.too_many)
     if tier and (equations and not found.kept or not equations and (tier == 2 or open_end)):
         # A split or a dropped number is an interpretation: only the row's equations can justify it. A
         # row without equations may be cut only when every digit is surely its own (no stray number
         # dropped, no text glued to the run) and one cut alone fills the columns.
-        return Fit([None] * len(keys), "ambiguous", None, readings[:MAX_ALTERNATIVES], tier=tier)
+        return Fit([None] * len(keys), "ambiguous", None, readings[:MAX_ALTERNATIVES], tier=tier,
+                   complete=bool(found.kept) and len(found.kept) <= MAX_ALTERNATIVES)
     if found.count == 1:
         return Fit(list(readings[0].cells), "unique", readings[0], tier=tier,
                    proved_by=_passing(readings[0], keys, equations))
