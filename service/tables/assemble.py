@@ -54,7 +54,10 @@ def assemble(raw_rows: Sequence[RawRow], table: TableSpec, version: str,
         row = row_keys(table, raw.spec)
         keys = list(row)
         own = equations_within(version, row)
-        fit = fit_row(raw.tokens, keys, raw.spec.kinds, own, prior, budget, raw.open_end)
+        if raw.displaced:  # numbers beside the wrong label lines: no reading is the row's for sure
+            fit = Fit([None] * len(keys), "ambiguous", None)
+        else:
+            fit = fit_row(raw.tokens, keys, raw.spec.kinds, own, prior, budget, raw.open_end)
         if fit.chosen is not None and fit.method in ("unique", "arithmetic") and fit.tier == 0:
             prior = fit.chosen.lead_drop
         fits.append(_RowFit(raw, keys, fit))
@@ -184,7 +187,8 @@ def _emit(rf: _RowFit, out: TableRead, raw_cells: dict[str, dict[str, Any]]) -> 
         else:
             raw_cells[key] = _cell(reading, repaired)
     if unknown:
-        why = ("too many possible readings" if fit.too_many else
+        why = ("two lines of numbers lie between its label and the next one, so which is the row's is not "
+               "known" if rf.row.displaced else "too many possible readings" if fit.too_many else
                f"{len(fit.alternatives)} readings fit the printed cells and no equation decides between them"
                if fit.alternatives else "the printed cells cannot be fitted to the columns")
         out.warnings.append(Warning(code="ambiguous_row", keys=unknown,

@@ -28,6 +28,7 @@ class RawRow:
     label_end: int
     tokens: tuple[Token, ...]
     open_end: bool = False  # the row's last digits touch text that may have taken some (``tokens.Tokens``)
+    displaced: bool = False  # another line of numbers follows before the next label (``tokens.Tokens``)
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,8 @@ def rows_from_text(view: str, compact: Compact, region: Region, table: TableSpec
     for i, (spec, start, begin) in enumerate(hits):
         stop = hits[i + 1][1] if i + 1 < len(hits) else region.end
         tokens = tokenise_region(view, begin, stop)
-        rows.append(RawRow(spec, start, begin, tuple(tokens), getattr(tokens, "open_end", False)))
+        rows.append(RawRow(spec, start, begin, tuple(tokens), getattr(tokens, "open_end", False),
+                           getattr(tokens, "displaced", False)))
     return rows
 
 

@@ -125,7 +125,9 @@ def tokenise_region(view: str, start: int, end: int) -> list[Token]:
                     row = None  # a mark or a sign in the first cell: read it cell by cell below
                 else:  # the rest of the label: text
                     if seen_value:
-                        return _trim(tokens)
+                        out = _trim(tokens)
+                        out.displaced = _LATER_RUN.search(view, line_start, end) is not None
+                        return out
                     if line_no > 0 and not label_line and tokens:
                         label_line = tokens
                     tokens = []
@@ -164,7 +166,9 @@ def tokenise_region(view: str, start: int, end: int) -> list[Token]:
                     if seen_value:
                         text_at = tok.start if tok is not _TEXT else c_start + len(cell) - len(cell.lstrip())
                         text = tok.raw if tok is not _TEXT else stripped
-                        return _trim(tokens, open_end=_glued(tokens, text_at, text))
+                        out = _trim(tokens, open_end=_glued(tokens, text_at, text))
+                        out.displaced = _LATER_RUN.search(view, text_at, end) is not None
+                        return out
                     if line_no > 0 and not label_line and tokens:
                         label_line = tokens  # the empty cells printed after the label, kept for a blank row
                     tokens = []  # label debris and the empty cells of the label area
@@ -214,9 +218,17 @@ def _is_rule_line(segment: str) -> bool:
 
 
 class Tokens(list[Token]):
-    """A row's tokens; ``open_end``: the last run of digits touches text that may have taken some of them."""
+    """A row's tokens; ``open_end``: the last run of digits touches text that may have taken some of them;
+    ``displaced``: after the text that ended the row, another line of numbers comes before the next label."""
 
     open_end = False
+    displaced = False
+
+
+# A line of three or more numbers apart: a row's values. After a row's values and some text, one more such
+# line before the next label means the numbers were printed beside the wrong label lines (pdftotext -layout
+# centres a wrapped label's numbers on any of its lines): which run is whose is not known from proximity.
+_LATER_RUN = re.compile(r"(?<![\d.])\d+(?:[ \t]+\d+){2,}(?![\d.])")
 
 
 def _glued(tokens: list[Token], text_at: int, text: str) -> bool:
@@ -229,14 +241,14 @@ def _glued(tokens: list[Token], text_at: int, text: str) -> bool:
     return last is not None and last.end == text_at and not "\u4e00" <= text[:1] <= "\u9fff"
 
 
-def _trim(tokens: list[Token], open_end: bool = False) -> list[Token]:
+def _trim(tokens: list[Token], open_end: bool = False) -> Tokens:
     """Only the lines that hold values belong to the row: empty cells on other lines are dropped."""
     n = len(tokens)
     first = 0
     while first < n and tokens[first].kind == "blank":
         first += 1
     if first == n:
-        return []
+        return Tokens()
     last = n - 1
     while tokens[last].kind == "blank":
         last -= 1
