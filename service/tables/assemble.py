@@ -191,8 +191,29 @@ def _emit(rf: _RowFit, out: TableRead, raw_cells: dict[str, dict[str, Any]]) -> 
                "known" if rf.row.displaced else "too many possible readings" if fit.too_many else
                f"{len(fit.alternatives)} readings fit the printed cells and no equation decides between them"
                if fit.alternatives else "the printed cells cannot be fitted to the columns")
-        out.warnings.append(Warning(code="ambiguous_row", keys=unknown,
+        candidates = _candidates(fit, keys, unknown)
+        if candidates:
+            why += (f"; candidates lists {len(candidates)} of them" if len(candidates) < len(fit.alternatives)
+                    or not fit.complete or fit.too_many else "; candidates lists them")
+        out.warnings.append(Warning(code="ambiguous_row", keys=unknown, candidates=candidates,
                                     message=f"row {rf.row.spec.key!r}: {why}; these cells are left unknown"))
+
+
+MAX_CANDIDATES = 10  # readings listed in a warning (表二 rows commonly have two to ten)
+
+
+def _candidates(fit: Fit, keys: Sequence[str], unknown: Sequence[str]) -> list[dict[str, Number | None]]:
+    """The distinct readings of the unknown cells (None: printed empty or a mark), at most MAX_CANDIDATES."""
+    wanted = set(unknown)
+    out: list[dict[str, Number | None]] = []
+    for reading in fit.alternatives:
+        candidate = {k: c.value if c.state == "number" else None
+                     for k, c in zip(keys, reading.cells, strict=True) if k in wanted}
+        if candidate not in out:
+            out.append(candidate)
+            if len(out) == MAX_CANDIDATES:
+                break
+    return out if len(out) > 1 else []
 
 
 def _cell(reading: CellReading | None, repaired: bool) -> dict[str, Any]:
