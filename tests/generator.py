@@ -375,9 +375,21 @@ def _signed(rng: random.Random) -> tuple[str, int]:
     return (f"+{n}" if n > 0 else str(n)), n
 
 
-def render_run_together(seed: int) -> Case:
-    """One report whose three tables are printed run together (labels then digits, no separators)."""
+def render_run_together(seed: int, gaps: float = 0.0) -> Case:
+    """One report whose three tables are printed run together (labels then digits, no separators).
+
+    ``gaps``: the share of the places between cells printed with a separator after all (a space, spaces,
+    a tab or a line break), drawn from a second generator so that the values stay those of ``seed``.
+    """
     rng = random.Random(seed)
+    sep_rng = random.Random(seed * 7919 + 1)
+
+    def join(cells: list[str]) -> str:
+        if not gaps:
+            return "".join(cells)
+        return "".join(c + (sep_rng.choice([" ", "   ", "\t", "\n"]) if sep_rng.random() < gaps else "")
+                       for c in cells[:-1]) + cells[-1]
+
     version = rng.choice(["2021", "2021", "2019"])
     case = Case(seed, version, "run_together", "")
     truth: dict[str, Value] = {}
@@ -404,7 +416,7 @@ def render_run_together(seed: int) -> Case:
                 else:
                     truth[key] = int(raw := str(_count(rng, big=True)))
                 printed.append(raw)
-            lines.append(label + "".join(printed))
+            lines.append(label + join(["", *printed]))
     lines += ["三、收到和处理政府信息公开申请情况",
               "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）申请人情况",
               "自然人法人或其他组织总计", "商业企业科研机构社会公益组织法律服务机构其他"]
@@ -415,13 +427,13 @@ def render_run_together(seed: int) -> Case:
         t3 = _rebalance(t3, version)
     truth.update(t3)
     for cells, vals, _row in _t3_rows(version, t3):
-        lines.append("".join(c for c in cells if c) + "".join(vals))
+        lines.append("".join(c for c in cells if c) + join(["", *vals]))
     lines += ["四、政府信息公开行政复议、行政诉讼情况", "行政复议行政诉讼",
               "结果维持结果纠正其他结果尚未审结总计未经复议直接起诉复议后起诉",
               "结果维持结果纠正其他结果尚未审结总计结果维持结果纠正其他结果尚未审结总计"]
     t4 = _t4_values(rng, small=rng.random() < 0.6)
     truth.update(t4)
-    lines.append("".join(str(t4[f"review.{b}.{c}"]) for b in REVIEW_BLOCKS for c in REVIEW_COLUMNS))
+    lines.append(join([str(t4[f"review.{b}.{c}"]) for b in REVIEW_BLOCKS for c in REVIEW_COLUMNS]))
     lines += ["五、存在的主要问题及改进情况", "一是公开内容不够全面。", "六、其他需要报告的事项", "无。"]
     case.text = "\n".join(lines)
     case.truth = truth

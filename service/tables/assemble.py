@@ -122,7 +122,8 @@ def _settle_jointly(fits: list[_RowFit], eqs: Sequence[Equation]) -> bool:
     for d in decisions:
         rf = rows[d.row]
         reading = rf.fit.alternatives[d.reading]
-        rf.fit = Fit(list(reading.cells), "arithmetic", reading, rf.fit.alternatives, list(d.proved_by), rf.fit.tier)
+        rf.fit = Fit(list(reading.cells), "arithmetic", reading, rf.fit.alternatives, list(d.proved_by),
+                     rf.fit.tier, jointly=len(rows) - 1)
     return bool(decisions)
 
 
@@ -243,7 +244,11 @@ def _record_repair(rf: _RowFit, out: TableRead) -> bool:
         what = f"{chosen.dropped_blanks} of the row's empty cells were taken as spurious"
     else:
         return False
-    if fit.method == "arithmetic":
+    if fit.method == "arithmetic" and fit.jointly:
+        reason = (f"{row}: {what}; searched together with the table's {fit.jointly} other ambiguous rows, every "
+                  f"combination of readings under which all the table's equations hold reads it this way "
+                  f"({', '.join(fit.proved_by)})")
+    elif fit.method == "arithmetic":
         reason = f"{row}: {what}; the only reading under which {', '.join(fit.proved_by)} hold"
     elif fit.method == "layout":
         reason = (f"{row}: {what}, as in the row above (empty cells after the label); "

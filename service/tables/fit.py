@@ -94,6 +94,7 @@ class Fit:
     tier: int = 0
     too_many: bool = False
     complete: bool = True  # ``alternatives`` holds every reading the row's own equations accept
+    jointly: int = 0  # decided together with this many other ambiguous rows (``joint``)
 
 
 def fit_row(tokens: Sequence[Token], keys: Sequence[str], kinds: Sequence[ValueKind],
