@@ -237,6 +237,30 @@ def test_numbers_beside_the_next_labels_line_are_not_given_to_it() -> None:
     assert result.cells["requests.unable.unclear_after_correction.total"].value == 0
 
 
+def test_numbers_beside_the_next_labels_line_are_realigned_when_every_equation_proves_it() -> None:
+    table = _table({"unable.not_held": [12, 0, 0, 1, 0, 0], "granted": [3, 0, 0, 0, 0, 0]})
+    text = _t3_report(table, set()).replace("\t", "   ")
+    lines = text.split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith("1.本机关不掌握"))
+    # 1.本机关不掌握 / 相关政府信息 / 2.没有现成信息 <not_held's numbers> / 需要另行制作 <its own>
+    lines[at:at + 2] = ["1.本机关不掌握", "相关政府信息", "2.没有现成信息   12   0   0   1   0   0   13",
+                        "需要另行制作   0   0   0   0   0   0   0"]
+    text = "\n".join(lines)
+    result = extract(text)
+    for row in ("unable.not_held", "unable.needs_creation"):
+        assert [result.cells[f"requests.{row}.{c}"].value for c in COLS] == table.get(row, [0] * 7), row
+    repairs = [r for r in result.repairs if r.kind == "alignment" and r.method == "arithmetic"]
+    assert {r.keys[0].rsplit(".", 1)[0] for r in repairs} == {"requests.unable.not_held",
+                                                              "requests.unable.needs_creation"}
+    assert any(p.startswith("T3-results") for p in repairs[0].proved_by)
+    _spans_hold(result, text)
+    # The same lines where the column sums do not hold: nothing is realigned, nothing is guessed.
+    broken = text.replace("2.没有现成信息   12   0   0   1   0   0   13", "2.没有现成信息   11   0   0   1   0   0   12")
+    result = extract(broken)
+    for row in ("unable.not_held", "unable.needs_creation"):
+        assert all(result.cells[f"requests.{row}.{c}"].state != CellState.number for c in COLS), row
+
+
 # ---- markup ---------------------------------------------------------------------------------------------
 
 def test_markup_sent_as_text_is_not_tokenised() -> None:

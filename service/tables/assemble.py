@@ -62,6 +62,8 @@ def assemble(raw_rows: Sequence[RawRow], table: TableSpec, version: str,
             prior = fit.chosen.lead_drop
         fits.append(_RowFit(raw, keys, fit))
     _settle_across_rows(fits, eqs)
+    if _realign(fits, eqs, version, budget):
+        _settle_across_rows(fits, eqs)
     raw_cells: dict[str, dict[str, Any]] = {}
     for rf in fits:
         _emit(rf, out, raw_cells)
@@ -99,6 +101,43 @@ def _settle_across_rows(fits: list[_RowFit], eqs: Sequence[Equation]) -> None:
                 progress |= _settle_row(rf, fits, eqs)
         if not progress:
             progress = _settle_jointly(fits, eqs)
+
+
+def _realign(fits: list[_RowFit], eqs: Sequence[Equation], version: str, budget: Budget) -> bool:
+    """A row without numbers, then a row with two lines of them: the first line may be the row above's.
+
+    ``pdftotext -layout`` prints a wrapped label's numbers beside whichever line the cell centred them on,
+    often the first line of the next row's label, whose own numbers come a line later. The two lines are
+    given to the two rows only when each reads as printed and every equation that reads either row can be
+    checked and holds, one of them across rows (a column sum or the balance). True when a pair was realigned.
+    """
+    done = False
+    for above, rf in zip(fits, fits[1:], strict=False):
+        if not rf.row.displaced or not rf.row.second or above.fit.method != "empty" \
+                or any(t.kind == "num" for t in above.row.tokens):
+            continue
+        first = fit_row(rf.row.tokens, above.keys, above.row.spec.kinds,
+                        equations_within(version, tuple(above.keys)), None, budget)
+        second = fit_row(rf.row.second, rf.keys, rf.row.spec.kinds,
+                         equations_within(version, tuple(rf.keys)), None, budget)
+        if first.method != "unique" or second.method != "unique" or first.tier or second.tier:
+            continue
+        values: dict[str, Number | None] = {}
+        for other in fits:
+            if other is not above and other is not rf:
+                values.update(_values(other.keys, other.fit.cells))
+        values.update(_values(above.keys, first.cells))
+        values.update(_values(rf.keys, second.cells))
+        keys = set(above.keys) | set(rf.keys)
+        related = [eq for eq in eqs if eq.keys & keys]
+        across = [eq for eq in related if not (eq.keys <= set(above.keys) or eq.keys <= set(rf.keys))]
+        if not across or any(holds(eq, values) is not True for eq in related):
+            continue
+        proof = [eq.id for eq in related]
+        above.fit = Fit(first.cells, "arithmetic", first.chosen, proved_by=proof, realigned=True)
+        rf.fit = Fit(second.cells, "arithmetic", second.chosen, proved_by=proof, realigned=True)
+        done = True
+    return done
 
 
 def _open(rf: _RowFit) -> bool:
@@ -189,7 +228,7 @@ def _emit(rf: _RowFit, out: TableRead, raw_cells: dict[str, dict[str, Any]]) -> 
             raw_cells[key] = _cell(reading, repaired)
     if unknown:
         why = ("two lines of numbers lie between its label and the next one, so which is the row's is not "
-               "known" if rf.row.displaced else "too many possible readings" if fit.too_many else
+               "known" if rf.row.displaced and not fit.realigned else "too many possible readings" if fit.too_many else
                f"{len(fit.alternatives)} readings fit the printed cells and no equation decides between them"
                if fit.alternatives else "the printed cells cannot be fitted to the columns")
         candidates = _candidates(fit, keys, unknown)
@@ -235,7 +274,10 @@ def _record_repair(rf: _RowFit, out: TableRead) -> bool:
     if chosen is None:
         return False
     row = rf.row.spec.key or "data row"
-    if chosen.split:
+    if fit.realigned:
+        kind, what = "alignment", ("of two lines of numbers printed beside the next row's label (a wrapped "
+                                   "label's numbers centred on another label's line), this row's is taken")
+    elif chosen.split:
         kind, what = "digit_split", "digits printed without separators were split"
     elif chosen.dropped:
         kind, what = "dropped_token", "a number at the edge of the row was left out"

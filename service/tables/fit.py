@@ -95,6 +95,7 @@ class Fit:
     too_many: bool = False
     complete: bool = True  # ``alternatives`` holds every reading the row's own equations accept
     jointly: int = 0  # decided together with this many other ambiguous rows (``joint``)
+    realigned: bool = False  # numbers taken from the next row's label line (``assemble._realign``)
 
 
 def fit_row(tokens: Sequence[Token], keys: Sequence[str], kinds: Sequence[ValueKind],

@@ -127,6 +127,7 @@ def tokenise_region(view: str, start: int, end: int) -> list[Token]:
                     if seen_value:
                         out = _trim(tokens)
                         out.displaced = _LATER_RUN.search(view, line_start, end) is not None
+                        out.rest_at = line_start
                         return out
                     if line_no > 0 and not label_line and tokens:
                         label_line = tokens
@@ -168,6 +169,7 @@ def tokenise_region(view: str, start: int, end: int) -> list[Token]:
                         text = tok.raw if tok is not _TEXT else stripped
                         out = _trim(tokens, open_end=_glued(tokens, text_at, text))
                         out.displaced = _LATER_RUN.search(view, text_at, end) is not None
+                        out.rest_at = text_at
                         return out
                     if line_no > 0 and not label_line and tokens:
                         label_line = tokens  # the empty cells printed after the label, kept for a blank row
@@ -223,6 +225,7 @@ class Tokens(list[Token]):
 
     open_end = False
     displaced = False
+    rest_at = 0  # where the text that ended the row begins (the second line of numbers lies after it)
 
 
 # A line of three or more numbers apart: a row's values. After a row's values and some text, one more such
