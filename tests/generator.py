@@ -375,11 +375,13 @@ def _signed(rng: random.Random) -> tuple[str, int]:
     return (f"+{n}" if n > 0 else str(n)), n
 
 
-def render_run_together(seed: int, gaps: float = 0.0) -> Case:
+def render_run_together(seed: int, gaps: float = 0.0, mistakes: float = 0.0) -> Case:
     """One report whose three tables are printed run together (labels then digits, no separators).
 
     ``gaps``: the share of the places between cells printed with a separator after all (a space, spaces,
     a tab or a line break), drawn from a second generator so that the values stay those of ``seed``.
+    ``mistakes``: the chance that the report's own arithmetic is off: one 表三 cell printed 1 to 3 higher
+    than the sums say (the truth is what is printed; the equations no longer all hold).
     """
     rng = random.Random(seed)
     sep_rng = random.Random(seed * 7919 + 1)
@@ -425,6 +427,10 @@ def render_run_together(seed: int, gaps: float = 0.0) -> Case:
         for key in [k for k in t3 if k.endswith(".natural_person") and t3[k]]:
             t3[key] *= rng.choice([1, 3, 11])
         t3 = _rebalance(t3, version)
+    if mistakes and sep_rng.random() < mistakes:
+        key = sep_rng.choice(sorted(t3))
+        t3[key] += sep_rng.randint(1, 3)
+        case.notes.append(f"mistake in {key}")
     truth.update(t3)
     for cells, vals, _row in _t3_rows(version, t3):
         lines.append("".join(c for c in cells if c) + join(["", *vals]))

@@ -16,7 +16,7 @@ from pydantic import TypeAdapter
 from schemas import Cell, CellState, Repair, Span, TableInfo, Warning
 from service.checks import Equation, Number, equations, equations_within, holds
 from service.tables.fit import Budget, CellReading, Fit, Reading, fit_row
-from service.tables.joint import Candidate, solve
+from service.tables.joint import Candidate, feasible, solve
 from service.tables.rows import RawRow
 from service.tables.specs import TableSpec, row_keys
 
@@ -64,6 +64,7 @@ def assemble(raw_rows: Sequence[RawRow], table: TableSpec, version: str,
     _settle_across_rows(fits, eqs)
     if _realign(fits, eqs, version, budget):
         _settle_across_rows(fits, eqs)
+    _distrust_contradicted(fits, eqs)
     raw_cells: dict[str, dict[str, Any]] = {}
     for rf in fits:
         _emit(rf, out, raw_cells)
@@ -138,6 +139,36 @@ def _realign(fits: list[_RowFit], eqs: Sequence[Equation], version: str, budget:
         rf.fit = Fit(second.cells, "arithmetic", second.chosen, proved_by=proof, realigned=True)
         done = True
     return done
+
+
+def _distrust_contradicted(fits: list[_RowFit], eqs: Sequence[Equation]) -> None:
+    """Rows read by interpretation (a cut, a dropped number or empty cell) are left unknown after all when
+    the table's equations cannot all hold, whatever the still-ambiguous rows turn out to be.
+
+    Equations chose those readings; but when the report's own arithmetic is off, a wrong cut can be the one
+    that adds up ("771641212121285": 7,7,16,41,2,1212,1285 when the printed 285 is itself wrong), and then
+    an equation elsewhere cannot hold. Which interpretation is at fault is not known, so none is kept: the
+    cells printed as they are stay, and the checks report the table's arithmetic error.
+    """
+    interpreted = [rf for rf in fits if rf.fit.chosen is not None
+                   and (rf.fit.tier > 0 or rf.fit.method in ("arithmetic", "layout"))]
+    if not interpreted:
+        return
+    open_rows = [rf for rf in fits if _open(rf)]
+    if len(open_rows) > 8:
+        open_rows = []  # too many to search: their cells count as unknown (their equations are not checked)
+    known: dict[str, Number | None] = {}
+    for rf in fits:
+        if rf not in open_rows:
+            known.update(_values(rf.keys, rf.fit.cells))
+    rows = [Candidate(tuple(rf.keys), tuple(_values(rf.keys, r.cells) for r in rf.fit.alternatives))
+            for rf in open_rows]
+    if feasible(rows, known, eqs) is not False:
+        return
+    for rf in interpreted:
+        fit = rf.fit
+        rf.fit = Fit([None] * len(rf.keys), "ambiguous", None, fit.alternatives, tier=fit.tier,
+                     complete=fit.complete, contradicted=True)
 
 
 def _open(rf: _RowFit) -> bool:
@@ -227,7 +258,9 @@ def _emit(rf: _RowFit, out: TableRead, raw_cells: dict[str, dict[str, Any]]) -> 
         else:
             raw_cells[key] = _cell(reading, repaired)
     if unknown:
-        why = ("two lines of numbers lie between its label and the next one, so which is the row's is not "
+        why = ("its reading was an interpretation (digits cut, or a cell dropped) that an equation of the "
+               "table contradicts" if fit.contradicted else
+               "two lines of numbers lie between its label and the next one, so which is the row's is not "
                "known" if rf.row.displaced and not fit.realigned else "too many possible readings" if fit.too_many else
                f"{len(fit.alternatives)} readings fit the printed cells and no equation decides between them"
                if fit.alternatives else "the printed cells cannot be fitted to the columns")

@@ -96,6 +96,7 @@ class Fit:
     complete: bool = True  # ``alternatives`` holds every reading the row's own equations accept
     jointly: int = 0  # decided together with this many other ambiguous rows (``joint``)
     realigned: bool = False  # numbers taken from the next row's label line (``assemble._realign``)
+    contradicted: bool = False  # an interpretation the table's other equations refute (``assemble``)
 
 
 def fit_row(tokens: Sequence[Token], keys: Sequence[str], kinds: Sequence[ValueKind],

@@ -53,8 +53,37 @@ def solve(rows: Sequence[Candidate], known: Values, eqs: Sequence[Equation]) -> 
     ``known``: the table's other cells (None = unknown). An equation that reads an unknown cell outside
     ``rows`` cannot be checked and is left out; so is one that reads none of ``rows``.
     """
-    if not rows or len(rows) > MAX_ROWS or any(not 1 < len(r.readings) <= MAX_READINGS for r in rows):
+    if any(len(r.readings) < 2 for r in rows):
         return []
+    found = _search(rows, known, eqs)
+    if not found:
+        return []  # bound hit, or no combination adds up (the report's own sums are off): decide nothing
+    order, checks, solutions = found
+    decided: list[Decision] = []
+    for d, i in enumerate(order):
+        picks = {s[d] for s in solutions}
+        proved = tuple(eq.id for eq in eqs if eq.keys & set(rows[i].keys) and any(eq in c for c in checks))
+        if len(picks) == 1 and proved:
+            decided.append(Decision(i, picks.pop(), proved))
+    return decided
+
+
+def feasible(rows: Sequence[Candidate], known: Values, eqs: Sequence[Equation]) -> bool | None:
+    """Does some combination of the rows' readings satisfy every equation that can be checked?
+
+    None when a bound stopped the search before it could tell.
+    """
+    found = _search(rows, known, eqs)
+    return None if found is None else bool(found[2])
+
+
+_Search = tuple[list[int], list[list[Equation]], list[tuple[int, ...]]]
+
+
+def _search(rows: Sequence[Candidate], known: Values, eqs: Sequence[Equation]) -> _Search | None:
+    """The walk: (row order, equations checked at each depth, satisfying combinations); None past a bound."""
+    if len(rows) > MAX_ROWS or any(not 0 < len(r.readings) <= MAX_READINGS for r in rows):
+        return None
     order = sorted(range(len(rows)), key=lambda i: len(rows[i].readings))  # few readings first: prunes early
     depth_of = {key: d for d, i in enumerate(order) for key in rows[i].keys}
     checks: list[list[Equation]] = [[] for _ in order]  # the equations complete once depth d has a reading
@@ -87,12 +116,4 @@ def solve(rows: Sequence[Candidate], known: Values, eqs: Sequence[Equation]) -> 
                     return False
         return True
 
-    if not walk(0) or not solutions:
-        return []  # bound hit, or no combination adds up (the report's own sums are off): decide nothing
-    decided: list[Decision] = []
-    for d, i in enumerate(order):
-        picks = {s[d] for s in solutions}
-        proved = tuple(eq.id for eq in eqs if eq.keys & set(rows[i].keys) and any(eq in c for c in checks))
-        if len(picks) == 1 and proved:
-            decided.append(Decision(i, picks.pop(), proved))
-    return decided
+    return (order, checks, solutions) if walk(0) else None
