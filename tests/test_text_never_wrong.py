@@ -196,6 +196,22 @@ def test_ambiguous_rows_nothing_decides_stay_unknown_with_candidates() -> None:
     assert not _wrong(result, truth)
 
 
+def test_cells_every_cut_that_adds_up_agrees_on_are_kept_the_rest_listed() -> None:
+    # 表四 run together: two cuts satisfy the three blocks (0,33,0,0,33 or 0,3,30,0,33 in the second block).
+    text = ("某局2022年政府信息公开工作年度报告\n四、政府信息公开行政复议、行政诉讼情况\n行政复议行政诉讼\n"
+            "结果维持结果纠正其他结果尚未审结总计未经复议直接起诉复议后起诉\n"
+            "结果维持结果纠正其他结果尚未审结总计结果维持结果纠正其他结果尚未审结总计\n"
+            "00016160330033804820\n五、存在的主要问题及改进情况\n无。")
+    result = extract(text)
+    got = [result.cells[k].value for k in cell_keys("2021") if k.startswith("review.")]
+    assert got == [0, 0, 0, 16, 16, 0, None, None, 0, 33, 8, 0, 4, 8, 20]
+    repair = next(r for r in result.repairs if r.keys[0].startswith("review."))
+    assert repair.method == "arithmetic" and "T4-blocks[litigation_direct]" in repair.proved_by
+    warning = next(w for w in result.warnings if w.code == "ambiguous_row")
+    assert sorted(w["review.litigation_direct.corrected"] for w in warning.candidates) == [3, 33]
+    _spans_hold(result, text)
+
+
 def test_joint_search_is_bounded_and_needs_a_unique_answer() -> None:
     eq = Equation("sum", "sum", ("t",), ("a", "b", "c"))
     rows = [Candidate((k,), ({k: 1}, {k: 10})) for k in "abc"]

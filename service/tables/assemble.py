@@ -147,13 +147,29 @@ def _distrust_contradicted(fits: list[_RowFit], eqs: Sequence[Equation]) -> None
 
     Equations chose those readings; but when the report's own arithmetic is off, a wrong cut can be the one
     that adds up ("771641212121285": 7,7,16,41,2,1212,1285 when the printed 285 is itself wrong), and then
-    an equation elsewhere cannot hold. Which interpretation is at fault is not known, so none is kept: the
-    cells printed as they are stay, and the checks report the table's arithmetic error.
+    an equation elsewhere cannot hold. First the interpretations that an equation which can be checked
+    refutes are dropped; if the equations still cannot all hold, which interpretation is at fault is not
+    known, so none is kept. Cells printed as they are stay, and the checks report the arithmetic error.
     """
-    interpreted = [rf for rf in fits if rf.fit.chosen is not None
-                   and (rf.fit.tier > 0 or rf.fit.method in ("arithmetic", "layout"))]
-    if not interpreted:
-        return
+    for everything in (False, True):
+        interpreted = [rf for rf in fits if rf.fit.chosen is not None
+                       and (rf.fit.tier > 0 or rf.fit.method in ("arithmetic", "layout"))
+                       or rf.fit.agreed_by and any(c is not None for c in rf.fit.cells)]
+        if not interpreted or _feasible(fits, eqs) is not False:
+            return
+        values: dict[str, Number | None] = {}
+        for rf in fits:
+            values.update(_values(rf.keys, rf.fit.cells))
+        failing = [eq for eq in eqs if holds(eq, values) is False]
+        for rf in interpreted:
+            if everything or any(eq.keys & set(rf.keys) for eq in failing):
+                fit = rf.fit
+                rf.fit = Fit([None] * len(rf.keys), "ambiguous", None, fit.alternatives, tier=fit.tier,
+                             complete=fit.complete, contradicted=True)
+
+
+def _feasible(fits: list[_RowFit], eqs: Sequence[Equation]) -> bool | None:
+    """Can every equation of the table hold for some reading of its still-ambiguous rows (``joint``)?"""
     open_rows = [rf for rf in fits if _open(rf)]
     if len(open_rows) > 8:
         open_rows = []  # too many to search: their cells count as unknown (their equations are not checked)
@@ -163,12 +179,7 @@ def _distrust_contradicted(fits: list[_RowFit], eqs: Sequence[Equation]) -> None
             known.update(_values(rf.keys, rf.fit.cells))
     rows = [Candidate(tuple(rf.keys), tuple(_values(rf.keys, r.cells) for r in rf.fit.alternatives))
             for rf in open_rows]
-    if feasible(rows, known, eqs) is not False:
-        return
-    for rf in interpreted:
-        fit = rf.fit
-        rf.fit = Fit([None] * len(rf.keys), "ambiguous", None, fit.alternatives, tier=fit.tier,
-                     complete=fit.complete, contradicted=True)
+    return feasible(rows, known, eqs)
 
 
 def _open(rf: _RowFit) -> bool:
@@ -243,7 +254,7 @@ def _emit(rf: _RowFit, out: TableRead, raw_cells: dict[str, dict[str, Any]]) -> 
             out.warnings.append(Warning(code="row_without_values", keys=keys,
                                         message=f"row {rf.row.spec.key!r} is printed without values"))
         return
-    repaired = _record_repair(rf, out)
+    repaired = _record_repair(rf, out) or _record_agreement(rf, out)
     unknown: list[str] = []
     number = CellState.number
     for key, reading in zip(keys, fit.cells, strict=True):
@@ -299,6 +310,20 @@ def _cell(reading: CellReading | None, repaired: bool) -> dict[str, Any]:
         return {"state": CellState.blank, "span": span, "repaired": repaired}
     return {"state": _STATE[reading.state], "value": reading.value, "raw": reading.raw or None, "span": span,
             "repaired": repaired}
+
+
+def _record_agreement(rf: _RowFit, out: TableRead) -> bool:
+    """Cells of a still-ambiguous row that every reading its equations accept gives the same value."""
+    fit = rf.fit
+    kept = [k for k, c in zip(rf.keys, fit.cells, strict=True) if c is not None]
+    if fit.chosen is not None or not fit.agreed_by or not kept:
+        return False
+    row = rf.row.spec.key or "data row"
+    out.repairs.append(Repair(
+        kind="digit_split", method="arithmetic", keys=kept, proved_by=list(fit.agreed_by),
+        reason=f"{row}: digits printed without separators were split; {len(fit.alternatives)} cuts satisfy "
+               f"{', '.join(fit.agreed_by)} and all give these cells the same values (the others are unknown)"))
+    return True
 
 
 def _record_repair(rf: _RowFit, out: TableRead) -> bool:

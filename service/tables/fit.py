@@ -97,6 +97,7 @@ class Fit:
     jointly: int = 0  # decided together with this many other ambiguous rows (``joint``)
     realigned: bool = False  # numbers taken from the next row's label line (``assemble._realign``)
     contradicted: bool = False  # an interpretation the table's other equations refute (``assemble``)
+    agreed_by: list[str] = field(default_factory=list)  # equations whose every solution gives the kept cells
 
 
 def fit_row(tokens: Sequence[Token], keys: Sequence[str], kinds: Sequence[ValueKind],
@@ -203,8 +204,11 @@ def _sum_row_split(tokens: Sequence[Token], keys: Sequence[str], equations: Sequ
             return Fit([None] * n, "ambiguous", None, tier=1, too_many=True)
     if len(readings) == 1:
         return Fit(list(readings[0].cells), "arithmetic", readings[0], tier=1, proved_by=[e.id for e in equations])
-    # None adds up: nothing is safe to keep. Several do: the table's other equations may still decide.
-    return Fit([None] * n, "ambiguous", None, readings, tier=1)
+    # None adds up: nothing is safe to keep. Several do: the cells they all agree on are proved (as a unique
+    # cut would be), and the table's other equations may still decide the rest.
+    agreed: list[CellReading | None] = _agreement(readings) if readings else [None] * n
+    return Fit(agreed, "ambiguous", None, readings, tier=1,
+               agreed_by=[e.id for e in equations] if any(c is not None for c in agreed) else [])
 
 
 def _split_reading(token: Token, pieces: list[str]) -> Reading:
@@ -241,16 +245,22 @@ def _choose(found: _Found, keys: Sequence[str], equations: Sequence[Equation],
             layout_prior: int | None, tier: int, open_end: bool = False, tokens: Sequence[Token] = ()) -> Fit:
     readings = found.kept or found.others
     if found.too_many or (tier and found.count > 1 and len(found.kept) != 1):
-        # Several splits of a digit run. In a row without equations every reading is kept, and the cells on
-        # which all of them agree are safe ("12+517": the sign starts a new cell, so 12 is one cell whatever
-        # the cut after it). Where equations filtered the readings, a report whose own sums are off may have
-        # lost the true reading: no cell is kept.
-        agreed = [] if found.too_many or open_end or equations or not found.kept else _agreement(found.kept)
-        whole = {(t.start, t.end) for t in tokens}  # and only cells printed whole: a cut piece needs a proof
-        agreed = [c if c is not None and (c.start, c.end) in whole else None for c in agreed]
+        # Several splits of a digit run: the cells on which every reading agrees are kept. In a row without
+        # equations every reading is kept, and only cells printed whole count ("12+517": the sign starts a
+        # new cell, so 12 is one cell whatever the cut after it; a cut piece needs a proof). Where equations
+        # filtered the readings, a cell every satisfying reading gives the same value is proved by them, as
+        # a unique cut would be (and refused with it when the table's arithmetic is off, see ``assemble``).
+        agreed: list[CellReading | None] = []
+        if not found.too_many and not open_end and found.kept:
+            agreed = _agreement(found.kept)
+            if not equations:
+                whole = {(t.start, t.end) for t in tokens}
+                agreed = [c if c is not None and (c.start, c.end) in whole else None for c in agreed]
+        proved = [eq.id for eq in equations] if equations and any(c is not None for c in agreed) else []
         return Fit(agreed or [None] * len(keys), "ambiguous", None, readings[:MAX_ALTERNATIVES], tier=tier,
                    too_many=found.too_many,
-                   complete=bool(found.kept) and len(found.kept) <= MAX_ALTERNATIVES and not found.too_many)
+                   complete=bool(found.kept) and len(found.kept) <= MAX_ALTERNATIVES and not found.too_many,
+                   agreed_by=proved)
     if tier and (equations and not found.kept or not equations and (tier == 2 or open_end)):
         # A split or a dropped number is an interpretation: only the row's equations can justify it. A
         # row without equations may be cut only when every digit is surely its own (no stray number

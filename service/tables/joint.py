@@ -71,8 +71,12 @@ def solve(rows: Sequence[Candidate], known: Values, eqs: Sequence[Equation]) -> 
 def feasible(rows: Sequence[Candidate], known: Values, eqs: Sequence[Equation]) -> bool | None:
     """Does some combination of the rows' readings satisfy every equation that can be checked?
 
-    None when a bound stopped the search before it could tell.
+    None when a bound stopped the search before it could tell. Equations that read none of ``rows`` are
+    checked on ``known`` alone.
     """
+    searched = {k for r in rows for k in r.keys}
+    if any(holds(eq, known) is False for eq in eqs if not eq.keys & searched):
+        return False
     found = _search(rows, known, eqs)
     return None if found is None else bool(found[2])
 
