@@ -1,8 +1,9 @@
 """Read raw rows into canonical cells: fit each row, then settle what is left with the table's equations.
 
 Order of evidence for a row (see ``fit``): as printed → the row's own equations → the layout of the
-nearest settled row above (how many empty cells follow its label) → the equations across rows (表三
-columns) → unknown, with a warning. Each decision other than "as printed" becomes a ``Repair``.
+nearest settled row above (how many empty cells follow its label) → the equations across rows, one row
+and then several together (``settle``) → unknown, with a warning that lists the row's candidate readings.
+Each decision other than "as printed" becomes a ``Repair``.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from typing import Any, Literal
 from pydantic import TypeAdapter
 
 from schemas import Cell, CellState, Repair, Span, TableInfo, Warning
-from service.checks import Equation, Number, equations, equations_within, holds
-from service.tables.fit import Budget, CellReading, Fit, Reading, fit_row
-from service.tables.joint import Candidate, feasible, solve
+from service.checks import Number, equations, equations_within
+from service.tables.fit import Budget, CellReading, Fit, fit_row
 from service.tables.rows import RawRow
+from service.tables.settle import RowFit, settle
 from service.tables.specs import TableSpec, row_keys
 
 _CELLS = TypeAdapter(dict[str, Cell])
@@ -35,20 +36,13 @@ class TableRead:
     missing_rows: list[str] = field(default_factory=list)
 
 
-@dataclass
-class _RowFit:
-    row: RawRow
-    keys: list[str]
-    fit: Fit
-
-
 def assemble(raw_rows: Sequence[RawRow], table: TableSpec, version: str,
              source: Literal["text", "grid"] = "text", budget: Budget | None = None) -> TableRead:
     """Canonical cells of one table from its raw rows (``budget``: the report's search steps, see ``fit``)."""
     budget = budget or Budget()
     out = TableRead()
     eqs = equations(version)
-    fits: list[_RowFit] = []
+    fits: list[RowFit] = []
     prior: int | None = None
     for raw in raw_rows:
         row = row_keys(table, raw.spec)
@@ -60,11 +54,8 @@ def assemble(raw_rows: Sequence[RawRow], table: TableSpec, version: str,
             fit = fit_row(raw.tokens, keys, raw.spec.kinds, own, prior, budget, raw.open_end)
         if fit.chosen is not None and fit.method in ("unique", "arithmetic") and fit.tier == 0:
             prior = fit.chosen.lead_drop
-        fits.append(_RowFit(raw, keys, fit))
-    _settle_across_rows(fits, eqs)
-    if _realign(fits, eqs, version, budget):
-        _settle_across_rows(fits, eqs)
-    _distrust_contradicted(fits, eqs)
+        fits.append(RowFit(raw, keys, fit))
+    settle(fits, eqs, version, budget)
     raw_cells: dict[str, dict[str, Any]] = {}
     for rf in fits:
         _emit(rf, out, raw_cells)
@@ -88,162 +79,7 @@ def _row_end(row: RawRow) -> int:
     return max([row.label_end, *(t.end for t in row.tokens)])
 
 
-def _settle_across_rows(fits: list[_RowFit], eqs: Sequence[Equation]) -> None:
-    """An ambiguous row is settled when exactly one of its readings makes the cross-row equations hold.
-
-    Settling one row can decide another (the 总计 row, then 新收 by the balance), so it runs to a fixpoint;
-    rows that no equation decides alone are then searched together (``joint``), and so on.
-    """
-    progress = True
-    while progress:
-        progress = False
-        for rf in fits:
-            if _open(rf):
-                progress |= _settle_row(rf, fits, eqs)
-        if not progress:
-            progress = _settle_jointly(fits, eqs)
-
-
-def _realign(fits: list[_RowFit], eqs: Sequence[Equation], version: str, budget: Budget) -> bool:
-    """A row without numbers, then a row with two lines of them: the first line may be the row above's.
-
-    ``pdftotext -layout`` prints a wrapped label's numbers beside whichever line the cell centred them on,
-    often the first line of the next row's label, whose own numbers come a line later. The two lines are
-    given to the two rows only when each reads as printed and every equation that reads either row can be
-    checked and holds, one of them across rows (a column sum or the balance). True when a pair was realigned.
-    """
-    done = False
-    for above, rf in zip(fits, fits[1:], strict=False):
-        if not rf.row.displaced or not rf.row.second or above.fit.method != "empty" \
-                or any(t.kind == "num" for t in above.row.tokens):
-            continue
-        first = fit_row(rf.row.tokens, above.keys, above.row.spec.kinds,
-                        equations_within(version, tuple(above.keys)), None, budget)
-        second = fit_row(rf.row.second, rf.keys, rf.row.spec.kinds,
-                         equations_within(version, tuple(rf.keys)), None, budget)
-        if first.method != "unique" or second.method != "unique" or first.tier or second.tier:
-            continue
-        values: dict[str, Number | None] = {}
-        for other in fits:
-            if other is not above and other is not rf:
-                values.update(_values(other.keys, other.fit.cells))
-        values.update(_values(above.keys, first.cells))
-        values.update(_values(rf.keys, second.cells))
-        keys = set(above.keys) | set(rf.keys)
-        related = [eq for eq in eqs if eq.keys & keys]
-        across = [eq for eq in related if not (eq.keys <= set(above.keys) or eq.keys <= set(rf.keys))]
-        if not across or any(holds(eq, values) is not True for eq in related):
-            continue
-        proof = [eq.id for eq in related]
-        above.fit = Fit(first.cells, "arithmetic", first.chosen, proved_by=proof, realigned=True)
-        rf.fit = Fit(second.cells, "arithmetic", second.chosen, proved_by=proof, realigned=True)
-        done = True
-    return done
-
-
-def _distrust_contradicted(fits: list[_RowFit], eqs: Sequence[Equation]) -> None:
-    """Rows read by interpretation (a cut, a dropped number or empty cell) are left unknown after all when
-    the table's equations cannot all hold, whatever the still-ambiguous rows turn out to be.
-
-    Equations chose those readings; but when the report's own arithmetic is off, a wrong cut can be the one
-    that adds up ("771641212121285": 7,7,16,41,2,1212,1285 when the printed 285 is itself wrong), and then
-    an equation elsewhere cannot hold. First the interpretations that an equation which can be checked
-    refutes are dropped; if the equations still cannot all hold, which interpretation is at fault is not
-    known, so none is kept. Cells printed as they are stay, and the checks report the arithmetic error.
-    """
-    for everything in (False, True):
-        interpreted = [rf for rf in fits if rf.fit.chosen is not None
-                       and (rf.fit.tier > 0 or rf.fit.method in ("arithmetic", "layout"))
-                       or rf.fit.agreed_by and any(c is not None for c in rf.fit.cells)]
-        if not interpreted or _feasible(fits, eqs) is not False:
-            return
-        values: dict[str, Number | None] = {}
-        for rf in fits:
-            values.update(_values(rf.keys, rf.fit.cells))
-        failing = [eq for eq in eqs if holds(eq, values) is False]
-        for rf in interpreted:
-            if everything or any(eq.keys & set(rf.keys) for eq in failing):
-                fit = rf.fit
-                rf.fit = Fit([None] * len(rf.keys), "ambiguous", None, fit.alternatives, tier=fit.tier,
-                             complete=fit.complete, contradicted=True)
-
-
-def _feasible(fits: list[_RowFit], eqs: Sequence[Equation]) -> bool | None:
-    """Can every equation of the table hold for some reading of its still-ambiguous rows (``joint``)?"""
-    open_rows = [rf for rf in fits if _open(rf)]
-    if len(open_rows) > 8:
-        open_rows = []  # too many to search: their cells count as unknown (their equations are not checked)
-    known: dict[str, Number | None] = {}
-    for rf in fits:
-        if rf not in open_rows:
-            known.update(_values(rf.keys, rf.fit.cells))
-    rows = [Candidate(tuple(rf.keys), tuple(_values(rf.keys, r.cells) for r in rf.fit.alternatives))
-            for rf in open_rows]
-    return feasible(rows, known, eqs)
-
-
-def _open(rf: _RowFit) -> bool:
-    """An ambiguous row whose every reading the row's own equations accept is known."""
-    fit = rf.fit
-    return fit.method == "ambiguous" and bool(fit.alternatives) and not fit.too_many and fit.complete
-
-
-def _settle_jointly(fits: list[_RowFit], eqs: Sequence[Equation]) -> bool:
-    """Several ambiguous rows decided together: see ``joint``. True when any row was decided."""
-    rows = [rf for rf in fits if _open(rf) and len(rf.fit.alternatives) > 1]
-    if len(rows) < 2:
-        return False
-    known: dict[str, Number | None] = {}
-    for rf in fits:
-        if rf not in rows:
-            known.update(_values(rf.keys, rf.fit.cells))
-    candidates = [Candidate(tuple(rf.keys), tuple(_values(rf.keys, r.cells) for r in rf.fit.alternatives))
-                  for rf in rows]
-    decisions = solve(candidates, known, eqs)
-    for d in decisions:
-        rf = rows[d.row]
-        reading = rf.fit.alternatives[d.reading]
-        rf.fit = Fit(list(reading.cells), "arithmetic", reading, rf.fit.alternatives, list(d.proved_by),
-                     rf.fit.tier, jointly=len(rows) - 1)
-    return bool(decisions)
-
-
-def _values(keys: Sequence[str], cells: Sequence[CellReading | None]) -> dict[str, Number | None]:
-    """A row's cells as equation values: printed blanks and marks count as 0, unknown cells as None."""
-    return {k: None if c is None else (c.value if c.state == "number" else 0)
-            for k, c in zip(keys, cells, strict=False)}
-
-
-def _settle_row(rf: _RowFit, fits: list[_RowFit], eqs: Sequence[Equation]) -> bool:
-    keys = set(rf.keys)
-    values = _current_values(fits, exclude=rf)
-    related = [eq for eq in eqs if eq.keys & keys and not eq.keys <= keys]
-    winners: list[tuple[Reading, list[str]]] = []
-    for reading in rf.fit.alternatives:
-        trial = dict(values)
-        trial.update({k: (c.value if c.state == "number" else 0) for k, c in zip(rf.keys, reading.cells, strict=True)})
-        verdicts = [(eq.id, holds(eq, trial)) for eq in related]
-        if any(v is False for _, v in verdicts):
-            continue
-        proved = [i for i, v in verdicts if v]
-        if proved:
-            winners.append((reading, proved))
-    if len(winners) != 1:
-        return False
-    reading, proved = winners[0]
-    rf.fit = Fit(list(reading.cells), "arithmetic", reading, rf.fit.alternatives, proved, rf.fit.tier)
-    return True
-
-
-def _current_values(fits: list[_RowFit], exclude: _RowFit) -> dict[str, Number | None]:
-    values: dict[str, Number | None] = {}
-    for rf in fits:
-        if rf is not exclude:
-            values.update(_values(rf.keys, rf.fit.cells))
-    return values
-
-
-def _emit(rf: _RowFit, out: TableRead, raw_cells: dict[str, dict[str, Any]]) -> None:
+def _emit(rf: RowFit, out: TableRead, raw_cells: dict[str, dict[str, Any]]) -> None:
     fit, keys = rf.fit, rf.keys
     if fit.method == "empty":
         blanks = [t for t in rf.row.tokens if t.kind == "blank"]
@@ -312,7 +148,7 @@ def _cell(reading: CellReading | None, repaired: bool) -> dict[str, Any]:
             "repaired": repaired}
 
 
-def _record_agreement(rf: _RowFit, out: TableRead) -> bool:
+def _record_agreement(rf: RowFit, out: TableRead) -> bool:
     """Cells of a still-ambiguous row that every reading its equations accept gives the same value."""
     fit = rf.fit
     kept = [k for k, c in zip(rf.keys, fit.cells, strict=True) if c is not None]
@@ -326,7 +162,7 @@ def _record_agreement(rf: _RowFit, out: TableRead) -> bool:
     return True
 
 
-def _record_repair(rf: _RowFit, out: TableRead) -> bool:
+def _record_repair(rf: RowFit, out: TableRead) -> bool:
     """Add a Repair when the reading is not simply the printed cells in order; True if one was added."""
     fit, chosen = rf.fit, rf.fit.chosen
     if chosen is None:
