@@ -277,6 +277,33 @@ def test_numbers_beside_the_next_labels_line_are_realigned_when_every_equation_p
         assert all(result.cells[f"requests.{row}.{c}"].state != CellState.number for c in COLS), row
 
 
+@pytest.mark.parametrize("consistent", [True, False])
+def test_a_shift_down_a_group_of_wrapped_labels_is_realigned_or_left_unknown(consistent: bool) -> None:
+    # 不掌握 has no numbers; each row's numbers sit on the next label's first line, the last row's come after.
+    table = _table({"unable.not_held": [12, 0, 0, 1, 0, 0], "unable.needs_creation": [4, 0, 0, 0, 0, 0],
+                    "unable.unclear_after_correction": [2, 1, 0, 0, 0, 0], "granted": [3, 0, 0, 0, 0, 0]})
+    text = _t3_report(table, set()).replace("\t", "   ")
+    lines = text.split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith("1.本机关不掌握"))
+    own = [line.split("   ", 1)[1] for line in lines[at:at + 3]]  # each row's printed numbers
+    if not consistent:
+        own[0] = own[0].replace("12", "11", 1)  # 不掌握 no longer adds up to 总计
+    lines[at:at + 3] = ["1.本机关不掌握", "相关政府信息", f"2.没有现成信息   {own[0]}", "需要另行制作",
+                        f"3.补正后申请内容   {own[1]}", "仍不明确", f"   {own[2]}"]
+    text = "\n".join(lines)
+    result = extract(text)
+    rows = ("unable.not_held", "unable.needs_creation", "unable.unclear_after_correction")
+    truth: dict[str, Value] = {f"requests.{r}.{c}": v for r in rows for c, v in zip(COLS, table[r], strict=True)}
+    assert not _wrong(result, truth)
+    for row in rows:
+        got = [result.cells[f"requests.{row}.{c}"] for c in COLS]
+        if consistent:
+            assert [c.value for c in got] == table[row], row
+        else:
+            assert all(c.state != CellState.number for c in got), row
+    _spans_hold(result, text)
+
+
 # ---- markup ---------------------------------------------------------------------------------------------
 
 def test_markup_sent_as_text_is_not_tokenised() -> None:

@@ -107,6 +107,8 @@ def _emit(rf: RowFit, out: TableRead, raw_cells: dict[str, dict[str, Any]]) -> N
     if unknown:
         why = ("its reading was an interpretation (digits cut, or a cell dropped) that an equation of the "
                "table contradicts" if fit.contradicted else
+               "its numbers may be the row above's (a wrapped label above has none, and a label below is "
+               "followed by two lines of them)" if fit.shifted_by_layout else
                "two lines of numbers lie between its label and the next one, so which is the row's is not "
                "known" if rf.row.displaced and not fit.realigned else "too many possible readings" if fit.too_many else
                f"{len(fit.alternatives)} readings fit the printed cells and no equation decides between them"

@@ -96,7 +96,8 @@ class Fit:
     complete: bool = True  # ``alternatives`` holds every reading the row's own equations accept
     jointly: int = 0  # decided together with this many other ambiguous rows (``joint``)
     realigned: bool = False  # numbers taken from the next row's label line (``assemble._realign``)
-    contradicted: bool = False  # an interpretation the table's other equations refute (``assemble``)
+    contradicted: bool = False  # an interpretation the table's other equations refute (``settle``)
+    shifted_by_layout: bool = False  # its numbers may be the row above's (``settle._realign``)
     agreed_by: list[str] = field(default_factory=list)  # equations whose every solution gives the kept cells
 
 

@@ -51,41 +51,61 @@ def _settle_across_rows(fits: list[RowFit], eqs: Sequence[Equation]) -> None:
             progress = _settle_jointly(fits, eqs)
 
 
+MAX_SHIFT = 6  # rows a shift by one line may run through (a group of wrapped labels)
+
+
 def _realign(fits: list[RowFit], eqs: Sequence[Equation], version: str, budget: Budget) -> bool:
-    """A row without numbers, then a row with two lines of them: the first line may be the row above's.
+    """A row without numbers, rows below it, then a row with two lines of them: each line may be the row
+    above's.
 
     ``pdftotext -layout`` prints a wrapped label's numbers beside whichever line the cell centred them on,
-    often the first line of the next row's label, whose own numbers come a line later. The two lines are
-    given to the two rows only when each reads as printed and every equation that reads either row can be
-    checked and holds, one of them across rows (a column sum or the balance). True when a pair was realigned.
+    often the first line of the next row's label, whose own numbers come a line later (and so on down a
+    group of wrapped labels). The lines are moved up one row each only when every row then reads as printed
+    and every equation that reads any of them can be checked and holds, one of them across rows (a column
+    sum or the balance). Otherwise the rows between, read by proximity, are left unknown too: their numbers
+    may be the row above's. True when rows were realigned.
     """
     done = False
-    for above, rf in zip(fits, fits[1:], strict=False):
-        if not rf.row.displaced or not rf.row.second or above.fit.method != "empty" \
-                or any(t.kind == "num" for t in above.row.tokens):
+    for j, last in enumerate(fits):
+        if not last.row.displaced or not last.row.second:
             continue
-        first = fit_row(rf.row.tokens, above.keys, above.row.spec.kinds,
-                        equations_within(version, tuple(above.keys)), None, budget)
-        second = fit_row(rf.row.second, rf.keys, rf.row.spec.kinds,
-                         equations_within(version, tuple(rf.keys)), None, budget)
-        if first.method != "unique" or second.method != "unique" or first.tier or second.tier:
-            continue
-        values: dict[str, Number | None] = {}
-        for other in fits:
-            if other is not above and other is not rf:
-                values.update(_values(other.keys, other.fit.cells))
-        values.update(_values(above.keys, first.cells))
-        values.update(_values(rf.keys, second.cells))
-        keys = set(above.keys) | set(rf.keys)
-        related = [eq for eq in eqs if eq.keys & keys]
-        across = [eq for eq in related if not (eq.keys <= set(above.keys) or eq.keys <= set(rf.keys))]
-        if not across or any(holds(eq, values) is not True for eq in related):
-            continue
-        proof = [eq.id for eq in related]
-        above.fit = Fit(first.cells, "arithmetic", first.chosen, proved_by=proof, realigned=True)
-        rf.fit = Fit(second.cells, "arithmetic", second.chosen, proved_by=proof, realigned=True)
-        done = True
+        i = j - 1
+        while i >= max(0, j - MAX_SHIFT) and any(t.kind == "num" for t in fits[i].row.tokens) \
+                and not fits[i].row.displaced:
+            i -= 1
+        if i < max(0, j - MAX_SHIFT) or fits[i].fit.method != "empty" or fits[i].row.displaced:
+            continue  # no row without numbers above: nothing suggests a shift (the last row stays unknown)
+        chain = fits[i:j + 1]
+        runs = [rf.row.tokens for rf in chain[1:]] + [last.row.second]
+        shifted = [fit_row(run, rf.keys, rf.row.spec.kinds, equations_within(version, tuple(rf.keys)), None,
+                           budget) for rf, run in zip(chain, runs, strict=True)]
+        proof = _shift_proof(fits, chain, shifted, eqs)
+        for rf, fit in zip(chain, shifted, strict=True):
+            if proof:
+                rf.fit = Fit(fit.cells, "arithmetic", fit.chosen, proved_by=proof, realigned=True)
+            elif rf is not chain[0] and rf.fit.method != "empty":
+                rf.fit = Fit([None] * len(rf.keys), "ambiguous", None, shifted_by_layout=True)
+        done = done or bool(proof)
     return done
+
+
+def _shift_proof(fits: list[RowFit], chain: list[RowFit], shifted: list[Fit], eqs: Sequence[Equation]) -> list[str]:
+    """The equations that prove the shifted reading of ``chain`` (all of them, checkable and holding), or []."""
+    if any(f.method != "unique" or f.tier for f in shifted):
+        return []
+    values: dict[str, Number | None] = {}
+    for other in fits:
+        if other not in chain:
+            values.update(_values(other.keys, other.fit.cells))
+    for rf, fit in zip(chain, shifted, strict=True):
+        values.update(_values(rf.keys, fit.cells))
+    rows = [set(rf.keys) for rf in chain]
+    keys = set().union(*rows)
+    related = [eq for eq in eqs if eq.keys & keys]
+    across = [eq for eq in related if not any(eq.keys <= row for row in rows)]
+    if not across or any(holds(eq, values) is not True for eq in related):
+        return []
+    return [eq.id for eq in related]
 
 
 def _distrust_contradicted(fits: list[RowFit], eqs: Sequence[Equation]) -> None:
