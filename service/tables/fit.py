@@ -9,8 +9,12 @@ decide; still several → the layout of neighbouring rows (how many empty cells 
 several → the cells the readings disagree on stay unknown. Every choice is reported.
 
 Beyond tier 0 a reading is only taken when the row's equations accept it (a split no sum supports is an
-invention). A row printed as one digit run takes a fast path (``digits.sum_block_cuts``); a "- 4 -" page
-number caught inside a row with too many cells is dropped first.
+invention); a row without equations is cut only when one cut alone fills the columns, no number was dropped
+and the run does not touch text that may hold some of its digits (``open_end``). A sign starts a cell and
+stays with it ("+517" → "+5", "17"); pieces must fit their column (a sign only in a signed column, never an
+amount). When several readings remain, the cells they all agree on are kept (with equations: every reading
+they accept; without: only cells printed whole). A row printed as one digit run takes a fast path
+(``digits.sum_block_cuts``); a "- 4 -" page number caught inside a row with too many cells is dropped first.
 
 The search is bounded whatever the text: MAX_STEPS partial readings a row, MAX_REPORT_STEPS a report
 (``Budget``), and rows longer than MAX_ROW_TOKENS or with more than MAX_PAGE_MARKS page marks are not searched.
@@ -95,7 +99,7 @@ class Fit:
     too_many: bool = False
     complete: bool = True  # ``alternatives`` holds every reading the row's own equations accept
     jointly: int = 0  # decided together with this many other ambiguous rows (``joint``)
-    realigned: bool = False  # numbers taken from the next row's label line (``assemble._realign``)
+    realigned: bool = False  # numbers taken from the next row's label line (``settle._realign``)
     contradicted: bool = False  # an interpretation the table's other equations refute (``settle``)
     shifted_by_layout: bool = False  # its numbers may be the row above's (``settle._realign``)
     agreed_by: list[str] = field(default_factory=list)  # equations whose every solution gives the kept cells
@@ -250,7 +254,7 @@ def _choose(found: _Found, keys: Sequence[str], equations: Sequence[Equation],
         # equations every reading is kept, and only cells printed whole count ("12+517": the sign starts a
         # new cell, so 12 is one cell whatever the cut after it; a cut piece needs a proof). Where equations
         # filtered the readings, a cell every satisfying reading gives the same value is proved by them, as
-        # a unique cut would be (and refused with it when the table's arithmetic is off, see ``assemble``).
+        # a unique cut would be (and refused with it when the table's arithmetic is off, see ``settle``).
         agreed: list[CellReading | None] = []
         if not found.too_many and not open_end and found.kept:
             agreed = _agreement(found.kept)
@@ -344,7 +348,7 @@ def _enumerate(tokens: Sequence[Token], kinds: Sequence[ValueKind], tier: int,
         t = tokens[i]
         t_lo, t_hi = (0, 1) if t.kind == "blank" else (1, 1)
         if tier >= 1 and t.splittable:
-            t_hi = min(len(t.raw), n)
+            t_hi = min(len(t.raw) - sign_length(t.raw), n)
         if tier >= 2 and t.kind != "blank" and values and (t is values[0] or t is values[-1]):
             t_lo = 0
         lo[i], hi[i] = lo[i + 1] + t_lo, hi[i + 1] + t_hi

@@ -29,7 +29,7 @@ class RawRow:
     tokens: tuple[Token, ...]
     open_end: bool = False  # the row's last digits touch text that may have taken some (``tokens.Tokens``)
     displaced: bool = False  # another line of numbers follows before the next label (``tokens.Tokens``)
-    second: tuple[Token, ...] = ()  # when displaced: that line's tokens (``assemble`` may realign the rows)
+    second: tuple[Token, ...] = ()  # when displaced: that line's tokens (``settle`` may realign the rows)
 
 
 @dataclass(frozen=True)
