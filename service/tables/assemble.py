@@ -153,8 +153,10 @@ def _cell(reading: CellReading | None, repaired: bool) -> dict[str, Any]:
 def _record_agreement(rf: RowFit, out: TableRead) -> bool:
     """Cells of a still-ambiguous row that every reading its equations accept gives the same value."""
     fit = rf.fit
+    if fit.chosen is not None or not fit.agreed_by:
+        return False
     kept = [k for k, c in zip(rf.keys, fit.cells, strict=True) if c is not None]
-    if fit.chosen is not None or not fit.agreed_by or not kept:
+    if not kept:
         return False
     row = rf.row.spec.key or "data row"
     out.repairs.append(Repair(

@@ -86,9 +86,9 @@ class Budget:
         self.left = steps
 
 
-@dataclass
+@dataclass(slots=True)
 class Fit:
-    """The outcome for one row."""
+    """The outcome for one row (slots: a report builds one per row, and most rows need only the first fields)."""
 
     cells: list[CellReading | None]  # None = unknown (readings disagree)
     method: Literal["unique", "arithmetic", "layout", "ambiguous", "empty"]
@@ -102,7 +102,7 @@ class Fit:
     realigned: bool = False  # numbers taken from the next row's label line (``settle._realign``)
     contradicted: bool = False  # an interpretation the table's other equations refute (``settle``)
     shifted_by_layout: bool = False  # its numbers may be the row above's (``settle._realign``)
-    agreed_by: list[str] = field(default_factory=list)  # equations whose every solution gives the kept cells
+    agreed_by: tuple[str, ...] = ()  # the equations whose every solution gives the cells kept (when ambiguous)
 
 
 def fit_row(tokens: Sequence[Token], keys: Sequence[str], kinds: Sequence[ValueKind],
@@ -213,7 +213,7 @@ def _sum_row_split(tokens: Sequence[Token], keys: Sequence[str], equations: Sequ
     # cut would be), and the table's other equations may still decide the rest.
     agreed: list[CellReading | None] = _agreement(readings) if readings else [None] * n
     return Fit(agreed, "ambiguous", None, readings, tier=1,
-               agreed_by=[e.id for e in equations] if any(c is not None for c in agreed) else [])
+               agreed_by=tuple(e.id for e in equations) if any(c is not None for c in agreed) else ())
 
 
 def _split_reading(token: Token, pieces: list[str]) -> Reading:
@@ -261,7 +261,7 @@ def _choose(found: _Found, keys: Sequence[str], equations: Sequence[Equation],
             if not equations:
                 whole = {(t.start, t.end) for t in tokens}
                 agreed = [c if c is not None and (c.start, c.end) in whole else None for c in agreed]
-        proved = [eq.id for eq in equations] if equations and any(c is not None for c in agreed) else []
+        proved = tuple(eq.id for eq in equations) if equations and any(c is not None for c in agreed) else ()
         return Fit(agreed or [None] * len(keys), "ambiguous", None, readings[:MAX_ALTERNATIVES], tier=tier,
                    too_many=found.too_many,
                    complete=bool(found.kept) and len(found.kept) <= MAX_ALTERNATIVES and not found.too_many,
