@@ -29,7 +29,7 @@ from decimal import Decimal
 from typing import Literal, NamedTuple
 
 from service.checks import Equation, holds
-from service.tables.digits import cuts, sum_block_cuts, sum_blocks
+from service.tables.digits import cuts, sum_block_cuts, sum_blocks, valid_piece
 from service.tables.specs import ValueKind
 from service.tables.tokens import MAX_ROW_CELLS, Token, parse_number, sign_length
 
@@ -273,6 +273,8 @@ def _choose(found: _Found, keys: Sequence[str], equations: Sequence[Equation],
         return Fit([None] * len(keys), "ambiguous", None, readings[:MAX_ALTERNATIVES], tier=tier,
                    complete=bool(found.kept) and len(found.kept) <= MAX_ALTERNATIVES)
     if found.count == 1:
+        if tier and not equations and _blank_may_have_vanished(readings[0], tokens):
+            return Fit([None] * len(keys), "ambiguous", None, readings, tier=tier)
         return Fit(list(readings[0].cells), "unique", readings[0], tier=tier,
                    proved_by=_passing(readings[0], keys, equations))
     passing = found.kept if tier else [r for r in readings if equations and
@@ -287,6 +289,23 @@ def _choose(found: _Found, keys: Sequence[str], equations: Sequence[Equation],
         if len(same_layout) == 1:
             return Fit(list(same_layout[0].cells), "layout", same_layout[0], pool, tier=tier)
     return Fit(agreed, "ambiguous", None, pool, tier=tier)
+
+
+def _blank_may_have_vanished(reading: Reading, tokens: Sequence[Token]) -> bool:
+    """Could a run cut into m cells also be fewer numbers, the row's other cells printed empty?
+
+    Run together, an empty cell leaves no trace: "125" in three columns is 1,2,5 — or 12,(empty),5. A row
+    without equations is cut only when none of its runs can be read as fewer numbers ("000": 00 is no
+    number, so three zeros are three cells).
+    """
+    for t in tokens:
+        if not t.splittable:
+            continue
+        parts = sum(1 for c in reading.cells if c.start is not None and t.start <= c.start < t.end)
+        digits = t.raw[sign_length(t.raw):]
+        if parts > 1 and (valid_piece(digits) or any(next(cuts(digits, k), None) for k in range(2, parts))):
+            return True
+    return False
 
 
 def _agreement(readings: Sequence[Reading]) -> list[CellReading | None]:
