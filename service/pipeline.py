@@ -30,7 +30,7 @@ from service.narrative.rules import RulesBackend
 from service.prose_checks import prose_checks
 from service.sections import locate_sections
 from service.tables import ORDER, TableRead, read_tables
-from service.text import decode, normalise, require_text
+from service.text import decode, looks_like_markup, normalise, require_text
 from service.verdict import judge
 from service.version import detect_version
 from service.zh import check_message_zh, warning_message_zh
@@ -142,7 +142,12 @@ def _deterministic(data: bytes | str, source: str | None, clock: _Clock) -> tupl
     result.sections = [Section(number=s.number, title=s.title, span=Span(start=s.start, end=s.end),
                                occurrences=s.occurrences) for s in sections]
     with clock.step("tables"):
-        tables = read_tables(view, sections, version)
+        markup = looks_like_markup(view)
+        # Markup sent as text: its tags and attributes are not cells, so nothing is tokenised as a table.
+        tables = read_tables("" if markup else view, [] if markup else sections, version)
+        if markup:
+            result.warnings.append(Warning(code="markup_as_text", message="the text is markup (HTML or XML "
+                                           "tags); its tables are not read as text: send it as an HTML file"))
         _merge_tables(result, tables)
     with clock.step("checks"):
         values = {k: (c.value if c.state == CellState.number else None) for k, c in result.cells.items()}
