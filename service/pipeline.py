@@ -34,7 +34,7 @@ from service.prose_checks import prose_checks
 from service.sections import locate_sections
 from service.tables import ORDER, TableRead, read_tables
 from service.tables.grids import read_grid_tables
-from service.text import normalise, require_text
+from service.text import looks_like_markup, normalise, require_text
 from service.verdict import judge
 from service.version import detect_version
 from service.zh import check_message_zh, warning_message_zh
@@ -155,7 +155,13 @@ def _deterministic(data: bytes | str, source: str | None, clock: _Clock,
     result.sections = [Section(number=s.number, title=s.title, span=Span(start=s.start, end=s.end),
                                occurrences=s.occurrences) for s in sections]
     with clock.step("tables"):
-        tables = read_tables(view, sections, version)
+        # Markup sent as text: its tags and attributes are not cells, so nothing is tokenised as a table (a
+        # file or body that is markup went to the HTML reader instead: service.documents).
+        markup = looks_like_markup(view) if document is None or document.format == "text" else False
+        tables = read_tables("" if markup else view, [] if markup else sections, version)
+        if markup:
+            result.warnings.append(Warning(code="markup_as_text", message="the text is markup (HTML or XML "
+                                           "tags); its tables are not read as text: send it as an HTML file"))
         if document is not None and document.grids:
             tables = _prefer_grids(tables, read_grid_tables(view, document.grids, sections, version))
         _merge_tables(result, tables)
@@ -185,16 +191,16 @@ _NOTES = {
 
 def _prefer_grids(text: dict[str, TableRead], grids: dict[str, TableRead]) -> dict[str, TableRead]:
     """A table read from its grid replaces the text path's reading unless the text found more of its rows (or
-    as many, with fewer cells left unknown)."""
+    as many, with fewer cells left unknown or missing)."""
     out = dict(text)
     for table, read in grids.items():
-        if (read.info.rows_found, -_unknown(read)) >= (text[table].info.rows_found, -_unknown(text[table])):
+        if (read.info.rows_found, -_unread(read)) >= (text[table].info.rows_found, -_unread(text[table])):
             out[table] = read
     return out
 
 
-def _unknown(read: TableRead) -> int:
-    return sum(1 for c in read.cells.values() if c.state == CellState.unknown)
+def _unread(read: TableRead) -> int:
+    return sum(1 for c in read.cells.values() if c.state in (CellState.unknown, CellState.missing))
 
 
 def _grid_refs(result: Extraction, document: Document) -> None:

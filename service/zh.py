@@ -101,6 +101,8 @@ def warning_message_zh(warning: Warning) -> str:
         return f"这一行印出了标签却没有数字，以下单元格记为“缺失”：{cells}"
     if warning.code == "version_unknown":
         return "正文中看不出报告格式的版本，表格按 2021 版格式读取"
+    if warning.code == "markup_as_text":
+        return "文本是网页标记（HTML/XML），未按纯文本读取表格；请以网页文件（.html）提交"
     if warning.code in DOCUMENT_WARNINGS_ZH:
         return DOCUMENT_WARNINGS_ZH[warning.code]
     return f"{warning.message}{'（' + cells + '）' if cells else ''}"

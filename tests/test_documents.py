@@ -556,3 +556,15 @@ def test_docx_shape_text_is_read_once() -> None:
     document.save(buf)
     doc = read_document(buf.getvalue(), filename="box.docx")
     assert doc.text.count("盒中文字") == 1
+
+
+def test_markup_bytes_named_txt_are_read_as_the_web_page_they_are() -> None:
+    sample = (HERE.parent / "eval" / "samples" / "001_1eeed509761ddf3c.txt").read_text(encoding="utf-8")
+    html = "<html><body><table>" + "".join(
+        "<tr>" + "".join(f'<td width="120" colspan="1">{c}</td>' for c in line.split("\t")) + "</tr>"
+        for line in sample.splitlines()) + "</table></body></html>"
+    as_page, as_text = extract(html.encode("utf-8"), source="report.txt"), extract(sample, source="report.txt")
+    assert as_page.document is not None and as_page.document.format == "html"
+    assert not any(w.code == "markup_as_text" for w in as_page.warnings)
+    numbers = {k: c.value for k, c in as_text.cells.items() if c.state == CellState.number}
+    assert numbers and all(as_page.cells[k].value == v for k, v in numbers.items())

@@ -8,6 +8,7 @@ from pathlib import PurePath
 
 from service.documents.errors import UnsupportedFormat
 from service.documents.model import Format
+from service.text import looks_like_markup as text_is_markup
 
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _TYPES: dict[str, Format] = {"application/pdf": "pdf", "application/x-pdf": "pdf",
@@ -33,8 +34,6 @@ _TYPE_EXTENSIONS = {"application/msword": ".doc", "application/vnd.ms-excel": ".
                     "application/zip": ".zip",
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx"}
 _MARKUP = re.compile(rb"<\s*(?:html|body|table|tr|td|div|p|span|br|h[1-6]|meta|head|script)\b[^>]{0,400}>", re.I)
-# Counted in a text that does not start with a tag: structure only (a markdown table may hold <br>s).
-_STRUCTURE = re.compile(rb"<\s*(?:html|body|table|tr|td|div|p|h[1-6])\b[^>]{0,400}>", re.I)
 
 
 def sniff_format(data: bytes, *, filename: str | None = None, content_type: str | None = None) -> Format:
@@ -59,13 +58,16 @@ def sniff_format(data: bytes, *, filename: str | None = None, content_type: str 
 
 
 def looks_like_markup(data: bytes) -> bool:
-    """Text that is really a web page or a fragment of one (a text/plain body, a .txt saved from a browser)."""
+    """Bytes that are really a web page or a fragment of one (a text/plain body, a .txt saved from a browser):
+    they begin with a tag, or hold the tags ``service.text.looks_like_markup`` counts (one rule for both)."""
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head[:1] == b"<" and _MARKUP.match(head) or head[:9].lower() == b"<!doctype":
         return True
-    return len(_STRUCTURE.findall(data[:65536])) >= 5
+    # Tags are ASCII in every encoding nianbao reads (UTF-16 aside): a lossy decode is enough to count them.
+    return text_is_markup(data[:_SCAN_BYTES].decode("utf-8", errors="replace"))
 
 
+_SCAN_BYTES = 600_000  # bytes decoded to look for tags (service.text scans 200,000 characters)
 _ACCEPTED = [".txt", ".html", ".docx", ".pdf"]
 
 

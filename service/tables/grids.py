@@ -65,6 +65,8 @@ def read_grid_tables(view: str, grids: Sequence[Grid], sections: Sequence[Locate
             rows += part
         if any(_NUMBER.search(c.text) for row in rows for c in row.values):
             rows = [row for row in rows if any(c.text.strip() for c in (*row.labels, *row.values))]
+            if table == "review":  # its one data row has no label: a header row of empty cells is not it
+                rows = [row for row in rows if _has_value(row)]
         read = read_grid([[*row.labels, *row.values] for row in rows], table, version)
         if read.info.status != "missing":
             out[table] = read
