@@ -1,4 +1,4 @@
-"""Line and column numbers of spans, and the source line a span sits on (for people: 第12行).
+"""Step 7 (review): line and column numbers of spans, and the line a span sits on (for people: 第12行).
 
 Offsets stay the contract; a line number is what a reviewer looks up in the report. Lines end at "\\n",
 "\\r\\n" or a lone "\\r", as editors count them.

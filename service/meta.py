@@ -1,4 +1,4 @@
-"""Step 3b: report metadata: the reporting agency and year (from the title), and contact details."""
+"""Step 3 (meta): report metadata: the reporting agency and year (from the title), and contact details."""
 
 from __future__ import annotations
 

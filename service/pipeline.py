@@ -1,10 +1,8 @@
-"""The pipeline, in the order a reader follows it:
+"""The pipeline: bytes → document → sections → tables → checks → narrative → review → result.
 
-    document (decode, or read HTML/DOCX/PDF) → normalise → sections → meta & version → tables → checks
-    → narrative → review → result
-
-The review step (after the narrative, whose facts it needs) adds the 文表不一致 checks, the Chinese
-messages, the spans' line numbers, and the verdict with its counts.
+``STEPS`` below is the one table of the steps: their numbers, names (the keys of ``Extraction.timings_ms``)
+and modules. Each step's module docstring starts with "Step N (name)" from it, and docs/pipeline.md
+follows it. The review step comes after the narrative because its 文表不一致 checks need the facts.
 
 ``extract`` is the entry point of the CLI and the eval harness. ``aextract`` is the same for async callers
 (the HTTP API): the deterministic steps (CPU work) run in a worker thread, then the narrative backend is
@@ -17,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 
 import anyio.to_thread
@@ -38,6 +37,34 @@ from service.text import looks_like_markup, normalise, require_text
 from service.verdict import judge
 from service.version import detect_version
 from service.zh import check_message_zh, warning_message_zh
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the pipeline: its number, its name (its key in ``timings_ms``), its modules, what it does."""
+
+    number: int
+    name: str
+    modules: tuple[str, ...]
+    does: str
+
+
+STEPS: tuple[Step, ...] = (
+    Step(1, "decode", ("service.documents", "service.text"),
+         "bytes of a text, HTML, DOCX or PDF file → one Document (text, table grids, pages); the text decoded "
+         "and normalised into a parse view of the same length"),
+    Step(2, "sections", ("service.sections",), "the six statutory sections 一–六, whatever their titles"),
+    Step(3, "meta", ("service.meta", "service.version"),
+         "agency, year and contacts; the format version (2019 or 2021) with its evidence"),
+    Step(4, "tables", ("service.tables",),
+         "表二, 表三 and 表四 into canonical cells; ambiguous rows decided by the equations (service.equations)"),
+    Step(5, "checks", ("service.checks",), "the consistency rules (勾稽关系) on the numbers as stated"),
+    Step(6, "narrative", ("service.narrative",),
+         "facts in the prose and problems in section 五, by the backend asked for (schemas.backends)"),
+    Step(7, "review", ("service.prose_checks", "service.zh", "service.lines", "service.verdict"),
+         "文表不一致 checks, Chinese messages, line numbers of spans, the verdict and its counts"),
+)
+STEP_NAMES = frozenset(step.name for step in STEPS)
 
 _SECTION_NAMES = {1: "一、总体情况", 2: "二、主动公开政府信息情况", 3: "三、收到和处理政府信息公开申请情况",
                   4: "四、政府信息公开行政复议、行政诉讼情况", 5: "五、存在的主要问题及改进情况",
@@ -109,7 +136,7 @@ class _Clock:
 
     @contextmanager
     def step(self, name: str) -> Iterator[None]:
-        """Time the block as step ``name``."""
+        """Time the block as step ``name`` (one of ``STEPS``)."""
         began = time.perf_counter()
         try:
             yield

@@ -1,4 +1,4 @@
-"""Step 6b: 文表不一致, the prose's counts against the table cells that restate them (rules ``F-…``).
+"""Step 7 (review): 文表不一致, the prose's counts against the table cells that restate them (rules ``F-…``).
 
 They run after the narrative step, on its facts (rules or LLM) and on the review counts the prose states
 (``narrative.review_prose``). Like the table rules they never change a value: the left side is the table's

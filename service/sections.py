@@ -1,4 +1,4 @@
-"""Step 2: locate the six statutory sections (一 … 六) in the parse view.
+"""Step 2 (sections): locate the six statutory sections (一 … 六) in the parse view.
 
 A heading is a Chinese numeral, a separator and a title with that section's keyword. Row labels of 表三
 ("三、本年度办理结果", "四、结转下年度继续办理") and narrative sub-headings ("（一）主动公开") look alike but

@@ -1,4 +1,4 @@
-"""Step 1: decode bytes and normalise text for parsing, without moving a single character.
+"""Step 1 (decode): decode bytes and normalise text for parsing, without moving a single character.
 
 ``normalise`` is length-preserving: character *i* of the parse view is character *i* of the text the user
 sent (after decoding), so every span found in the parse view is a span into the user's text.

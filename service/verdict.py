@@ -1,4 +1,4 @@
-"""Step 7: the verdict a reviewer acts on, and the counts it rests on.
+"""Step 7 (review): the verdict a reviewer acts on, and the counts it rests on.
 
 ``pass``: every check passes, no cell is unknown or missing, no section or table is missing or truncated,
 and nothing was left unsettled (no warning). ``failed``: some check fails (the report's own arithmetic, or

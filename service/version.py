@@ -1,4 +1,4 @@
-"""Step 3a: which national format the report follows (2019 试行 or 2021), judged from its tables.
+"""Step 3 (meta): which national format the report follows (2019 试行 or 2021), judged from its tables.
 
 Headers of 表二 and the （六） rows of 表三 decide; the cited notice (〔2019〕60号 / 〔2021〕30号) and the
 year reported on only break a tie, since reports often cite one notice and print the other's tables.

@@ -1,4 +1,4 @@
-"""Chinese sentences for people: each check's rule and outcome, warnings, repairs and error messages.
+"""Step 7 (review): Chinese sentences for people: each check's rule and outcome, warnings, repairs and error messages.
 
 The form's own labels come from ``schemas.labels``; this module only builds sentences from them, e.g.
 ``表三（二）部分公开：总计 2 ≠ 各申请人之和 1``. Machine fields (ids, codes, keys) are never translated.

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schemas.keys import APPLICANT_COLUMNS
-from service.checks import equations_within
+from service.equations import equations_within
 from service.tables.fit import fit_row
 from service.tables.tokens import tokenise_region
 

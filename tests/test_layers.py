@@ -55,3 +55,29 @@ def test_nothing_reads_the_shared_folder() -> None:
         for path in _files(folder):
             if path.name != "test_layers.py":
                 assert "../shared" not in path.read_text(encoding="utf-8"), path
+
+
+def test_each_step_module_names_its_step_from_the_table() -> None:
+    import importlib
+
+    from service.pipeline import STEPS
+
+    assert [s.number for s in STEPS] == list(range(1, len(STEPS) + 1))
+    for step in STEPS:
+        for module in step.modules:
+            doc = importlib.import_module(module).__doc__ or ""
+            assert doc.startswith(f"Step {step.number} ({step.name}): "), (module, doc[:40])
+
+
+def test_timings_are_the_steps_of_the_table() -> None:
+    from service.pipeline import STEP_NAMES, extract
+
+    sample = sorted((ROOT / "eval" / "samples").glob("*.txt"))[0]
+    timings = extract(sample.read_bytes(), source=sample.name).timings_ms
+    assert set(timings) == STEP_NAMES | {"total"}
+
+
+def test_the_tables_step_takes_its_equations_from_the_equations_module() -> None:
+    # One equation library (service.equations) for the tables step and the checks step; checks only judges.
+    for path in [*_files("service/tables"), ROOT / "service/checks.py"]:
+        assert "service.checks import" not in path.read_text("utf-8"), path

@@ -25,7 +25,7 @@ from generator import Value, render_run_together  # noqa: E402
 
 from schemas import CellState, Extraction  # noqa: E402
 from schemas.keys import APPLICANT_COLUMNS, cell_keys, request_rows  # noqa: E402
-from service.checks import Equation  # noqa: E402
+from service.equations import Equation  # noqa: E402
 from service.pipeline import extract  # noqa: E402
 from service.tables.joint import MAX_STEPS, Candidate, solve  # noqa: E402
 from service.text import looks_like_markup  # noqa: E402

@@ -1,4 +1,4 @@
-"""Step 0: bytes of any supported format → one ``Document`` (text, table grids, pages).
+"""Step 1 (decode): bytes of any supported format → one ``Document`` (text, table grids, pages).
 
     sniff (magic bytes, content type, extension) → text | html | docx | pdf reader → Document
 """

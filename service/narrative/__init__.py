@@ -1,4 +1,4 @@
-"""Step 5: the narrative (facts in the prose, problems in section 五), by rules or by an LLM."""
+"""Step 6 (narrative): facts in the prose and problems in section 五, by rules or by an LLM."""
 
 from service.narrative.base import NarrativeBackend, NarrativeInput, NarrativeOutput
 

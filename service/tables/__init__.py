@@ -1,4 +1,4 @@
-"""Step 3: read the statutory tables (表二, 表三, 表四) into canonical cells.
+"""Step 4 (tables): read the statutory tables (表二, 表三, 表四) into canonical cells.
 
     locate (regions) → rows (labels → raw rows; text or grid) → fit (tokens → columns)
     → settle (the equations across rows; joint: several rows at once) → assemble (cells)

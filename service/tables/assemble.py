@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import TypeAdapter
 
 from schemas import Cell, CellState, Repair, Span, TableInfo, Warning
-from service.checks import Number, equations, equations_within
+from service.equations import Number, equations, equations_within
 from service.tables.fit import Budget, CellReading, Fit, fit_row
 from service.tables.rows import RawRow
 from service.tables.settle import RowFit, settle

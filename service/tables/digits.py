@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from service.checks import Equation
+from service.equations import Equation
 
 MAX_PART_DIGITS = 7
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal, NamedTuple
 
-from service.checks import Equation, holds
+from service.equations import Equation, holds
 from service.tables.digits import cuts, sum_block_cuts, sum_blocks, valid_piece
 from service.tables.specs import ValueKind
 from service.tables.tokens import MAX_ROW_CELLS, Token, parse_number, sign_length

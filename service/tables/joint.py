@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from service.checks import Equation, Number, holds
+from service.equations import Equation, Number, holds
 
 MAX_ROWS = 12
 MAX_READINGS = 50

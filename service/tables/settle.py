@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from service.checks import Equation, Number, equations_within, holds
+from service.equations import Equation, Number, equations_within, holds
 from service.tables.fit import Budget, CellReading, Fit, Reading, fit_row
 from service.tables.joint import Candidate, feasible, solve
 from service.tables.rows import RawRow
