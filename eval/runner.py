@@ -30,6 +30,7 @@ from eval.gold_schema import validate_case
 from eval.report import EvalResult, compare, render, write_reports
 from eval.score import PROBLEM_THRESHOLD, CaseScore, score_case, summarise
 from schemas import Extraction, ExtractOptions
+from schemas.backends import BACKENDS, OFFLINE
 
 if TYPE_CHECKING:
     import httpx
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
     from eval.replay import ReplayTransport
     from service.narrative import NarrativeBackend
 
-BACKENDS = ("rules", "llm", "hybrid")
 THRESHOLDS = {"min_cells": "cells.accuracy", "min_facts_f1": "facts.f1", "min_problems_f1": "problems.f1"}
 LLM_SETTINGS_HINT = ("set NIANBAO_LLM_BASE_URL, NIANBAO_LLM_API_KEY and NIANBAO_LLM_MODEL for an "
                      "OpenAI-compatible endpoint, or run with --backend rules")
@@ -52,7 +52,7 @@ class SetupError(Exception):
 
 def make_narrative(name: str) -> NarrativeBackend | None:
     """The narrative backend for the pipeline; None for rules (the pipeline's default, needs no key)."""
-    if name == "rules":
+    if name == OFFLINE:
         return None
     try:
         from service.config import Settings
@@ -96,7 +96,7 @@ class Replay:
             base_url=REPLAY_URL, api_key="replay", max_retries=0,
             http_client=httpx2.AsyncClient(transport=self.transport))
         # The replies are the model's; the rest (mode, budget, re-asks) is the user's configuration.
-        settings = Settings(backend="rules", llm_base_url=REPLAY_URL, llm_api_key="replay", llm_model="replay",
+        settings = Settings(backend=OFFLINE, llm_base_url=REPLAY_URL, llm_api_key="replay", llm_model="replay",
                             llm_max_retries=1, cache_url="off")
         self.narrative = make_backend(name, settings, client=self.client)
 
@@ -190,7 +190,7 @@ def _share(text: str) -> float:
 def build_parser() -> argparse.ArgumentParser:
     """The command line of ``nianbao eval``."""
     p = argparse.ArgumentParser(prog="nianbao eval", description="Score the extractor on labelled reports.")
-    p.add_argument("--backend", choices=BACKENDS, default="rules", help="narrative backend (default: rules)")
+    p.add_argument("--backend", choices=BACKENDS, default=OFFLINE, help="narrative backend (default: rules)")
     p.add_argument("--url", help="score a running service (POST {url}/v1/extract), not the code in process")
     p.add_argument("--cases", action="append", type=Path, metavar="DIR",
                    help="folder of labelled cases (gold/ + samples/, or *.json beside their texts); "
@@ -242,10 +242,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     console = Console() if sys.stdout.isatty() else Console(width=160)
     thresholds = {THRESHOLDS[name]: v for name in THRESHOLDS if (v := getattr(args, name)) is not None}
-    options = ExtractOptions(llm_required=args.backend != "rules", use_cache=args.use_cache)
+    options = ExtractOptions(llm_required=args.backend != OFFLINE, use_cache=args.use_cache)
     narrative: NarrativeBackend | Replay | None = None
     try:
-        if args.replay and (args.backend == "rules" or args.url):
+        if args.replay and (args.backend == OFFLINE or args.url):
             raise SetupError("--replay needs --backend llm or hybrid, in process (not with --url)")
         cases = load_checked_cases(args.cases or list(SPLITS[args.split]), args.only)
         baseline = _load_baseline(args.baseline) if args.baseline else None

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field
+
+from schemas.backends import BackendName
 
 
 class ExtractOptions(BaseModel):
@@ -12,7 +12,7 @@ class ExtractOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    backend: Literal["rules", "llm", "hybrid"] | None = Field(
+    backend: BackendName | None = Field(
         None, description="narrative backend; default: NIANBAO_BACKEND")
     llm_required: bool | None = Field(
         None, description="fail with a typed error instead of degrading to the rules backend when the LLM "

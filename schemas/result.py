@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from schemas.backends import OFFLINE
 from schemas.keys import FACT_KEYS, Version, cell_keys
 
 SCHEMA_VERSION = "1"
@@ -207,8 +208,8 @@ class Disagreement(BaseModel):
 class NarrativeUsage(BaseModel):
     """Which backend read the narrative, how (prompt, cache, fallback), and what it cost."""
 
-    backend: str = Field("rules", description="the backend whose reading is in the result")
-    requested_backend: str = Field("rules", description="the backend asked for (differs when degraded)")
+    backend: str = Field(OFFLINE, description="the backend whose reading is in the result")
+    requested_backend: str = Field(OFFLINE, description="the backend asked for (differs when degraded)")
     degraded: bool = Field(False, description="the LLM failed; the rules' reading was used instead")
     degraded_reason: str | None = Field(None, description="the LLM's error code and message, when degraded")
     model: str | None = None

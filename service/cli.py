@@ -32,7 +32,8 @@ from typing import Any, TextIO
 from pydantic import ValidationError
 
 from schemas import Extraction
-from service.config import BACKENDS, Settings, is_loopback, open_access_refusal
+from schemas.backends import BACKENDS
+from service.config import Settings, is_loopback, open_access_refusal
 from service.errors import NianbaoError
 from service.export import CSV_COLUMNS, CsvExport, WorkbookExport, csv_row
 from service.gate import require_report

@@ -15,8 +15,9 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-Backend = Literal["rules", "llm", "hybrid"]
-BACKENDS: tuple[str, ...] = ("rules", "llm", "hybrid")
+from schemas.backends import BACKENDS, OFFLINE, BackendName
+
+Backend = BackendName  # the names live in schemas/backends.py, the registry
 
 
 class Settings(BaseSettings):
@@ -25,7 +26,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NIANBAO_", env_file=".env", env_file_encoding="utf-8",
                                       extra="ignore", validate_default=True)
 
-    backend: Backend = Field("rules", description="narrative backend: rules (offline), llm or hybrid")
+    backend: Backend = Field(OFFLINE, description="narrative backend: rules (offline), llm or hybrid")
     llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. https://api.openai.com/v1")
     llm_api_key: SecretStr | None = Field(None, description="key for the endpoint (any value if it needs none)")
     llm_model: str = Field("gpt-4o-mini", min_length=1)
@@ -194,7 +195,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _llm_is_configured(self) -> Settings:
         """The llm and hybrid backends need an endpoint and a key before the service starts."""
-        if self.backend != "rules":
+        if self.backend != OFFLINE:
             missing = llm_settings_missing(self)
             if missing:
                 raise ValueError(f"NIANBAO_BACKEND={self.backend} needs an LLM endpoint: set {' and '.join(missing)} "
@@ -237,7 +238,7 @@ def public_url(url: str | None) -> str:
 
 def allowed_backends(settings: Settings) -> frozenset[str]:
     """The backends a client may ask for: ``NIANBAO_CLIENT_BACKENDS``, else rules and the server's default."""
-    return frozenset(settings.client_backends or ("rules", settings.backend))
+    return frozenset(settings.client_backends or (OFFLINE, settings.backend))
 
 
 def is_loopback(host: str) -> bool:

@@ -4,6 +4,7 @@ openai/instructor; only the HTTP shell imports FastAPI; the core never reads ../
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
@@ -81,3 +82,18 @@ def test_the_tables_step_takes_its_equations_from_the_equations_module() -> None
     # One equation library (service.equations) for the tables step and the checks step; checks only judges.
     for path in [*_files("service/tables"), ROOT / "service/checks.py"]:
         assert "service.checks import" not in path.read_text("utf-8"), path
+
+
+def test_the_backend_names_are_spelled_in_the_registry_only() -> None:
+    from typing import get_args
+
+    from schemas.backends import BACKENDS, BackendName
+
+    assert BACKENDS == get_args(BackendName)  # the constants and the type name the same backends, in order
+    for folder in ("service", "schemas", "eval"):
+        for path in _files(folder):
+            if path.name in ("backends.py", "zh.py", "labels.py"):  # the registry; Chinese names of the backends
+                continue
+            text = path.read_text(encoding="utf-8")
+            for name in BACKENDS:  # a dict key such as readiness's out["llm"] names a check, not a backend
+                assert not re.search(rf"""(?<!\[)["']{name}["']""", text), (path, name)

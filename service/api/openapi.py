@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from schemas import Extraction
+from schemas.backends import BACKENDS
 from service.api.bodies import FILE_TYPES, FORM_TYPE, JSON_TYPE, TEXT_TYPE
 from service.api.models import FLAT_VIEW_SCHEMA, BatchRequest, ExtractRequest
 
@@ -40,7 +41,7 @@ EXTRACT_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
                      "type or extension"},
             "source": {"type": "string", "description": "a name for the report (default: the file's name)"},
             "options": _OPTIONS_FIELD,
-            "backend": {"type": "string", "enum": ["rules", "llm", "hybrid"], "deprecated": True,
+            "backend": {"type": "string", "enum": list(BACKENDS), "deprecated": True,
                         "description": "use options"},
         },
     }},

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from schemas.backends import OFFLINE
 from schemas.options import ExtractOptions
 from service.api.errors import BackendNotAllowed, RateLimited
 from service.config import Settings, allowed_backends
@@ -70,7 +71,7 @@ class Quotas:
 
     def uses_llm(self, options: ExtractOptions) -> bool:
         """Whether a reading with ``options`` may call the LLM."""
-        return options.narrative and (options.backend or self.default_backend) != "rules"
+        return options.narrative and (options.backend or self.default_backend) != OFFLINE
 
     def admit_llm(self, client: str) -> None:
         """Before an LLM reading: ``RateLimited`` when the client's or the process's tokens are used up."""

@@ -12,6 +12,7 @@ import time
 
 import httpx
 
+from schemas.backends import OFFLINE
 from service.api.models import ReadinessCheck
 from service.config import Settings, public_url
 from service.narrative.prompt import load_prompt
@@ -41,7 +42,7 @@ class Readiness:
     async def checks(self) -> dict[str, ReadinessCheck]:
         """Each check by name; ready when all are ok."""
         out = {"prompts": self._prompts}
-        if self.settings.backend != "rules":
+        if self.settings.backend != OFFLINE:
             out["llm"] = await self._llm()
         return out
 

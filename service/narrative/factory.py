@@ -1,4 +1,4 @@
-"""Build the narrative backend a name asks for: ``rules``, ``llm`` or ``hybrid``.
+"""Build the narrative backend a name of the registry (``schemas.backends``) asks for.
 
 openai and instructor are imported only when an LLM backend is asked for, so the offline default starts
 fast and works without them configured.
@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from service.config import BACKENDS, Settings, llm_settings_missing
+from schemas.backends import BACKENDS, LLM, OFFLINE
+from service.config import Settings, llm_settings_missing
 from service.errors import InputError, LLMUnavailable
 from service.narrative.base import NarrativeBackend
 from service.narrative.rules import RulesBackend
@@ -24,7 +25,7 @@ def make_backend(name: str | None, settings: Settings,
     The llm and hybrid backends of one process share one concurrency limiter (``limits.shared_limiter``).
     """
     chosen = (name if name is not None else settings.backend).strip().lower()
-    if chosen == "rules":
+    if chosen == OFFLINE:
         return RulesBackend()
     if chosen not in BACKENDS:
         raise InputError(f"unknown narrative backend {name!r}; use one of {', '.join(BACKENDS)}",
@@ -36,7 +37,7 @@ def make_backend(name: str | None, settings: Settings,
     from service.narrative.llm import LLMBackend  # deferred: imports openai and instructor
 
     llm = LLMBackend(client, settings=settings)
-    if chosen == "llm":
+    if chosen == LLM:
         return llm
     from service.narrative.hybrid import HybridBackend
 

@@ -12,6 +12,7 @@ import asyncio
 import logging
 
 from schemas import FACT_KEYS, Disagreement, ExtractOptions, FactReading, NarrativeUsage
+from schemas.backends import HYBRID
 from service.errors import BackendError
 from service.narrative.aio import IO
 from service.narrative.base import NarrativeBackend, NarrativeInput, NarrativeOutput, degraded
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 class HybridBackend:
     """The rules' reading, confirmed, questioned and completed by an LLM backend's."""
 
-    name = "hybrid"
+    name = HYBRID
 
     def __init__(self, rules: NarrativeBackend, llm: LLMBackend) -> None:
         self.rules = rules
@@ -78,7 +79,7 @@ def merge(rules: NarrativeOutput, llm: NarrativeOutput) -> NarrativeOutput:
     ordered = dict(sorted(facts.items(), key=lambda item: rank.get(item[0], len(rank))))
     problems = list(rules.problems) if rules.problems else list(llm.problems)
     usage = NarrativeUsage(
-        backend="hybrid", requested_backend="hybrid", model=llm.usage.model, prompt_id=llm.usage.prompt_id,
+        backend=HYBRID, requested_backend=HYBRID, model=llm.usage.model, prompt_id=llm.usage.prompt_id,
         prompt_version=llm.usage.prompt_version, prompt_hash=llm.usage.prompt_hash, cached=llm.usage.cached,
         llm_calls=rules.usage.llm_calls + llm.usage.llm_calls,
         prompt_tokens=rules.usage.prompt_tokens + llm.usage.prompt_tokens,

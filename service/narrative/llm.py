@@ -39,6 +39,7 @@ from pydantic import ValidationError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
 from schemas import ExtractOptions, NarrativeUsage
+from schemas.backends import LLM
 from service.config import Settings, llm_settings_missing, public_url
 from service.errors import BackendError, LLMBudgetExceeded, LLMOutputInvalid, LLMUnavailable
 from service.logs import redact_logs, withhold_details
@@ -83,7 +84,7 @@ class LLMBackend:
     ``cache`` None opens the one ``settings.cache_url`` names; ``limiter`` None takes the process's shared one.
     """
 
-    name = "llm"
+    name = LLM
 
     def __init__(self, client: openai.AsyncOpenAI | None = None, *, settings: Settings,
                  prompts_dir: Path | None = None, cache: ReadingCache | None = None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import anyio.to_thread
 
 from schemas import ExtractOptions, NarrativeUsage
+from schemas.backends import RULES
 from service.narrative.base import PROBLEM_SECTION, NarrativeInput, NarrativeOutput
 from service.narrative.facts_rules import read_facts
 from service.narrative.problems_rules import read_problems
@@ -18,7 +19,7 @@ from service.narrative.problems_rules import read_problems
 class RulesBackend:
     """Offline narrative reader: deterministic, no network, about a millisecond a report."""
 
-    name = "rules"
+    name = RULES
 
     def __repr__(self) -> str:
         return "RulesBackend()"
