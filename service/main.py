@@ -19,6 +19,7 @@ from service.api import install_error_handlers, probes, transport, v1
 from service.api.auth import admit_request, api_key_guard
 from service.api.backends import Backends
 from service.api.docs import install_docs
+from service.api.metrics import Metrics
 from service.api.middleware import BodyLimit, RequestContext
 from service.api.openapi import install_openapi
 from service.api.quotas import Quotas
@@ -26,7 +27,6 @@ from service.api.readiness import Readiness
 from service.api.routes import package_version
 from service.api.runner import Extractor
 from service.config import Settings, get_settings
-from service.metrics import Metrics
 from service.narrative import NarrativeBackend
 
 log = logging.getLogger("nianbao.app")

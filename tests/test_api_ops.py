@@ -18,9 +18,9 @@ from fake_llm import TEST_KEY, closed_port_url
 from fastapi.testclient import TestClient
 
 from schemas import Extraction, NarrativeUsage
+from service.api.metrics import Metrics
 from service.logs import logging_config, request_id_var
 from service.main import create_app
-from service.metrics import Metrics
 
 KEYS = "key-one-0123456789,key-two-9876543210"
 

@@ -18,12 +18,12 @@ from fake_llm import closed_port_url
 from fastapi.testclient import TestClient
 
 from service.api.bodies import count_keys
+from service.api.metrics import Metrics
 from service.api.quotas import Quotas
 from service.cli import main
 from service.config import Settings, public_url
 from service.logs import escape_controls, logging_config
 from service.main import create_app
-from service.metrics import Metrics
 
 SECRET = "pa55-in-the-url"
 

@@ -97,3 +97,12 @@ def test_the_backend_names_are_spelled_in_the_registry_only() -> None:
             text = path.read_text(encoding="utf-8")
             for name in BACKENDS:  # a dict key such as readiness's out["llm"] names a check, not a backend
                 assert not re.search(rf"""(?<!\[)["']{name}["']""", text), (path, name)
+
+
+def test_metrics_are_infrastructure_of_the_http_shell() -> None:
+    # Metrics, worker supervision and transport live under service/api/; the core does not count requests.
+    for path in _files("service"):
+        rel = path.relative_to(ROOT).as_posix()
+        if not rel.startswith("service/api/"):
+            assert "prometheus_client" not in _imports(path), rel
+    assert not (ROOT / "service/metrics.py").exists()

@@ -11,10 +11,10 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from service.api.backends import Backends
+from service.api.metrics import Metrics
 from service.api.readiness import Readiness
 from service.api.runner import Extractor
 from service.config import Settings
-from service.metrics import Metrics
 
 
 def _from_state(name: str) -> Callable[[Request], Awaitable[Any]]:

@@ -18,8 +18,8 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.api.errors import error_response, internal_error_response, lang_var, preferred_language, too_large
+from service.api.metrics import Metrics
 from service.logs import request_id_var
-from service.metrics import Metrics
 
 log = logging.getLogger("nianbao.http")
 

@@ -15,13 +15,13 @@ from service import pipeline
 from service.api.backends import Backends
 from service.api.bodies import Document, document_of_item
 from service.api.errors import error_body, internal_error_body, invalid_request_body, validation_errors
+from service.api.metrics import Metrics
 from service.api.middleware import log_unexpected
 from service.api.models import View
 from service.api.quotas import Quotas
 from service.config import Settings
 from service.errors import NianbaoError
 from service.gate import require_report
-from service.metrics import Metrics
 
 
 class Extractor:
