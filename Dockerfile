@@ -53,13 +53,14 @@ RUN groupadd --system --gid 10001 nianbao \
 
 COPY --from=builder /opt/venv /opt/venv
 
-# NIANBAO_* settings: see README "Configuration". The cache lives in the writable data dir (a volume in
+# Every setting is a NIANBAO_* variable (docs/deployment.md, "Configuration"), the address and workers too. The cache lives in the writable data dir (a volume in
 # compose.yaml); set NIANBAO_CACHE_URL=redis://redis:6379/0 to share it between replicas.
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    PORT=8000 \
-    WORKERS=1 \
+    NIANBAO_HOST=0.0.0.0 \
+    NIANBAO_PORT=8000 \
+    NIANBAO_WORKERS=1 \
     NIANBAO_CACHE_URL=sqlite:////var/lib/nianbao/cache.sqlite3 \
     NIANBAO_LOG_FORMAT=json
 
@@ -70,7 +71,7 @@ EXPOSE 8000
 
 # Liveness without curl: the venv's python asks /healthz (on the app itself, not through the gateway).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
-    CMD ["python3", "-c", "import os, sys, urllib.request; r = urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '8000'), timeout=4); sys.exit(r.status != 200)"]
+    CMD ["python3", "-c", "import os, sys, urllib.request; r = urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('NIANBAO_PORT', '8000'), timeout=4); sys.exit(r.status != 200)"]
 
-# Shell form, so PORT and WORKERS come from the environment at start; exec: uvicorn gets the signals as PID 1.
-CMD exec nianbao serve --host 0.0.0.0 --port "${PORT:-8000}" --workers "${WORKERS:-1}"
+# nianbao serve reads NIANBAO_HOST, NIANBAO_PORT and NIANBAO_WORKERS itself; exec form: it gets the signals as PID 1.
+CMD ["nianbao", "serve"]

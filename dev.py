@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""Set up and run nianbao with nothing but Python (3.11+): ``python3 dev.py run`` or ``python3 dev.py test``.
+"""The developer's command, with nothing but Python (3.11+): ``python3 dev.py run`` or ``python3 dev.py test``.
 
-    run     make .venv, install nianbao, serve the API on 127.0.0.1:8000 with the rules backend (no key)
-    test    make .venv, install nianbao with its dev tools, then ruff, mypy, pytest and the eval gates
+    run     make .venv, install nianbao, serve the API (``nianbao serve``; NIANBAO_HOST, NIANBAO_PORT,
+            NIANBAO_WORKERS and the other NIANBAO_* settings apply: 127.0.0.1:8000, rules backend, no key)
+    test    make .venv with the dev tools, then ruff, mypy, pytest and the eval gate (eval/gate.py)
+    lint    ruff and mypy only
     eval    score the extractor on the labelled samples (extra arguments go to ``python -m eval``)
     bench   time the deterministic pipeline (extra arguments go to bench/bench.py)
 
+``nianbao`` (installed in .venv/bin) is the product's command; this file only sets up and runs it.
 ``test`` also needs system packages (nginx, redis-server, LibreOffice, Chromium, poppler, CJK fonts: see
 SYSTEM_PACKAGES) for the gateway, shared-cache, document and browser tests. When they are missing
 and the machine has apt-get and root, it installs them from Debian's packages; otherwise those tests are
@@ -31,15 +34,6 @@ PY = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 SYSTEM_PACKAGES = {"nginx": "nginx", "redis-server": "redis-server", "soffice": "libreoffice-writer-nogui",
                    "chromium": "chromium", "chromedriver": "chromium-driver", "pdftotext": "poppler-utils",
                    "/usr/share/fonts/opentype/noto": "fonts-noto-cjk"}
-# The eval gate `test` enforces: thresholds set to what the committed cases reach.
-EVAL_GATE = ["--min-cells", "1.0", "--min-facts-f1", "1.0", "--min-problems-f1", "1.0",
-             "--baseline", "eval/baseline.json", "--fail-on-worse"]
-# The corpus split (eval/corpus/: narrative only, shapes of real reports): facts and problems at the level
-# reached, and no field worse than its own baseline.
-CORPUS_GATE = ["--split", "corpus", "--min-facts-f1", "0.99", "--min-problems-f1", "0.99",
-               "--baseline", "eval/corpus/baseline.json", "--fail-on-worse"]
-
-
 def sh(*cmd: str | Path, check: bool = True) -> int:
     """Run a command in the project root, echoing it; exit with its status when it fails."""
     print("+", " ".join(str(c) for c in cmd), flush=True)
@@ -84,20 +78,20 @@ def ensure_system_packages() -> None:
 
 
 def main(argv: list[str]) -> None:
-    """Dispatch ``run``, ``test``, ``eval`` or ``bench``."""
+    """Dispatch ``run``, ``test``, ``lint``, ``eval`` or ``bench``."""
     task, args = (argv[0], argv[1:]) if argv else ("", [])
     if task == "run":
         ensure_venv()
-        os.execv(PY, [str(PY), "-m", "service.cli", "serve", "--host", os.environ.get("HOST", "127.0.0.1"),
-                      "--port", os.environ.get("PORT", "8000"), "--backend", "rules", *args])
+        os.execv(PY, [str(PY), "-m", "service.cli", "serve", *args])
     elif task == "test":
         ensure_venv("[dev]")
         ensure_system_packages()
-        sh(PY, "-m", "ruff", "check", ".")
-        sh(PY, "-m", "mypy")  # strict, on service/ and schemas/ (pyproject.toml)
+        lint()
         sh(PY, "-m", "pytest", *args)
-        sh(PY, "-m", "eval", *EVAL_GATE)
-        sh(PY, "-m", "eval", *CORPUS_GATE)
+        sh(PY, "-m", "eval.gate")  # the thresholds live with the eval code
+    elif task == "lint":
+        ensure_venv("[dev]")
+        lint()
     elif task == "eval":
         ensure_venv()
         sh(PY, "-m", "eval", *args)
@@ -107,6 +101,11 @@ def main(argv: list[str]) -> None:
     else:
         sys.exit(__doc__)
 
+
+def lint() -> None:
+    """ruff, then mypy (strict, on service/ and schemas/: pyproject.toml)."""
+    sh(PY, "-m", "ruff", "check", ".")
+    sh(PY, "-m", "mypy")
 
 if __name__ == "__main__":
     main(sys.argv[1:])

@@ -11,7 +11,7 @@
 #   BASE_IMAGE     the Dockerfile's base (default: the local debootstrap image, built on first use and cached)
 #   IMAGE          the tag to build (nianbao:smoke)
 #   CONTEXT        the build context (the repo)
-#   SMOKE_WORKERS  WORKERS for the container (2: exercises uvicorn's worker processes)
+#   SMOKE_WORKERS  NIANBAO_WORKERS for the container (2: exercises uvicorn's worker processes)
 #   SAMPLE         the report to send (eval/samples/000_*.txt)
 set -euo pipefail
 
@@ -139,17 +139,17 @@ log "image user: $(image_field 'c["User"]'); CMD: ${CMD[*]}"
 APP_PORT=$(free_port)
 CTR=$(buildah from "$IMAGE")
 # Without API keys the image's command must refuse to serve on 0.0.0.0 (exit status 2), not start open.
-if buildah run --isolation chroot -e "PORT=$APP_PORT" "$CTR" -- "${CMD[@]}" >"$WORK/open.log" 2>&1; then
+if buildah run --isolation chroot -e "NIANBAO_PORT=$APP_PORT" "$CTR" -- "${CMD[@]}" >"$WORK/open.log" 2>&1; then
     die "the image served without API keys"
 fi
 grep -q "refusing to serve" "$WORK/open.log" || { cat "$WORK/open.log" >&2; die "no refusal message without keys"; }
 log "without API keys the image refuses to start open"
 SMOKE_KEY=smoke-$RANDOM$RANDOM$RANDOM
-setsid buildah run --isolation chroot -e "PORT=$APP_PORT" -e "WORKERS=$SMOKE_WORKERS" \
+setsid buildah run --isolation chroot -e "NIANBAO_PORT=$APP_PORT" -e "NIANBAO_WORKERS=$SMOKE_WORKERS" \
     -e NIANBAO_ROOT_PATH=/nianbao -e NIANBAO_FORWARDED_ALLOW_IPS=127.0.0.1 -e NIANBAO_LOG_FORMAT=text \
     -e "NIANBAO_API_KEYS=$SMOKE_KEY" "$CTR" -- "${CMD[@]}" >"$WORK/app.log" 2>&1 &
 APP_PID=$!
-log "container started (port $APP_PORT, WORKERS=$SMOKE_WORKERS, pid $APP_PID)"
+log "container started (port $APP_PORT, NIANBAO_WORKERS=$SMOKE_WORKERS, pid $APP_PID)"
 READY=/readyz
 wait_http "http://127.0.0.1:$APP_PORT/readyz" 90 "$APP_PID" || {
     status=$?
@@ -161,7 +161,7 @@ wait_http "http://127.0.0.1:$APP_PORT/readyz" 90 "$APP_PID" || {
 log "app ready on $READY"
 
 # The image's HEALTHCHECK command, run inside the same container.
-buildah run --isolation chroot -e "PORT=$APP_PORT" "$CTR" -- "${HC[@]:1}" || die "the HEALTHCHECK command failed"
+buildah run --isolation chroot -e "NIANBAO_PORT=$APP_PORT" "$CTR" -- "${HC[@]:1}" || die "the HEALTHCHECK command failed"
 log "HEALTHCHECK passes (${HC[1]} -c … /healthz, inside the container)"
 
 # Who serves: the listening process must not be root.

@@ -342,3 +342,16 @@ def test_compose_hardening() -> None:
     workdir = [line.split()[1] for line in dockerfile.splitlines() if line.startswith("WORKDIR")][-1]
     assert workdir != "/var/lib/nianbao"  # no .env read from the writable data volume
     assert "-p 8000:8000" not in dockerfile
+
+
+def test_the_container_reads_only_nianbao_settings() -> None:
+    # One set of settings: the image and compose set NIANBAO_HOST/PORT/WORKERS, which `nianbao serve` reads.
+    yaml = pytest.importorskip("yaml")
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert 'CMD ["nianbao", "serve"]' in dockerfile
+    for setting in ("NIANBAO_HOST=0.0.0.0", "NIANBAO_PORT=8000", "NIANBAO_WORKERS=1", "'NIANBAO_PORT', '8000'"):
+        assert setting in dockerfile, setting
+    assert not re.search(r"(?<![A-Z_])(PORT|WORKERS|HOST)\b(?!_)", dockerfile.replace("EXPOSE", "")), "bare setting"
+    app_env = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))["services"]["nianbao"]["environment"]
+    assert all(name.startswith("NIANBAO_") for name in app_env), sorted(app_env)
+    assert app_env["NIANBAO_PORT"] == "8000"
