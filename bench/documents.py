@@ -90,15 +90,18 @@ def _table(doc: dict[str, Any]) -> None:
           f"DOCX per report: {doc['docx_wall_ms_per_report']} ms wall, {doc['docx_cpu_ms_per_report']} ms CPU")
 
 
+def _gold(fixture: str) -> dict[str, Any]:
+    """The gold label of a fixture (r001…): its sample's (eval/gold/001_….json), whose values its tables hold."""
+    path = next((ROOT / "eval" / "gold").glob(f"{fixture.removeprefix('r')}_*.json"))
+    return dict(json.loads(path.read_text(encoding="utf-8")))
+
+
 def accuracy(pdfs: list[Path]) -> dict[str, Any]:
     """Numbered cells of the fixtures' gold read wrong or not at all: nianbao on the PDF, and the text path on
     what ``pdftotext -layout`` dumps (the way a user had to go before PDFs were read)."""
-    sys.path.insert(0, str(ROOT / "tests" / "documents"))
-    import make_fixtures  # the gold of each fixture is its sample's
-
     counts = {"cells": 0, "pdf_wrong": 0, "pdf_unread": 0, "pdftotext_wrong": 0, "pdftotext_unread": 0}
     for path in pdfs:
-        gold = make_fixtures.gold(path.name.split("_")[0])["cells"]
+        gold = _gold(path.name.split("_")[0])["cells"]
         text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True).stdout
         for name, result in (("pdf", extract(path.read_bytes(), source=path.name)),
                              ("pdftotext", extract(text, source=path.stem + ".txt"))):

@@ -5,7 +5,7 @@
 
 The real llm backend — ``make_backend("llm", settings, client=AsyncOpenAI(...))``: instructor, the token
 budget, the concurrency limiter, grounding, the cache — driven through ``service.pipeline.aextract``,
-against tests/fake_faults.py's fake server, which answers every call after ``--latency`` seconds with the
+against testkit/fake_faults.py's fake server, which answers every call after ``--latency`` seconds with the
 gold reading of the sample it is asked about (token counts: three quarters of nianbao's own estimate, as
 in eval/replay.py). No real model and no network: what is measured is nianbao's plumbing, its bound on
 concurrency, and what a report costs in calls and tokens.
@@ -34,17 +34,17 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # the fake server lives with the tests
+sys.path.insert(0, str(ROOT))  # the fake server: testkit/fake_faults.py
 
 import openai  # noqa: E402
 from _common import emit, percentile  # noqa: E402
-from fake_faults import FaultyLLM, gold_readings  # noqa: E402
 
 from schemas import ExtractOptions  # noqa: E402
 from service.config import Settings  # noqa: E402
 from service.narrative.aio import IO  # noqa: E402
 from service.narrative.factory import make_backend  # noqa: E402
 from service.pipeline import aextract  # noqa: E402
+from testkit.fake_faults import FaultyLLM, gold_readings  # noqa: E402
 
 KEY = "sk-bench-nianbao-fake"
 

@@ -2,7 +2,7 @@
 
     python bench/same_output.py BEFORE_DIR [AFTER_DIR] [--generated 400] [--mutations 3000] [--seed 0]
 
-The corpus: eval/samples and eval/cases, ``--generated`` reports of tests/generator.py, and ``--mutations``
+The corpus: eval/samples and eval/cases, ``--generated`` reports of testkit/generator.py, and ``--mutations``
 copies of the samples damaged at random (a slice cut out, noise inserted, lines duplicated or shuffled).
 Each tree runs in its own process (``PYTHONPATH`` puts it first) and dumps every result as JSON, or the
 error's class and code; the two dumps must be equal. Exit status 1 names the first inputs that differ.
@@ -27,8 +27,8 @@ NOISE = "0123456789０１２\t\t|| \n\n-—/无…+,.()（）一二三本年新�
 
 def corpus(generated: int, mutations: int, seed: int) -> list[tuple[str, str | bytes]]:
     """(name, input) pairs, the same for both trees."""
-    sys.path.insert(0, str(ROOT / "tests"))
-    from generator import render_case  # type: ignore[import-not-found]  # noqa: PLC0415 - tests/ is no package
+    sys.path.insert(0, str(ROOT))
+    from testkit.generator import render_case  # noqa: PLC0415 - from this tree, whichever tree is measured
 
     files = sorted(p for pattern in ("eval/samples/*.txt", "eval/cases/*.txt") for p in ROOT.glob(pattern))
     items: list[tuple[str, str | bytes]] = [(p.name, p.read_bytes()) for p in files]

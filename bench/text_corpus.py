@@ -2,7 +2,7 @@
 
     python bench/text_corpus.py [--reports 1000] [--seed 0] [--mistakes 0.0] [--gaps 0.0] [--json] [--show-wrong N]
 
-Each report (tests/generator.py ``render_run_together``) prints all three tables run together, the way
+Each report (testkit/generator.py ``render_run_together``) prints all three tables run together, the way
 crawled web pages flatten them, with values that are *not* chosen to be decidable. Counted as the
 held-out scoring counts them, per table group (表二; 表三 and 表四):
   right           the cell holds the true value (a number, or blank where the truth is blank);
@@ -25,13 +25,12 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-
-from generator import render_run_together  # noqa: E402
+sys.path.insert(0, str(ROOT))
 
 from schemas import CellState  # noqa: E402
 from schemas.keys import cell_keys  # noqa: E402
 from service.pipeline import extract  # noqa: E402
+from testkit.generator import render_run_together  # noqa: E402
 
 GROUPS = {"active": "表二", "requests": "表三/表四", "review": "表三/表四"}
 

@@ -6,13 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from fake_llm import TEST_KEY
-
 from schemas import Meta
 from service.config import Settings
 from service.narrative.base import NarrativeInput, NarrativeOutput
 from service.sections import locate_sections
 from service.text import normalise
+from testkit.fake_llm import TEST_KEY
 
 EVAL = Path(__file__).parents[1] / "eval"
 SAMPLE = "004_bd56896d5bf88536"

@@ -20,12 +20,12 @@ from api_support import (
     assert_problem,
     settings,
 )
-from fake_llm import TEST_KEY, FakeLLM, Reply, closed_port_url
 from fastapi.testclient import TestClient
 
 from schemas import Extraction, cell_keys
 from service.errors import LLMBudgetExceeded, LLMOutputInvalid, LLMUnavailable, Overloaded
 from service.main import create_app
+from testkit.fake_llm import TEST_KEY, FakeLLM, Reply, closed_port_url
 
 BINARY = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8
 

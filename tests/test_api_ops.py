@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 from api_support import NOT_A_REPORT, SAMPLE_TEXT, assert_problem, settings
-from fake_llm import TEST_KEY, closed_port_url
 from fastapi.testclient import TestClient
 
 from schemas import Extraction, NarrativeUsage
 from service.api.metrics import Metrics
 from service.logs import logging_config, request_id_var
 from service.main import create_app
+from testkit.fake_llm import TEST_KEY, closed_port_url
 
 KEYS = "key-one-0123456789,key-two-9876543210"
 

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import openai
 import pytest
-from fake_llm import FakeLLM, Reply, closed_port_url
 from llm_support import gold_reading, sample, sample_text, settings_for
 from support import free_port
 
@@ -29,6 +28,7 @@ from service.narrative.hybrid import HybridBackend
 from service.narrative.llm import LLMBackend
 from service.narrative.rules import RulesBackend
 from service.pipeline import extract
+from testkit.fake_llm import FakeLLM, Reply, closed_port_url
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_llm import TEST_KEY, closed_port_url
 from support import free_port
 
 from schemas import FACT_KEYS, Extraction, cell_keys
 from service.cli import CSV_COLUMNS, main
 from service.logs import TEXT_FORMAT
+from testkit.fake_llm import TEST_KEY, closed_port_url
 
 ROOT = Path(__file__).parent.parent
 SAMPLES = sorted((ROOT / "eval" / "samples").glob("*.txt"))

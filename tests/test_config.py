@@ -7,7 +7,6 @@ from typing import Any
 
 import openai
 import pytest
-from fake_llm import TEST_KEY, FakeLLM
 from pydantic import SecretStr, ValidationError
 
 from service.config import Settings, get_settings
@@ -16,6 +15,7 @@ from service.narrative.factory import make_backend
 from service.narrative.hybrid import HybridBackend
 from service.narrative.llm import LLMBackend, build_client
 from service.narrative.rules import RulesBackend
+from testkit.fake_llm import TEST_KEY, FakeLLM
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 

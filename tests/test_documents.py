@@ -449,9 +449,8 @@ def test_word_saved_web_page_in_gb2312() -> None:
 
 def test_row_broken_over_a_page_either_way() -> None:
     """A row's label split between two tables (pages): values with the first half, or with the second."""
-    from generator import _T3_LABELS
-
     from schemas.keys import REQUEST_COLUMNS, request_rows
+    from testkit.generator import _T3_LABELS
 
     cells = make.gold("r001")["cells"]
     header = make.request_header(False)

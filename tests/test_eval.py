@@ -14,12 +14,12 @@ from typing import Any
 
 import httpx
 import pytest
-from fake_llm import TEST_KEY, FakeLLM, Reply
 from rich.console import Console
 
 from eval.dataset import DEFAULT_DIRS, EVAL_DIR, Case, load_cases
 from eval.runner import ServiceExtractor, in_process, main, run
 from service.pipeline import extract
+from testkit.fake_llm import TEST_KEY, FakeLLM, Reply
 
 MIN_CELLS = 1.0
 MIN_FACTS_F1 = 1.0

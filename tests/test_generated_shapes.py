@@ -1,4 +1,4 @@
-"""Known tables re-flattened into every messy shape (tests/generator.py): the parser recovers every value.
+"""Known tables re-flattened into every messy shape (testkit/generator.py): the parser recovers every value.
 
 Each case is a seed; a failure prints the seed and how the case was made, so it can be replayed with
 ``render_case(seed)``.
@@ -6,20 +6,15 @@ Each case is a seed; a failure prints the seed and how the case was made, so it 
 
 from __future__ import annotations
 
-import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from generator import Case, render_case  # noqa: E402
-
-from schemas import CellState, Extraction  # noqa: E402
-from schemas.keys import cell_keys  # noqa: E402
-from service.pipeline import extract  # noqa: E402
-from service.text import normalise  # noqa: E402
+from schemas import CellState, Extraction
+from schemas.keys import cell_keys
+from service.pipeline import extract
+from service.text import normalise
+from testkit.generator import Case, render_case
 
 SEEDS = range(int(__import__("os").environ.get("NIANBAO_GENERATED_CASES", "360")))
 

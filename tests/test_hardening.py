@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 from api_support import SAMPLE_TEXT, assert_problem, settings
-from fake_llm import closed_port_url
 from fastapi.testclient import TestClient
 
 from service.api.bodies import count_keys
@@ -24,6 +23,7 @@ from service.cli import main
 from service.config import Settings, public_url
 from service.logs import escape_controls, logging_config
 from service.main import create_app
+from testkit.fake_llm import closed_port_url
 
 SECRET = "pa55-in-the-url"
 

@@ -106,3 +106,12 @@ def test_metrics_are_infrastructure_of_the_http_shell() -> None:
         if not rel.startswith("service/api/"):
             assert "prometheus_client" not in _imports(path), rel
     assert not (ROOT / "service/metrics.py").exists()
+
+
+def test_the_benchmarks_import_nothing_from_the_tests() -> None:
+    # What both need (synthetic reports, the fake LLM) lives in testkit/; bench/ may read test data files only.
+    test_modules = {p.stem for p in _files("tests")}
+    for path in _files("bench"):
+        text = path.read_text(encoding="utf-8")
+        assert not _imports(path, runtime_only=False) & test_modules, path
+        assert not re.search(r"sys\.path.*tests", text), path

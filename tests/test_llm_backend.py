@@ -13,7 +13,6 @@ from pathlib import Path
 
 import openai
 import pytest
-from fake_llm import TEST_KEY, FakeLLM, Reply, closed_port_url
 from instructor.core import InstructorRetryException
 from llm_support import assert_grounded, doc_of, gold_reading, sample, settings_for
 
@@ -24,6 +23,7 @@ from service.narrative.hybrid import HybridBackend
 from service.narrative.llm import PROMPT_HEADER, LLMBackend
 from service.narrative.prompt import load_prompt
 from service.narrative.rules import RulesBackend
+from testkit.fake_llm import TEST_KEY, FakeLLM, Reply, closed_port_url
 
 REQUIRED = ExtractOptions(llm_required=True)
 

@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import openai
 import pytest
-from fake_llm import FakeLLM, Reply, closed_port_url
 from llm_support import assert_grounded, gold_reading, sample, settings_for
 
 from schemas import FACT_KEYS, ExtractOptions, Fact, FactReading, NarrativeUsage, Problem, Span
@@ -15,6 +14,7 @@ from service.narrative.base import NarrativeInput, NarrativeOutput
 from service.narrative.hybrid import HybridBackend
 from service.narrative.llm import LLMBackend
 from service.narrative.rules import RulesBackend
+from testkit.fake_llm import FakeLLM, Reply, closed_port_url
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 

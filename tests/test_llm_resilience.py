@@ -8,7 +8,6 @@ import json
 
 import openai
 import pytest
-from fake_llm import FakeLLM, Reply
 from llm_support import doc_of, gold_reading, sample, sample_text, settings_for
 
 from schemas import Extraction, ExtractOptions
@@ -19,6 +18,7 @@ from service.narrative.limits import Limiter
 from service.narrative.llm import LLMBackend
 from service.narrative.rules import RulesBackend
 from service.pipeline import aextract, extract
+from testkit.fake_llm import FakeLLM, Reply
 
 REQUIRED = ExtractOptions(llm_required=True)
 

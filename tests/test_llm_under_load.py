@@ -27,13 +27,13 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from fake_faults import FaultyLLM, gold_readings
-from fake_llm import TEST_KEY
 from support import free_port
 
 from service.config import Settings
 from service.main import create_app
 from service.pipeline import extract
+from testkit.fake_faults import FaultyLLM, gold_readings
+from testkit.fake_llm import TEST_KEY
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 

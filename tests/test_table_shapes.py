@@ -223,10 +223,7 @@ def test_section_four_in_prose_only_gives_no_numbers() -> None:
 def test_digit_runs_two_splits_of_which_the_column_rules_keep_one() -> None:
     # "5211000063" is 52,1,10,0,0,0,63 or 52,11,0,0,0,0,63 by the row alone; the result rows put 0 under
     # 科研机构, so (七)总计 and then 新收 (by the balance) can only be the second.
-    import sys
-    from pathlib import Path
-    sys.path.insert(0, str(Path(__file__).parent))
-    from generator import _T3_LABELS
+    from testkit.generator import _T3_LABELS
 
     printed = {"new_received": "5211000063", "granted": "520000052", "partially_granted": " 0 11 0 0 0 0 11",
                "total": "5211000063"}

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,16 +18,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from generator import Value, render_run_together  # noqa: E402
-
-from schemas import CellState, Extraction  # noqa: E402
-from schemas.keys import APPLICANT_COLUMNS, cell_keys, request_rows  # noqa: E402
-from service.equations import Equation  # noqa: E402
-from service.pipeline import extract  # noqa: E402
-from service.tables.joint import MAX_STEPS, Candidate, solve  # noqa: E402
-from service.text import looks_like_markup  # noqa: E402
+from schemas import CellState, Extraction
+from schemas.keys import APPLICANT_COLUMNS, cell_keys, request_rows
+from service.equations import Equation
+from service.pipeline import extract
+from service.tables.joint import MAX_STEPS, Candidate, solve
+from service.text import looks_like_markup
+from testkit.generator import Value, render_run_together
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYOUT = ROOT / "tests" / "fixtures" / "layout"
@@ -147,7 +143,7 @@ def _t3_report(values: dict[str, list[int]], run_together: set[str]) -> str:
     labels = {"new_received": "一、本年新收政府信息公开申请数量", "carried_over": "二、上年结转政府信息公开申请数量",
               "granted": "（一）予以公开", "partially_granted": "（二）部分公开", "denied.state_secret": "1.属于国家秘密",
               "total": "（七）总计", "carried_forward": "四、结转下年度继续办理"}
-    from generator import _T3_LABELS
+    from testkit.generator import _T3_LABELS
     for row in request_rows("2021"):
         label = labels.get(row) or _T3_LABELS[row][1]
         vals = [str(v) for v in values.get(row, [0] * 7)]

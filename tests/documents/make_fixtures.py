@@ -22,10 +22,9 @@ from html import escape
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests"))
-from generator import _ACTIVE_ROWS, _T3_LABELS  # noqa: E402
-
+sys.path.insert(0, str(ROOT))
 from schemas.keys import REQUEST_COLUMNS, REVIEW_BLOCKS, REVIEW_COLUMNS, request_rows  # noqa: E402
+from testkit.generator import _ACTIVE_ROWS, _T3_LABELS  # noqa: E402
 
 Cell = tuple[str, int, int]  # text, rowspan, colspan
 Block = tuple[str, object]  # ("p", text) | ("table", rows) | ("break", None)

@@ -18,7 +18,7 @@ tokenizer reports for Chinese. ``in_flight`` / ``max_in_flight`` count requests 
 for: a ``timeout`` stops counting when the client's timeout has passed (the client gave up and may send
 its retry while the fake still holds the dead connection), not when the fake closes it.
 
-Test and bench code only (bench/llm_load.py imports it through sys.path); never a product backend.
+Test and bench code only (tests/test_llm_under_load.py, bench/llm_load.py); never a product backend.
 """
 
 from __future__ import annotations
@@ -32,9 +32,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from fake_llm import FakeLLM, Recorded, Reply
-
 from service.narrative.budget import estimate_prompt, estimate_tokens
+from testkit.fake_llm import FakeLLM, Recorded, Reply
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"
 FAULT_KINDS = ("429", "500", "timeout", "drop", "garbage", "invalid")

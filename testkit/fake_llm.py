@@ -5,8 +5,8 @@ real HTTP, and nothing leaves the machine. Each request takes the next scripted 
 tool's name is taken from the request; plain content when the request offers no tools), plain content, an
 HTTP error (with headers such as Retry-After), a hang (for timeouts), a raw body (for invalid JSON) or a
 dropped connection; any reply may come after a ``delay``. Every request is recorded with its arrival
-time, and the most requests in flight at once is kept (``max_in_flight``). This is test code only; it is
-never a product backend.
+time, and the most requests in flight at once is kept (``max_in_flight``). This is test and bench code only;
+it is never a product backend.
 """
 
 from __future__ import annotations
@@ -16,13 +16,11 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
 import openai
-import pytest
 
 from eval.replay import completion, error_body
 from service.narrative.aio import IO
@@ -229,26 +227,6 @@ def closed_port_url() -> str:
     return f"http://127.0.0.1:{port}/v1"
 
 
-@pytest.fixture
-def fake_llm() -> Iterator[FakeLLM]:
-    """A running fake OpenAI-compatible server, stopped after the test."""
-    server = FakeLLM().start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 def close_client(client: openai.AsyncOpenAI) -> None:
     """Close an async client on the LLM I/O loop, where its connections were made."""
     IO.run(client.close())
-
-
-@pytest.fixture
-def fake_client(fake_llm: FakeLLM) -> Iterator[openai.AsyncOpenAI]:
-    """A real async OpenAI client aimed at ``fake_llm`` (no transport retries), closed after the test."""
-    client = fake_llm.client()
-    try:
-        yield client
-    finally:
-        close_client(client)
