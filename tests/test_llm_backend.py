@@ -1,6 +1,6 @@
 """The llm backend, driven through the real AsyncOpenAI + instructor clients against a fake server.
 
-Nothing here touches the network or needs a key: every request goes to tests/fake_llm.py on loopback.
+Nothing here touches the network or needs a key: every request goes to testkit/fake_llm.py on loopback.
 Resilience (retries, budget, concurrency, degrading) is in test_llm_resilience.py, hybrid in test_llm_hybrid.py.
 """
 
