@@ -12,6 +12,9 @@ from service.api.errors import ProblemDetails
 from service.config import Backend
 
 View = Literal["full", "flat"]
+# A text must hold something besides white space. Declared, not validated by pydantic: the pipeline refuses
+# an empty text itself, with its own code (422 empty_input) rather than a generic invalid_request.
+NOT_EMPTY: dict[str, Any] = {"minLength": 1, "pattern": r"\S"}
 
 # The flat view (Extraction.to_flat): canonical key → number or null, meta.* and facts.*.qualifier
 # strings, problems and checks.failed lists of strings.
@@ -28,7 +31,8 @@ class ExtractRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(description="the report's whole text, tables included (as extracted from its PDF/page)")
+    text: str = Field(description="the report's whole text, tables included (as extracted from its PDF/page)",
+                      json_schema_extra=NOT_EMPTY)
     source: str | None = Field(None, description="a name for the report, echoed in the result")
     options: ExtractOptions | None = Field(None, description="options of this extraction")
     backend: Backend | None = Field(None, description="deprecated: use options.backend",
@@ -40,7 +44,8 @@ class BatchItem(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    text: str | None = Field(None, description="the report's whole text (or send content_base64)")
+    text: str | None = Field(None, description="the report's whole text (or send content_base64)",
+                             json_schema_extra=NOT_EMPTY)
     content_base64: str | None = Field(None, description="instead of text: the report's file (HTML, DOCX, PDF "
                                        "or text), base64-encoded")
     filename: str | None = Field(None, description="the file's name: its extension helps tell the format")
@@ -61,7 +66,10 @@ class BatchRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    items: list[BatchItem] = Field(min_length=1, description="the reports, answered in this order")
+    # Any value is accepted as an item: one that is not a BatchItem fails alone, answered in its own entry.
+    items: list[BatchItem | Any] = Field(min_length=1, description="the reports, answered in this order; an "
+                                         "item that is not a valid BatchItem gets its own entry with ok: false "
+                                         "and a 422 problem (invalid_request), and the others are read")
     options: ExtractOptions | None = Field(None, description="default options of every item")
 
 

@@ -9,10 +9,10 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from schemas import Extraction
+from schemas import Extraction, ExtractOptions
 from schemas.backends import BACKENDS
 from service.api.bodies import FILE_TYPES, FORM_TYPE, JSON_TYPE, TEXT_TYPE
-from service.api.models import FLAT_VIEW_SCHEMA, BatchRequest, ExtractRequest
+from service.api.models import FLAT_VIEW_SCHEMA, NOT_EMPTY, BatchRequest, ExtractRequest
 
 REF = "#/components/schemas/{model}"
 _MODELS: tuple[tuple[type[BaseModel], JsonSchemaMode], ...] = (
@@ -24,18 +24,18 @@ def ref(model: type[BaseModel]) -> dict[str, str]:
     return {"$ref": REF.format(model=model.__name__)}
 
 
-_OPTIONS_FIELD = {"type": "string", "contentMediaType": "application/json",
+_OPTIONS_FIELD = {"type": "string", "contentMediaType": "application/json", "contentSchema": ref(ExtractOptions),
                   "description": "ExtractOptions as a JSON string, e.g. {\"backend\": \"rules\"}"}
 EXTRACT_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
     JSON_TYPE: {"schema": ref(ExtractRequest)},
-    TEXT_TYPE: {"schema": {"type": "string", "description": "the report's text; its charset from Content-Type, "
-                           "else detected (UTF-8, UTF-16, GB18030/GBK); name it with ?source="}},
+    TEXT_TYPE: {"schema": {"type": "string", **NOT_EMPTY, "description": "the report's text; its charset from "
+                           "Content-Type, else detected (UTF-8, UTF-16, GB18030/GBK); name it with ?source="}},
     FORM_TYPE: {"schema": {
         "type": "object",
         "required": ["file"],
         "additionalProperties": False,
         "properties": {
-            "file": {"type": "string", "format": "binary",
+            "file": {"type": "string", "format": "binary", "minLength": 1,
                      "description": "the report's file: text (UTF-8 with or without BOM, UTF-16, GB18030/GBK), "
                      "a web page (.html), a Word file (.docx) or a PDF, told apart by magic bytes, content "
                      "type or extension"},
@@ -48,8 +48,8 @@ EXTRACT_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
 }}}
 for _media in FILE_TYPES:
     EXTRACT_BODY["requestBody"]["content"][_media] = {"schema": {
-        "type": "string", "format": "binary", "description": "the report's file itself (HTML, PDF or .docx; "
-        "octet-stream: told apart by its magic bytes); name it with ?source="}}
+        "type": "string", "format": "binary", "minLength": 1, "description": "the report's file itself (HTML, PDF "
+        "or .docx; octet-stream: told apart by its magic bytes); name it with ?source="}}
 BATCH_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {JSON_TYPE: {"schema": ref(BatchRequest)}}}}
 RESULT_SCHEMA: dict[str, Any] = {"anyOf": [ref(Extraction), FLAT_VIEW_SCHEMA]}
 
@@ -65,6 +65,9 @@ def install_openapi(app: FastAPI) -> None:
             components = schema.setdefault("components", {}).setdefault("schemas", {})
             for name, definition in defs.get("$defs", {}).items():
                 components.setdefault(name, definition)
+            # This server's limit (NIANBAO_BATCH_MAX_ITEMS): a longer batch is answered 413 too_many_items.
+            items = components["BatchRequest"]["properties"]["items"]
+            items["maxItems"] = app.state.settings.batch_max_items
         return app.openapi_schema or {}
 
     app.openapi = openapi  # type: ignore[method-assign]
