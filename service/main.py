@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
 
 from service.api import install_error_handlers, probes, v1
 from service.api.auth import api_key_guard
@@ -21,6 +22,8 @@ from service.api.backends import Backends
 from service.api.middleware import BodyLimit, RequestContext
 from service.api.openapi import install_openapi
 from service.api.readiness import Readiness
+from service.api.review import STATIC_DIR
+from service.api.review import router as review_router
 from service.api.routes import package_version
 from service.api.runner import Extractor
 from service.config import Settings, get_settings
@@ -68,6 +71,9 @@ def create_app(settings: Settings | None = None, *, llm_client: Any = None,
     install_error_handlers(app)
     app.include_router(v1, dependencies=[Depends(api_key_guard(settings.api_keys))])
     app.include_router(probes)
+    # The review page is open to browsers; with API keys set, extracting on it needs a key in its form.
+    app.include_router(review_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_openapi(app)
     app.add_middleware(BodyLimit, limit=BODY_OVERHEAD_FACTOR * settings.max_upload_bytes + BODY_OVERHEAD_BYTES)
     # Added after the body guard, so outside it: the request id exists before anything else runs or fails.

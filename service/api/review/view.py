@@ -1,0 +1,323 @@
+"""The review page's view model: one report's result (``Extraction.model_dump(mode="json")``) and the text
+its spans point into, turned into what the template draws — the statutory tables cell by cell with state,
+printed form and span, the checks with both sides, repairs, warnings with candidate readings, facts,
+problems, the narrative backend, and the pre-split source text.
+
+A value is linked to the source only when the text at its span really is its printed form (``normalise``
+of the slice equals the cell's ``raw``); otherwise it is shown unlinked and flagged. Fields added by later
+schema versions (``verdict``, ``counts``, ``candidates``) are read with ``.get`` and drawn when present.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from schemas.labels import FACTS_ZH, label_zh, row_col_zh
+from service.api.review.forms import Form, forms
+from service.api.review.source import Anchor, Ref, render_source
+from service.text import normalise
+
+STATE_ZH = {"number": "数值", "blank": "空白", "not_applicable": "不适用", "missing": "缺失", "unknown": "无法确定"}
+QUALIFIER_ZH = {"exact": "确数", "approx": "约数", "more_than": "多于", "at_least": "不少于"}
+GROUNDING_ZH = {"exact": "原文逐字", "fuzzy": "近似对齐", "none": "未定位"}
+CHECK_STATUS_ZH = {"pass": "通过", "fail": "未通过", "not_assessable": "无法核验"}
+RULE_ZH = {
+    "T3-balance": "表三各列：新收 + 上年结转 = 办理结果总计 + 结转下年度",
+    "T3-results": "表三各列：（七）总计 = 各项办理结果之和",
+    "T3-columns": "表三各行：总计列 = 六类申请人之和",
+    "T4-blocks": "表四各部分：总计 = 维持 + 纠正 + 其他 + 尚未审结",
+}
+REPAIR_KIND_ZH = {"spurious_blank": "多余空单元格", "digit_split": "连写数字拆分", "alignment": "列对齐",
+                  "dropped_token": "舍弃多余数字"}
+REPAIR_METHOD_ZH = {"arithmetic": "算术证明", "layout": "参照上一已定行的版式", "unique": "唯一可行读法"}
+BACKEND_ZH = {"rules": "规则", "llm": "大模型", "hybrid": "规则 + 大模型", "none": "未读取叙述部分"}
+VERDICT_ZH = {"pass": "通过", "failed": "未通过", "not_assessable": "无法评估"}
+TABLE_STATUS_ZH = {"found": "完整", "truncated": "不完整（部分行缺失）", "missing": "未找到"}
+FORMAT_ZH = {"text": "纯文本", "html": "网页（HTML）", "docx": "Word（DOCX）", "pdf": "PDF"}
+
+
+@dataclass
+class Linked:
+    """A text value with its span on the page: the printed form and where its highlight begins and ends."""
+
+    ref: str
+    key: str
+    text: str
+    start: int
+    end: int
+    anchor: Anchor
+
+
+@dataclass
+class CellView:
+    """One table cell as drawn: state, printed form (linked to the source when its span holds it)."""
+
+    key: str
+    label: str
+    state: str
+    value: str | None = None
+    link: Linked | None = None
+    span_mismatch: bool = False
+    repaired: bool = False
+    failed: list[str] = field(default_factory=list)
+    candidates: list[str] = field(default_factory=list)
+
+    @property
+    def state_zh(self) -> str:
+        """The state in Chinese."""
+        return STATE_ZH.get(self.state, self.state)
+
+    @property
+    def normalised(self) -> str | None:
+        """The number when its printed form differs (full-width digits, separators), else None."""
+        return self.value if self.link is not None and self.value != self.link.text else None
+
+
+@dataclass
+class Term:
+    """One cell on one side of a check's equation."""
+
+    key: str
+    label: str
+    value: str
+
+
+@dataclass
+class CheckView:
+    """One rule instance with both sides spelled out."""
+
+    id: str
+    anchor: str
+    rule: str
+    status: str
+    left: str | None
+    right: str | None
+    left_terms: list[Term]
+    right_terms: list[Term]
+    unassessable: list[str]
+
+    @property
+    def status_zh(self) -> str:
+        """The status in Chinese."""
+        return CHECK_STATUS_ZH.get(self.status, self.status)
+
+    @property
+    def rule_zh(self) -> str:
+        """The rule in words."""
+        return RULE_ZH.get(self.rule, self.rule)
+
+    @property
+    def keys(self) -> list[str]:
+        """Every cell the check involves."""
+        return [t.key for t in self.left_terms + self.right_terms]
+
+
+@dataclass
+class ReportView:
+    """Everything the page shows of one report."""
+
+    index: int
+    prefix: str
+    source_id: str
+    name: str
+    result: dict[str, Any]
+    source_html: Any
+    tables: list[tuple[Form, dict[str, CellView], dict[str, Any]]]
+    checks: list[CheckView]
+    facts: list[dict[str, Any]]
+    problems: list[dict[str, Any]]
+    meta: list[tuple[str, list[Linked] | str]]
+    repairs: list[dict[str, Any]]
+    warnings: list[dict[str, Any]]
+    sections: list[dict[str, Any]]
+
+    @property
+    def failed(self) -> list[CheckView]:
+        """The failed checks."""
+        return [c for c in self.checks if c.status == "fail"]
+
+    @property
+    def summary(self) -> str:
+        """One line: agency, year, format, and how the checks came out."""
+        meta = self.result.get("meta", {})
+        counts = self.check_counts()
+        head = " ".join(str(v) for v in (meta.get("agency"), meta.get("year") and f"{meta['year']}年度",
+                                         meta.get("format_version") and f"{meta['format_version']}版格式") if v)
+        return f"{head or '未识别单位'} · 核验通过 {counts['pass']}，未通过 {counts['fail']}，无法核验 {counts['not_assessable']}"
+
+    def check_counts(self) -> dict[str, int]:
+        """How many checks passed, failed, could not be assessed (in that order)."""
+        counts = dict.fromkeys(CHECK_STATUS_ZH, 0)
+        for check in self.checks:
+            counts[check.status] = counts.get(check.status, 0) + 1
+        return counts
+
+
+def build_report(result: dict[str, Any], text: str, index: int = 0) -> ReportView:
+    """The view of one result, whose spans point into ``text``."""
+    prefix = f"r{index}-"
+    cells: dict[str, dict[str, Any]] = result.get("cells", {})
+    refs: list[Ref] = []
+    for key, cell in cells.items():
+        span = cell.get("span")
+        if span and _holds(text, span, cell.get("raw")):
+            refs.append(Ref(f"c:{key}", f"{label_zh(key)} = {_slice(text, span)}", span["start"], span["end"]))
+    for key, fact in result.get("facts", {}).items():
+        if fact.get("span"):
+            refs.append(Ref(f"f:{key}", f"事实·{FACTS_ZH.get(key, key)} = {fact['value']}", **fact["span"]))
+    for n, problem in enumerate(result.get("problems", [])):
+        if problem.get("span"):
+            refs.append(Ref(f"p:{n}", f"问题 {n + 1}", **problem["span"]))
+    meta = result.get("meta", {})
+    for name in ("agency", "year"):
+        if meta.get(f"{name}_span"):
+            refs.append(Ref(f"m:{name}", f"{'单位' if name == 'agency' else '年度'} = {meta.get(name)}",
+                            **meta[f"{name}_span"]))
+    for name in ("phone", "email", "website"):
+        for n, item in enumerate(meta.get(name) or []):
+            if item.get("span"):
+                refs.append(Ref(f"m:{name}:{n}", f"联系方式 = {item['value']}", **item["span"]))
+    sections = [{"number": s["number"], "title": s["title"], "id": f"{prefix}sec{s['number']}",
+                 "start": s["span"]["start"]} for s in result.get("sections", [])]
+    marks = {s["start"]: s["id"] for s in sections if 0 <= s["start"] < len(text)}
+    source_html, anchors = render_source(text, refs, prefix, marks)
+
+    def linked(ref: str, key: str, span: dict[str, int] | None) -> Linked | None:
+        if span is None or ref not in anchors:
+            return None
+        return Linked(ref, key, _slice(text, span), span["start"], span["end"], anchors[ref])
+
+    checks = [_check_view(c, cells, prefix) for c in result.get("checks", [])]
+    failed_by_key: dict[str, list[str]] = defaultdict(list)
+    for check in checks:
+        if check.status == "fail":
+            for key in check.keys:
+                failed_by_key[key].append(check.id)
+    candidates = _candidates(result.get("warnings", []))
+    version = meta.get("format_version") or ("2019" if any(k.endswith(".made") for k in cells) else "2021")
+    tables = []
+    for form in forms(version):
+        views = {}
+        for key in _form_keys(form):
+            cell = cells.get(key) or {"state": "missing"}
+            span = cell.get("span")
+            views[key] = CellView(
+                key=key, label=label_zh(key), state=cell.get("state", "missing"),
+                value=None if cell.get("value") is None else str(cell["value"]),
+                link=linked(f"c:{key}", key, span), span_mismatch=bool(span) and f"c:{key}" not in anchors,
+                repaired=bool(cell.get("repaired")), failed=failed_by_key.get(key, []),
+                candidates=candidates.get(key, []))
+        tables.append((form, views, result.get("tables", {}).get(form.table) or {"status": "missing"}))
+    facts = [{"key": key, "label": FACTS_ZH.get(key, key), "value": fact.get("value"),
+              "qualifier": QUALIFIER_ZH.get(fact.get("qualifier", "exact"), fact.get("qualifier")),
+              "grounding": GROUNDING_ZH.get(fact.get("grounding", "exact"), fact.get("grounding")),
+              "quote": fact.get("quote"), "link": linked(f"f:{key}", f"facts.{key}", fact.get("span"))}
+             for key, fact in result.get("facts", {}).items()]
+    problems = [{"text": p.get("text"), "link": linked(f"p:{n}", "problems", p.get("span"))}
+                for n, p in enumerate(result.get("problems", []))]
+    meta_rows: list[tuple[str, list[Linked] | str]] = []
+    for name, label in (("agency", "单位"), ("year", "年度")):
+        link = linked(f"m:{name}", f"meta.{name}", meta.get(f"{name}_span"))
+        meta_rows.append((label, [link] if link else str(meta.get(name) or "未识别")))
+    evidence = "、".join(meta.get("version_evidence") or []) or "无"
+    meta_rows.append(("格式版本", f"{meta.get('format_version') or '未识别'}（依据：{evidence}）"))
+    for name, label in (("phone", "电话"), ("email", "电子邮箱"), ("website", "网址")):
+        items = meta.get(name) or []
+        links = [link for n, item in enumerate(items)
+                 if (link := linked(f"m:{name}:{n}", f"meta.{name}", item.get("span")))]
+        if items:
+            meta_rows.append((label, links or "、".join(str(i.get("value")) for i in items)))
+    if meta.get("encoding"):
+        meta_rows.append(("编码", str(meta["encoding"])))
+    document = result.get("document") or {}
+    if document:
+        pages = f"，{document['pages']} 页" if document.get("pages") else ""
+        meta_rows.append(("文档格式", f"{FORMAT_ZH.get(document.get('format', ''), document.get('format'))}{pages}"))
+    repairs = [{**r, "kind_zh": REPAIR_KIND_ZH.get(r["kind"], r["kind"]),
+                "method_zh": REPAIR_METHOD_ZH.get(r["method"], r["method"]),
+                "labels": [label_zh(k) for k in r.get("keys", [])],
+                "proofs": [(p, f"{prefix}chk-{p}") for p in r.get("proved_by", [])]}
+               for r in result.get("repairs", [])]
+    warnings = [{**w, "labels": [label_zh(k) for k in w.get("keys", [])],
+                 "readings": [[_show(c.get(k)) for k in w.get("keys", [])] for c in w.get("candidates") or []]}
+                for w in result.get("warnings", [])]
+    return ReportView(index=index, prefix=prefix, source_id="source" if index == 0 else f"source-{index + 1}",
+                      name=result.get("source") or f"报告 {index + 1}", result=result, source_html=source_html,
+                      tables=tables, checks=checks, facts=facts, problems=problems, meta=meta_rows,
+                      repairs=repairs, warnings=warnings, sections=sections)
+
+
+def _form_keys(form: Form) -> list[str]:
+    return [slot.key for rows in (form.head, *form.groups) for row in rows for slot in row
+            if hasattr(slot, "key")]
+
+
+def _slice(text: str, span: dict[str, int]) -> str:
+    return text[span["start"]:span["end"]]
+
+
+def _holds(text: str, span: dict[str, int], raw: str | None) -> bool:
+    """True when ``span`` lies in ``text`` and holds the printed form of ``raw`` (as the reader folded it)."""
+    start, end = span.get("start", -1), span.get("end", -1)
+    if not 0 <= start < end <= len(text):
+        return False
+    return raw is None or normalise(text[start:end]) == raw
+
+
+def _show(value: Any) -> str:
+    return "空白" if value is None else str(value)
+
+
+def _short(key: str) -> str:
+    """A cell's row and column, without the table: ``（一）予以公开·自然人``."""
+    _, row, col = row_col_zh(key)
+    return f"{row.split('/')[-1]}·{col}" if col else row
+
+
+def _check_view(check: dict[str, Any], cells: dict[str, dict[str, Any]], prefix: str) -> CheckView:
+    def terms(keys: list[str]) -> list[Term]:
+        out = []
+        for key in keys:
+            cell = cells.get(key) or {}
+            value = cell.get("value")
+            out.append(Term(key, _short(key), str(value) if value is not None else
+                            STATE_ZH.get(cell.get("state", "missing"), "缺失")))
+        return out
+
+    def side(value: Any) -> str | None:
+        return None if value is None else str(value)
+
+    return CheckView(id=check["id"], anchor=f"{prefix}chk-{check['id']}", rule=check.get("rule", ""),
+                     status=check.get("status", ""), left=side(check.get("left")), right=side(check.get("right")),
+                     left_terms=terms(check.get("left_keys", [])), right_terms=terms(check.get("right_keys", [])),
+                     unassessable=[label_zh(k) for k in check.get("unassessable_keys", [])])
+
+
+def _candidates(warnings: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """For each key a warning names: the distinct values its candidate readings give it, in order."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for warning in warnings:
+        for reading in warning.get("candidates") or []:
+            for key in warning.get("keys", []):
+                shown = _show(reading.get(key))
+                if shown not in out[key]:
+                    out[key].append(shown)
+    return out
+
+
+def table_status_zh(info: dict[str, Any]) -> str:
+    """How much of a table was found, in Chinese: ``完整（25/25 行）``."""
+    status = TABLE_STATUS_ZH.get(info.get("status", "missing"), str(info.get("status")))
+    rows = f"（{info.get('rows_found', 0)}/{info['rows_expected']} 行）" if info.get("rows_expected") else ""
+    grid = "，取自文档表格" if info.get("source") == "grid" else ""
+    return f"{status}{rows}{grid}"
+
+
+TEMPLATE_HELPERS = {
+    "backend_zh": lambda name: BACKEND_ZH.get(name, name),
+    "verdict_zh": lambda name: VERDICT_ZH.get(name, name),
+    "table_status_zh": table_status_zh,
+}
+TEMPLATE_FILTERS = {"fact_zh": lambda key: FACTS_ZH.get(key, key)}
