@@ -1,0 +1,83 @@
+"""Reading the review page's HTML in tests: the text of ``#source`` (and ``#source-N``), every element with a
+span (``data-start``), every table cell (``data-cell``), and the data: URLs of the downloads."""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import unquote
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+@dataclass
+class Element:
+    """One element of interest: its tag, attributes and text content."""
+
+    tag: str
+    attrs: dict[str, str]
+    text: str = ""
+    classes: set[str] = field(default_factory=set)
+
+
+class Page(HTMLParser):
+    """The parts of the page the tests check."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.sources: dict[str, str] = {}
+        self.spans: list[Element] = []
+        self.cells: list[Element] = []
+        self.links: list[Element] = []
+        self._open: list[tuple[str, Element | None, str | None]] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in VOID:
+            return
+        values = {k: v or "" for k, v in attrs}
+        element = Element(tag, values, classes=set(values.get("class", "").split()))
+        interesting = "data-start" in values or "data-cell" in values or (tag == "a" and "download" in values)
+        source = values["id"] if tag == "pre" and "source" in element.classes else None
+        self._open.append((tag, element if interesting else None, source))
+        if "data-start" in values:
+            self.spans.append(element)
+        if "data-cell" in values:
+            self.cells.append(element)
+        if tag == "a" and "download" in values:
+            self.links.append(element)
+        if source is not None:
+            self.sources[source] = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        while self._open:
+            name, _, _ = self._open.pop()
+            if name == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        for _, element, source in self._open:
+            if element is not None:
+                element.text += data
+            if source is not None:
+                self.sources[source] += data
+
+    def source(self, source_id: str = "source") -> str:
+        """The text of a ``<pre>`` source as a browser reads it: the newline right after ``<pre>`` dropped."""
+        text = self.sources[source_id]
+        return text[1:] if text.startswith("\n") else text
+
+    def source_of(self, element: Element) -> str:
+        """The source text an element's span points into (its report's ``#source``/``#source-N``)."""
+        match = re.match(r"r(\d+)-", element.attrs.get("data-first", "r0-"))
+        index = int(match.group(1)) if match else 0
+        return self.source("source" if index == 0 else f"source-{index + 1}")
+
+
+def data_url_text(url: str) -> str:
+    """The text a ``data:…;base64,…`` (or percent-encoded) URL holds."""
+    head, _, body = url.partition(",")
+    return base64.b64decode(body).decode("utf-8") if head.endswith(";base64") else unquote(body)

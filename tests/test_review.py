@@ -1,0 +1,239 @@
+"""The review page through FastAPI's TestClient: the form, the page for each sample, spans that hold their
+values, several files, failures shown on the page, API keys, and the markup rules (no inline script/style)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+from api_support import NOT_A_REPORT, SAMPLES, settings
+from fastapi.testclient import TestClient
+from review_support import Page, data_url_text
+
+from schemas import cell_keys
+from schemas.keys import FACT_KEYS
+from service.api.review.view import build_report
+from service.cli import CSV_COLUMNS
+from service.main import create_app
+from service.pipeline import extract
+from service.text import decode, normalise
+
+BINARY = b"%PDF-1.7\n\x00\x01\x02\x03" + bytes(range(256)) * 8
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[TestClient]:
+    with TestClient(create_app(settings())) as c:
+        yield c
+
+
+def _post_files(client: TestClient, *files: tuple[str, bytes], **data: str) -> tuple[int, Page, str]:
+    response = client.post("/review", files=[("file", (name, body, "text/plain")) for name, body in files],
+                           data=data)
+    assert response.headers["content-type"].startswith("text/html")
+    return response.status_code, Page(response.text), response.text
+
+
+def _assert_spans_hold(page: Page) -> int:
+    """Every element with a span shows exactly the source's characters [data-start, data-end)."""
+    for element in page.spans:
+        start, end = int(element.attrs["data-start"]), int(element.attrs["data-end"])
+        assert page.source_of(element)[start:end] == element.text, element.attrs
+        assert element.attrs["data-key"]
+    return len(page.spans)
+
+
+def test_get_root_is_the_form(client: TestClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    html = response.text
+    assert '<form method="post" action="review" enctype="multipart/form-data">' in html
+    assert 'name="file" multiple' in html and 'name="text"' in html and 'lang="zh-CN"' in html
+    assert 'name="api_key"' not in html  # no keys configured
+    assert client.get("/review").status_code == 200
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.name[:3])
+def test_every_sample_renders_with_every_span_holding_its_printed_value(client: TestClient, sample) -> None:  # type: ignore[no-untyped-def]
+    raw = sample.read_bytes()
+    status, page, _ = _post_files(client, (sample.name, raw))
+    assert status == 200
+    text, _ = decode(raw)
+    assert page.source() == text  # the source element's text is the decoded report, character for character
+    result = extract(raw, source=sample.name)
+    version = result.meta.format_version
+    assert version is not None
+    # Every canonical cell of the version is drawn once, with its state.
+    drawn = [c.attrs["data-cell"] for c in page.cells]
+    assert sorted(drawn) == sorted(cell_keys(version))
+    states = {c.attrs["data-cell"]: c for c in page.cells}
+    for key, cell in result.cells.items():
+        assert f"st-{cell.state.value}" in states[key].classes, key
+        if cell.repaired:
+            assert "repaired" in states[key].classes and "修正" in states[key].text
+    # Every number with a span is linked, and its link shows the printed form the reader read.
+    linked = {e.attrs["data-key"]: e for e in page.spans if e.attrs["data-key"] in result.cells}
+    for key, cell in result.cells.items():
+        if cell.state.value == "number" and cell.span is not None:
+            assert normalise(linked[key].text) == cell.raw, key
+            assert (int(linked[key].attrs["data-start"]), int(linked[key].attrs["data-end"])) == \
+                (cell.span.start, cell.span.end)
+    facts = {e.attrs["data-key"] for e in page.spans if e.attrs["data-key"].startswith("facts.")}
+    assert facts == {f"facts.{k}" for k, f in result.facts.items() if f.span is not None}
+    assert _assert_spans_hold(page) >= sum(1 for c in result.cells.values() if c.span is not None)
+
+
+def test_pasted_text_with_crlf_astral_characters_and_a_leading_newline_keeps_every_span(client: TestClient) -> None:
+    text = "\r\n" + SAMPLES[1].read_text("utf-8").replace("\n", "\r\n").replace("一、总体情况", "𠀀𝄞一、总体情况", 1)
+    response = client.post("/review", data={"text": text, "source": "粘贴"})
+    assert response.status_code == 200, response.text[:500]
+    assert "&#13;" in response.text and "\r" not in response.text.split('id="source"', 1)[1]
+    page = Page(response.text)
+    assert page.source() == text
+    assert _assert_spans_hold(page) > 150
+
+
+def test_several_files_give_one_article_each_and_one_csv_row_each(client: TestClient) -> None:
+    status, page, html = _post_files(client, *((s.name, s.read_bytes()) for s in SAMPLES))
+    assert status == 200
+    assert set(page.sources) == {"source", *(f"source-{n}" for n in range(2, len(SAMPLES) + 1))}
+    _assert_spans_hold(page)
+    combined = next(link for link in page.links if link.attrs["download"] == "nianbao-results.csv")
+    rows = list(csv.reader(io.StringIO(data_url_text(combined.attrs["href"]))))
+    assert rows[0] == CSV_COLUMNS and [r[0] for r in rows[1:]] == [s.name for s in SAMPLES]
+    # The per-report CSV is that report's row; its values are the flat view's.
+    single = next(link for link in page.links if link.attrs["download"] == f"{SAMPLES[1].stem}.csv")
+    header, row = list(csv.reader(io.StringIO(data_url_text(single.attrs["href"]))))
+    flat = extract(SAMPLES[1].read_bytes(), source=SAMPLES[1].name).to_flat()
+    assert dict(zip(header, row, strict=True))["requests.new_received.total"] == str(flat["requests.new_received.total"])
+    jsonl = next(link for link in page.links if link.attrs["download"] == "nianbao-results.jsonl")
+    assert len(data_url_text(jsonl.attrs["href"]).splitlines()) == len(SAMPLES)
+    assert html.count('class="report"') == len(SAMPLES)
+
+
+def test_a_bad_file_is_shown_as_its_problem_and_the_good_one_still_renders(client: TestClient) -> None:
+    status, page, html = _post_files(client, ("notes.txt", NOT_A_REPORT.encode()), ("scan.pdf", BINARY),
+                                     (SAMPLES[0].name, SAMPLES[0].read_bytes()))
+    assert status == 200
+    assert 'role="alert"' in html and "not_a_report" in html and "not_text" in html
+    assert "notes.txt" in html and "scan.pdf" in html
+    assert list(page.sources) == ["source"]
+
+
+@pytest.mark.parametrize(("files", "data", "status", "code"), [
+    ([], {}, 422, "empty_input"),
+    ([], {"text": "   "}, 422, "empty_input"),
+    ([("notes.txt", NOT_A_REPORT.encode())], {}, 422, "not_a_report"),
+    ([("scan.pdf", BINARY)], {}, 415, "not_text"),
+    ([("x.txt", b"\xff\xfe\xfa" * 3 + bytes(range(0x80, 0x100)))], {}, 415, None),
+    ([], {"text": SAMPLES[0].read_text("utf-8"), "backend": "oracle"}, 422, "invalid_options"),
+])
+def test_nothing_readable_is_an_error_page_with_the_problems_status(
+        client: TestClient, files: list[tuple[str, bytes]], data: dict[str, str], status: int, code: str | None) -> None:
+    response = client.post("/review", files=[("file", (n, b, "text/plain")) for n, b in files] or None,
+                           data=data or {"text": ""})
+    assert response.status_code == status, response.text[:300]
+    assert response.headers["content-type"].startswith("text/html")
+    assert 'role="alert"' in response.text
+    if code:
+        assert f"<code>{code}</code>" in response.text
+
+
+def test_a_report_that_fails_its_checks_outlines_the_cells_and_shows_both_sides(client: TestClient) -> None:
+    text = _tampered()
+    response = client.post("/review", data={"text": text})
+    page = Page(response.text)
+    result = extract(text)
+    failed = [c for c in result.checks if c.status.value == "fail"]
+    assert failed
+    outlined = {c.attrs["data-cell"] for c in page.cells if "fail" in c.classes}
+    assert outlined == {k for c in failed for k in c.left_keys + c.right_keys}
+    for check in failed:
+        block = response.text.split(f'id="r0-chk-{check.id}"', 1)[1].split("</li>", 1)[0]
+        assert "≠" in block and f'<b class="sum">{check.left}</b>' in block and f'<b class="sum">{check.right}</b>' in block
+
+
+def test_candidate_readings_of_an_ambiguous_row_are_listed_in_its_cells() -> None:
+    # Built by hand so that the drawing is tested whatever the reader fills in (Warning.candidates).
+    result = extract(AMBIGUOUS).model_dump(mode="json")
+    keys = [f"requests.new_received.{c}" for c in ("natural_person", "commercial", "research", "social_org",
+                                                   "legal_service", "other_org", "total")]
+    assert all(result["cells"][k]["state"] == "unknown" for k in keys)
+    warning = next(w for w in result["warnings"] if w["code"] == "ambiguous_row")
+    warning["candidates"] = [dict(zip(keys, [1, 1, 0, 0, 0, 0, 2], strict=True)),
+                             dict(zip(keys, [11, 0, 0, 0, 0, 0, 11], strict=True))]
+    view = build_report(result, AMBIGUOUS)
+    cells = next(cells for form, cells, _ in view.tables if form.table == "requests")
+    assert cells["requests.new_received.natural_person"].candidates == ["1", "11"]
+    assert cells["requests.new_received.commercial"].candidates == ["1", "0"]
+    assert view.warnings[0]["readings"] == [["1", "1", "0", "0", "0", "0", "2"], ["11", "0", "0", "0", "0", "0", "11"]]
+
+
+def test_api_keys_guard_extraction_but_not_the_page() -> None:
+    with TestClient(create_app(settings(api_keys="k-123,k-456"))) as c:
+        form = c.get("/")
+        assert form.status_code == 200 and 'name="api_key"' in form.text
+        sample = SAMPLES[0].read_text("utf-8")
+        missing = c.post("/review", data={"text": sample})
+        assert missing.status_code == 401 and "<code>unauthorized</code>" in missing.text
+        assert 'id="source"' not in missing.text
+        assert c.post("/review", data={"text": sample, "api_key": "wrong"}).status_code == 401
+        assert c.post("/review", data={"text": sample, "api_key": "k-456"}).status_code == 200
+        assert c.post("/review", data={"text": sample}, headers={"X-API-Key": "k-123"}).status_code == 200
+        assert c.post("/review", data={"text": sample}, headers={"Authorization": "Bearer k-123"}).status_code == 200
+        assert c.get("/static/review.js").status_code == 200
+
+
+def test_markup_keeps_every_script_and_style_in_static_files(client: TestClient) -> None:
+    html = client.post("/review", files=[("file", (s.name, s.read_bytes(), "text/plain")) for s in SAMPLES[:2]]).text
+    ids = re.findall(r'\sid="([^"]*)"', html)
+    assert len(ids) == len(set(ids)) > 400  # every id once, across several reports
+    targets = set(re.findall(r'href="#([^"]+)"', html))
+    assert targets <= set(ids), targets - set(ids)  # every in-page link lands somewhere
+    assert re.findall(r"<script(?![^>]*\bsrc=)", html) == []
+    assert re.findall(r"<style\b|\sstyle=|\son[a-z]+=", html) == []
+    assert re.findall(r'(?:src|href)="(?:https?:)?//', html) == []  # nothing from another origin (no CDN)
+    for path in ("static/review.js", "static/review.css"):
+        assert client.get(f"/{path}").status_code == 200
+
+
+def test_static_files_and_form_follow_the_path_prefix() -> None:
+    with TestClient(create_app(settings(root_path="/nianbao"))) as c:
+        assert c.get("/nianbao/").status_code == 200
+        assert c.get("/nianbao/static/review.css").status_code == 200
+        response = c.post("/nianbao/review", data={"text": SAMPLES[0].read_text("utf-8")})
+        assert response.status_code == 200 and 'id="source"' in response.text
+
+
+def test_view_states_qualifiers_and_money_are_shown_as_the_result_says() -> None:
+    result = extract(SAMPLES[3].read_bytes()).model_dump(mode="json")
+    view = build_report(result, decode(SAMPLES[3].read_bytes())[0])
+    cells = {k: v for _, cs, _ in view.tables for k, v in cs.items()}
+    for key, cell in result["cells"].items():
+        assert cells[key].state == cell["state"]
+        if cell["state"] == "number":
+            assert Decimal(cells[key].value or "nan") == Decimal(str(cell["value"]))
+    assert {f["key"] for f in view.facts} <= set(FACT_KEYS)
+
+
+def _tampered() -> str:
+    """Sample 004 with 表三's first new-received count raised by 1: the balance and column checks fail."""
+    text = SAMPLES[4].read_text("utf-8")
+    result = extract(text)
+    span = result.cells["requests.new_received.natural_person"].span
+    assert span is not None
+    value = int(text[span.start:span.end])
+    return text[:span.start] + str(value + 1) + text[span.end:]
+
+
+AMBIGUOUS = ("某县人民政府2021年政府信息公开工作年度报告\n一、总体情况\n本年度工作有序推进。\n"
+             "二、主动公开政府信息情况\n第二十条第（一）项\n信息内容\t本年制发件数\t本年废止件数\t现行有效件数\n"
+             "规章\t0\t0\t0\n行政规范性文件\t3\t1\t12\n"
+             "三、收到和处理政府信息公开申请情况\n(本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和)\n"
+             "一、本年新收政府信息公开申请数量11000011\n"
+             "四、政府信息公开行政复议、行政诉讼情况\n行政复议\t行政诉讼\n结果维持\t结果纠正\t其他结果\t尚未审结\t总计\n\n"
+             "五、存在的主要问题及改进情况\n一是培训不足。\n六、其他需要报告的事项\n无。\n")
