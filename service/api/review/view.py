@@ -11,6 +11,7 @@ schema versions (``verdict``, ``counts``, ``candidates``) are read with ``.get``
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -145,7 +146,8 @@ class ReportView:
         counts = self.check_counts()
         head = " ".join(str(v) for v in (meta.get("agency"), meta.get("year") and f"{meta['year']}年度",
                                          meta.get("format_version") and f"{meta['format_version']}版格式") if v)
-        return f"{head or '未识别单位'} · 核验通过 {counts['pass']}，未通过 {counts['fail']}，无法核验 {counts['not_assessable']}"
+        checks = f"核验通过 {counts['pass']}，未通过 {counts['fail']}，无法核验 {counts['not_assessable']}"
+        return f"{head or '未识别单位'} · {checks}"
 
     def check_counts(self) -> dict[str, int]:
         """How many checks passed, failed, could not be assessed (in that order)."""
@@ -315,9 +317,11 @@ def table_status_zh(info: dict[str, Any]) -> str:
     return f"{status}{rows}{grid}"
 
 
-TEMPLATE_HELPERS = {
-    "backend_zh": lambda name: BACKEND_ZH.get(name, name),
-    "verdict_zh": lambda name: VERDICT_ZH.get(name, name),
-    "table_status_zh": table_status_zh,
-}
-TEMPLATE_FILTERS = {"fact_zh": lambda key: FACTS_ZH.get(key, key)}
+def _zh(words: dict[str, str]) -> Callable[[str], str]:
+    """A template helper: the Chinese word for a code, or the code itself when it has none."""
+    return lambda code: words.get(code, code)
+
+
+TEMPLATE_HELPERS: dict[str, Callable[..., str]] = {
+    "backend_zh": _zh(BACKEND_ZH), "verdict_zh": _zh(VERDICT_ZH), "table_status_zh": table_status_zh}
+TEMPLATE_FILTERS: dict[str, Callable[..., str]] = {"fact_zh": _zh(FACTS_ZH)}
