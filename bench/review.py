@@ -89,14 +89,16 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    doc: dict[str, Any] = {"machine": f"{platform.machine()} {platform.python_version()}", "server": server(args.rounds)}
+    machine = f"{platform.machine()} {platform.python_version()}"
+    doc: dict[str, Any] = {"machine": machine, "server": server(args.rounds)}
     if args.browser:
         doc["browser"] = browser()
 
     def table(d: dict[str, Any]) -> None:
         print(f"POST /review (in-process, rules backend, {args.rounds} rounds) on {d['machine']}")
         for name, row in d["server"].items():
-            print(f"  {name:9} median {row['median_ms']:7.1f} ms  p95 {row['p95_ms']:7.1f} ms  page {row['page_kb']} KB")
+            print(f"  {name:9} median {row['median_ms']:7.1f} ms  p95 {row['p95_ms']:7.1f} ms  "
+                  f"page {row['page_kb']} KB")
         if "browser" in d:
             b = d["browser"]
             print(f"Chromium, all samples on one page: {b['values_on_page']} linked values, page load "
