@@ -90,22 +90,9 @@ def document_of_item(item: Any, defaults: ExtractOptions, limit: int) -> Documen
         parsed = BatchItem.model_validate(item, strict=True)
     except ValidationError as exc:
         raise _invalid(exc) from None
-    return text_document(parsed.text, parsed.source, merge_options(defaults, parsed.options), limit)
-
-
-def text_document(text: str, source: str | None, options: ExtractOptions, limit: int) -> Document:
-    """A report sent as text (a JSON body, a batch item, the review page's form): size and binary checked."""
-    _check_size(text, limit)
-    require_plain_text(text)
-    return Document(text=text, source=source, options=options)
-
-
-def file_document(data: bytes, source: str | None, options: ExtractOptions, limit: int) -> Document:
-    """A report uploaded as a file (multipart): size checked, decoded as the core does, binary refused."""
-    if len(data) > limit:
-        raise too_large(len(data), limit)
-    text, encoding = decode_bytes(data)
-    return Document(text=text, source=source, options=options, encoding=encoding)
+    _check_size(parsed.text, limit)
+    require_plain_text(parsed.text)
+    return Document(text=parsed.text, source=parsed.source, options=merge_options(defaults, parsed.options))
 
 
 def merge_options(defaults: ExtractOptions, override: ExtractOptions | None) -> ExtractOptions:
@@ -129,7 +116,9 @@ async def _json_body(request: Request, model: type[_Body], shape: str) -> _Body:
 
 async def _from_json(request: Request, limit: int) -> Document:
     body = await _json_body(request, ExtractRequest, '{"text": "…"}')
-    return text_document(body.text, body.source, _with_backend(body.options, body.backend), limit)
+    _check_size(body.text, limit)
+    require_plain_text(body.text)
+    return Document(text=body.text, source=body.source, options=_with_backend(body.options, body.backend))
 
 
 async def _from_text(request: Request, limit: int, charset: str | None) -> Document:
@@ -156,13 +145,15 @@ async def _from_form(request: Request, limit: int) -> Document:
         data = await upload.read(limit + 1)  # one byte more than allowed tells "too large" apart
         if len(data) > limit:
             raise too_large(upload.size or len(data), limit)
+        text, encoding = decode_bytes(data)
         source, backend, options = (_field(form.get(name)) for name in ("source", "backend", "options"))
         try:
             name = _backend_name.validate_python(backend)
             parsed = ExtractOptions.model_validate_json(options, strict=True) if options else None
         except ValidationError as exc:
             raise _invalid(exc, "options" if options else "backend") from None
-        return file_document(data, source or upload.filename, _with_backend(parsed, name), limit)
+        return Document(text=text, source=source or upload.filename, options=_with_backend(parsed, name),
+                        encoding=encoding)
 
 
 def _field(value: Any) -> str | None:
@@ -210,3 +201,18 @@ def _invalid(exc: ValidationError, *field: str) -> Exception:
         return InvalidOptions(f"the options are not valid ({where}); see ExtractOptions in /docs",
                               detail={"errors": errors})
     return RequestValidationError(errors)
+
+
+def text_document(text: str, source: str | None, options: ExtractOptions, limit: int) -> Document:
+    """A report sent as text in a form field (the review page): checked as a JSON body's text is."""
+    _check_size(text, limit)
+    require_plain_text(text)
+    return Document(text=text, source=source, options=options)
+
+
+def file_document(data: bytes, source: str | None, options: ExtractOptions, limit: int) -> Document:
+    """A report uploaded as a file (the review page): read as ``_from_form`` reads its ``file``."""
+    if len(data) > limit:
+        raise too_large(len(data), limit)
+    text, encoding = decode_bytes(data)
+    return Document(text=text, source=source, options=options, encoding=encoding)
