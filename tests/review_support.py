@@ -9,6 +9,10 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import unquote
 
+from api_support import SAMPLES
+
+from service.pipeline import extract
+
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
@@ -81,3 +85,22 @@ def data_url_text(url: str) -> str:
     """The text a ``data:…;base64,…`` (or percent-encoded) URL holds."""
     head, _, body = url.partition(",")
     return base64.b64decode(body).decode("utf-8") if head.endswith(";base64") else unquote(body)
+
+
+def tampered_sample() -> str:
+    """Sample 004 with 表三's first new-received count raised by 1: the balance and column checks fail."""
+    text = SAMPLES[4].read_text("utf-8")
+    result = extract(text)
+    span = result.cells["requests.new_received.natural_person"].span
+    assert span is not None
+    value = int(text[span.start:span.end])
+    return text[:span.start] + str(value + 1) + text[span.end:]
+
+
+AMBIGUOUS = ("某县人民政府2021年政府信息公开工作年度报告\n一、总体情况\n本年度工作有序推进。\n"
+             "二、主动公开政府信息情况\n第二十条第（一）项\n信息内容\t本年制发件数\t本年废止件数\t现行有效件数\n"
+             "规章\t0\t0\t0\n行政规范性文件\t3\t1\t12\n"
+             "三、收到和处理政府信息公开申请情况\n(本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和)\n"
+             "一、本年新收政府信息公开申请数量11000011\n"
+             "四、政府信息公开行政复议、行政诉讼情况\n行政复议\t行政诉讼\n结果维持\t结果纠正\t其他结果\t尚未审结\t总计\n\n"
+             "五、存在的主要问题及改进情况\n一是培训不足。\n六、其他需要报告的事项\n无。\n")

@@ -19,7 +19,7 @@ import pytest
 from api_support import SAMPLES
 from browser_support import artifacts_dir, chromium, require_browser
 from gateway_helpers import Proc, run_app
-from test_review import AMBIGUOUS, _tampered
+from review_support import AMBIGUOUS, tampered_sample
 
 from service.cli import CSV_COLUMNS
 from service.pipeline import extract
@@ -157,7 +157,7 @@ def test_every_span_of_every_sample_holds_its_value_in_the_dom(browser: Any, app
 def test_a_failed_check_outlines_its_cells_and_shows_both_sides(browser: Any, app: Proc, tmp_path: Path) -> None:
     by = _by()
     report = tmp_path / "tampered.txt"
-    report.write_text(_tampered(), encoding="utf-8")
+    report.write_text(tampered_sample(), encoding="utf-8")
     _upload(browser, app, report)
     result = extract(report.read_bytes())
     failed = [c for c in result.checks if c.status.value == "fail"]

@@ -64,6 +64,7 @@ class CellView:
     repaired: bool = False
     failed: list[str] = field(default_factory=list)
     candidates: list[str] = field(default_factory=list)
+    warning: str | None = None  # the anchor of the warning that names this cell
 
     @property
     def state_zh(self) -> str:
@@ -160,11 +161,57 @@ class ReportView:
 def build_report(result: dict[str, Any], text: str, index: int = 0) -> ReportView:
     """The view of one result, whose spans point into ``text``."""
     prefix = f"r{index}-"
-    cells: dict[str, dict[str, Any]] = result.get("cells", {})
+    sections = [{"number": s["number"], "title": s["title"], "id": f"{prefix}sec{s['number']}",
+                 "start": s["span"]["start"]} for s in result.get("sections", [])]
+    marks = {s["start"]: s["id"] for s in sections if 0 <= s["start"] < len(text)}
+    source_html, anchors = render_source(text, _refs(result, text), prefix, marks)
+    linker = _Linker(text, anchors)
+    checks = [_check_view(c, result.get("cells", {}), prefix) for c in result.get("checks", [])]
+    facts = [{"key": key, "label": FACTS_ZH.get(key, key), "value": fact.get("value"),
+              "qualifier": QUALIFIER_ZH.get(fact.get("qualifier", "exact"), fact.get("qualifier")),
+              "grounding": GROUNDING_ZH.get(fact.get("grounding", "exact"), fact.get("grounding")),
+              "quote": fact.get("quote"), "link": linker.link(f"f:{key}", f"facts.{key}", fact.get("span"))}
+             for key, fact in result.get("facts", {}).items()]
+    problems = [{"text": p.get("text"), "link": linker.link(f"p:{n}", "problems", p.get("span"))}
+                for n, p in enumerate(result.get("problems", []))]
+    repairs = [{**r, "kind_zh": REPAIR_KIND_ZH.get(r["kind"], r["kind"]),
+                "method_zh": REPAIR_METHOD_ZH.get(r["method"], r["method"]),
+                "labels": [label_zh(k) for k in r.get("keys", [])],
+                "proofs": [(p, f"{prefix}chk-{p}") for p in r.get("proved_by", [])]}
+               for r in result.get("repairs", [])]
+    warnings = [{**w, "anchor": f"{prefix}warn-{n}", "labels": [label_zh(k) for k in w.get("keys", [])],
+                 "readings": [[_show(c.get(k)) for k in w.get("keys", [])] for c in w.get("candidates") or []]}
+                for n, w in enumerate(result.get("warnings", []))]
+    return ReportView(index=index, prefix=prefix, source_id="source" if index == 0 else f"source-{index + 1}",
+                      name=result.get("source") or f"报告 {index + 1}", result=result, source_html=source_html,
+                      tables=_tables(result, linker, checks, warnings), checks=checks, facts=facts,
+                      problems=problems, meta=_meta_rows(result, linker), repairs=repairs, warnings=warnings,
+                      sections=sections)
+
+
+class _Linker:
+    """Makes the links of values whose spans the source rendering anchored."""
+
+    def __init__(self, text: str, anchors: dict[str, Anchor]) -> None:
+        self.text = text
+        self.anchors = anchors
+
+    def link(self, ref: str, key: str, span: dict[str, int] | None) -> Linked | None:
+        """The link of ``ref`` (its printed form is the source's slice), or None when it has no anchor."""
+        if span is None or ref not in self.anchors:
+            return None
+        return Linked(ref, key, _slice(self.text, span), span["start"], span["end"], self.anchors[ref])
+
+
+_PRINTED_STATES = ("number", "not_applicable")  # the states whose span holds printed characters
+
+
+def _refs(result: dict[str, Any], text: str) -> list[Ref]:
+    """Everything with a span: cells (when the span holds the printed value), facts, problems, meta."""
     refs: list[Ref] = []
-    for key, cell in cells.items():
+    for key, cell in result.get("cells", {}).items():
         span = cell.get("span")
-        if span and _holds(text, span, cell.get("raw")):
+        if span and cell.get("state") in _PRINTED_STATES and cell.get("raw") and _holds(text, span, cell["raw"]):
             refs.append(Ref(f"c:{key}", f"{label_zh(key)} = {_slice(text, span)}", span["start"], span["end"]))
     for key, fact in result.get("facts", {}).items():
         if fact.get("span"):
@@ -173,82 +220,68 @@ def build_report(result: dict[str, Any], text: str, index: int = 0) -> ReportVie
         if problem.get("span"):
             refs.append(Ref(f"p:{n}", f"问题 {n + 1}", **problem["span"]))
     meta = result.get("meta", {})
-    for name in ("agency", "year"):
+    for name, label in (("agency", "单位"), ("year", "年度")):
         if meta.get(f"{name}_span"):
-            refs.append(Ref(f"m:{name}", f"{'单位' if name == 'agency' else '年度'} = {meta.get(name)}",
-                            **meta[f"{name}_span"]))
+            refs.append(Ref(f"m:{name}", f"{label} = {meta.get(name)}", **meta[f"{name}_span"]))
     for name in ("phone", "email", "website"):
         for n, item in enumerate(meta.get(name) or []):
             if item.get("span"):
                 refs.append(Ref(f"m:{name}:{n}", f"联系方式 = {item['value']}", **item["span"]))
-    sections = [{"number": s["number"], "title": s["title"], "id": f"{prefix}sec{s['number']}",
-                 "start": s["span"]["start"]} for s in result.get("sections", [])]
-    marks = {s["start"]: s["id"] for s in sections if 0 <= s["start"] < len(text)}
-    source_html, anchors = render_source(text, refs, prefix, marks)
+    return refs
 
-    def linked(ref: str, key: str, span: dict[str, int] | None) -> Linked | None:
-        if span is None or ref not in anchors:
-            return None
-        return Linked(ref, key, _slice(text, span), span["start"], span["end"], anchors[ref])
 
-    checks = [_check_view(c, cells, prefix) for c in result.get("checks", [])]
-    failed_by_key: dict[str, list[str]] = defaultdict(list)
+def _tables(result: dict[str, Any], linker: _Linker, checks: list[CheckView],
+            warnings: list[dict[str, Any]]) -> list[tuple[Form, dict[str, CellView], dict[str, Any]]]:
+    """The three forms of the report's version, each with the view of every cell it lays out."""
+    cells: dict[str, dict[str, Any]] = result.get("cells", {})
+    failed: dict[str, list[str]] = defaultdict(list)
     for check in checks:
         if check.status == "fail":
             for key in check.keys:
-                failed_by_key[key].append(check.id)
+                failed[key].append(check.id)
     candidates = _candidates(result.get("warnings", []))
-    version = meta.get("format_version") or ("2019" if any(k.endswith(".made") for k in cells) else "2021")
+    warned = {key: w["anchor"] for w in warnings for key in w.get("keys", [])}
+    version = (result.get("meta", {}).get("format_version")
+               or ("2019" if any(k.endswith(".made") for k in cells) else "2021"))
     tables = []
     for form in forms(version):
         views = {}
         for key in _form_keys(form):
             cell = cells.get(key) or {"state": "missing"}
             span = cell.get("span")
+            link = linker.link(f"c:{key}", key, span)
             views[key] = CellView(
                 key=key, label=label_zh(key), state=cell.get("state", "missing"),
-                value=None if cell.get("value") is None else str(cell["value"]),
-                link=linked(f"c:{key}", key, span), span_mismatch=bool(span) and f"c:{key}" not in anchors,
-                repaired=bool(cell.get("repaired")), failed=failed_by_key.get(key, []),
-                candidates=candidates.get(key, []))
+                value=None if cell.get("value") is None else str(cell["value"]), link=link,
+                span_mismatch=bool(span) and link is None and cell.get("state") in _PRINTED_STATES,
+                repaired=bool(cell.get("repaired")), failed=failed.get(key, []),
+                candidates=candidates.get(key, []), warning=warned.get(key))
         tables.append((form, views, result.get("tables", {}).get(form.table) or {"status": "missing"}))
-    facts = [{"key": key, "label": FACTS_ZH.get(key, key), "value": fact.get("value"),
-              "qualifier": QUALIFIER_ZH.get(fact.get("qualifier", "exact"), fact.get("qualifier")),
-              "grounding": GROUNDING_ZH.get(fact.get("grounding", "exact"), fact.get("grounding")),
-              "quote": fact.get("quote"), "link": linked(f"f:{key}", f"facts.{key}", fact.get("span"))}
-             for key, fact in result.get("facts", {}).items()]
-    problems = [{"text": p.get("text"), "link": linked(f"p:{n}", "problems", p.get("span"))}
-                for n, p in enumerate(result.get("problems", []))]
-    meta_rows: list[tuple[str, list[Linked] | str]] = []
+    return tables
+
+
+def _meta_rows(result: dict[str, Any], linker: _Linker) -> list[tuple[str, list[Linked] | str]]:
+    """The report's metadata as (label, links or text) rows."""
+    meta = result.get("meta", {})
+    rows: list[tuple[str, list[Linked] | str]] = []
     for name, label in (("agency", "单位"), ("year", "年度")):
-        link = linked(f"m:{name}", f"meta.{name}", meta.get(f"{name}_span"))
-        meta_rows.append((label, [link] if link else str(meta.get(name) or "未识别")))
+        link = linker.link(f"m:{name}", f"meta.{name}", meta.get(f"{name}_span"))
+        rows.append((label, [link] if link else str(meta.get(name) or "未识别")))
     evidence = "、".join(meta.get("version_evidence") or []) or "无"
-    meta_rows.append(("格式版本", f"{meta.get('format_version') or '未识别'}（依据：{evidence}）"))
+    rows.append(("格式版本", f"{meta.get('format_version') or '未识别'}（依据：{evidence}）"))
     for name, label in (("phone", "电话"), ("email", "电子邮箱"), ("website", "网址")):
         items = meta.get(name) or []
         links = [link for n, item in enumerate(items)
-                 if (link := linked(f"m:{name}:{n}", f"meta.{name}", item.get("span")))]
+                 if (link := linker.link(f"m:{name}:{n}", f"meta.{name}", item.get("span")))]
         if items:
-            meta_rows.append((label, links or "、".join(str(i.get("value")) for i in items)))
+            rows.append((label, links or "、".join(str(i.get("value")) for i in items)))
     if meta.get("encoding"):
-        meta_rows.append(("编码", str(meta["encoding"])))
+        rows.append(("编码", str(meta["encoding"])))
     document = result.get("document") or {}
     if document:
         pages = f"，{document['pages']} 页" if document.get("pages") else ""
-        meta_rows.append(("文档格式", f"{FORMAT_ZH.get(document.get('format', ''), document.get('format'))}{pages}"))
-    repairs = [{**r, "kind_zh": REPAIR_KIND_ZH.get(r["kind"], r["kind"]),
-                "method_zh": REPAIR_METHOD_ZH.get(r["method"], r["method"]),
-                "labels": [label_zh(k) for k in r.get("keys", [])],
-                "proofs": [(p, f"{prefix}chk-{p}") for p in r.get("proved_by", [])]}
-               for r in result.get("repairs", [])]
-    warnings = [{**w, "labels": [label_zh(k) for k in w.get("keys", [])],
-                 "readings": [[_show(c.get(k)) for k in w.get("keys", [])] for c in w.get("candidates") or []]}
-                for w in result.get("warnings", [])]
-    return ReportView(index=index, prefix=prefix, source_id="source" if index == 0 else f"source-{index + 1}",
-                      name=result.get("source") or f"报告 {index + 1}", result=result, source_html=source_html,
-                      tables=tables, checks=checks, facts=facts, problems=problems, meta=meta_rows,
-                      repairs=repairs, warnings=warnings, sections=sections)
+        rows.append(("文档格式", f"{FORMAT_ZH.get(document.get('format', ''), document.get('format'))}{pages}"))
+    return rows
 
 
 def _form_keys(form: Form) -> list[str]:
