@@ -218,3 +218,34 @@ def test_view_states_qualifiers_and_money_are_shown_as_the_result_says() -> None
         if cell["state"] == "number":
             assert Decimal(cells[key].value or "nan") == Decimal(str(cell["value"]))
     assert {f["key"] for f in view.facts} <= set(FACT_KEYS)
+
+
+def test_blank_and_not_applicable_cells_show_their_state_and_only_printed_marks_are_linked(client: TestClient) -> None:
+    rows = ("| 项目 | 自然人 | 商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他 | 总计 |\n|---|---|---|---|---|---|---|---|\n"
+            "| （七）总计 | 5 | / | — | 无 |  | 0 | 5 |\n")
+    text = AMBIGUOUS.replace("一、本年新收政府信息公开申请数量11000011\n", rows)
+    page = Page(client.post("/review", data={"text": text}).text)
+    cells = {c.attrs["data-cell"]: c for c in page.cells}
+    linked = {e.attrs["data-key"]: e.text for e in page.spans}
+    assert "st-blank" in cells["requests.total.legal_service"].classes and "空白" in cells["requests.total.legal_service"].text
+    assert "requests.total.legal_service" not in linked
+    assert [linked[f"requests.total.{c}"] for c in ("commercial", "research", "social_org")] == ["/", "—", "无"]
+    assert "不适用" in cells["requests.total.commercial"].text
+    assert "st-missing" in cells["requests.carried_forward.total"].classes and "缺失" in cells["requests.carried_forward.total"].text
+    _assert_spans_hold(page)
+
+
+def test_verdict_and_counts_are_drawn_when_the_result_has_them() -> None:
+    from service.api.review.routes import templates
+
+    result = extract(SAMPLES[0].read_bytes(), source="a.txt").model_dump(mode="json")
+    result["verdict"] = "failed"
+    result["counts"] = {"checks": 42, "checks_failed": 1, "repaired_by_method": {"arithmetic": 2, "layout": 1}}
+    view = build_report(result, decode(SAMPLES[0].read_bytes())[0])
+    assert view.counts == [("核验项", "42"), ("未通过", "1"), ("修正依据", "算术证明 2，参照上一已定行的版式 1")]
+    html = templates.env.get_template("review.html").render(
+        reports=[(view, {"csv": "", "json": "", "csv_name": "a.csv", "json_name": "a.json"})], failures=[],
+        combined=None, fields={}, needs_key=False, backends=["rules"], default_backend="rules", max_upload_mb=10,
+        max_files=20)
+    assert 'class="verdict verdict-failed"' in html and "<strong>未通过</strong>" in html
+    assert "<dt>修正依据</dt><dd>算术证明 2，参照上一已定行的版式 1</dd>" in html

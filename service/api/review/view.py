@@ -36,6 +36,10 @@ REPAIR_METHOD_ZH = {"arithmetic": "算术证明", "layout": "参照上一已定�
 BACKEND_ZH = {"rules": "规则", "llm": "大模型", "hybrid": "规则 + 大模型", "none": "未读取叙述部分"}
 VERDICT_ZH = {"pass": "通过", "failed": "未通过", "not_assessable": "无法评估"}
 TABLE_STATUS_ZH = {"found": "完整", "truncated": "不完整（部分行缺失）", "missing": "未找到"}
+COUNTS_ZH = {"checks": "核验项", "checks_failed": "未通过", "checks_not_assessable": "无法核验",
+             "cells_unknown": "无法确定的单元格", "cells_missing": "缺失的单元格", "cells_repaired": "经修正的单元格",
+             "repaired_by_method": "修正依据", "sections_missing": "缺少的章节", "tables_missing": "缺少的表",
+             "tables_truncated": "不完整的表", "warnings": "提示"}
 FORMAT_ZH = {"text": "纯文本", "html": "网页（HTML）", "docx": "Word（DOCX）", "pdf": "PDF"}
 
 
@@ -149,6 +153,16 @@ class ReportView:
                                          meta.get("format_version") and f"{meta['format_version']}版格式") if v)
         checks = f"核验通过 {counts['pass']}，未通过 {counts['fail']}，无法核验 {counts['not_assessable']}"
         return f"{head or '未识别单位'} · {checks}"
+
+    @property
+    def counts(self) -> list[tuple[str, str]]:
+        """The result's ``counts`` (when the schema has them) as (label, value) pairs."""
+        rows = []
+        for name, value in (self.result.get("counts") or {}).items():
+            if isinstance(value, dict):
+                value = "，".join(f"{REPAIR_METHOD_ZH.get(k, k)} {v}" for k, v in value.items()) or "—"
+            rows.append((COUNTS_ZH.get(name, name), str(value)))
+        return rows
 
     def check_counts(self) -> dict[str, int]:
         """How many checks passed, failed, could not be assessed (in that order)."""
@@ -308,7 +322,7 @@ def _show(value: Any) -> str:
 def _short(key: str) -> str:
     """A cell's row and column, without the table: ``（一）予以公开·自然人``."""
     _, row, col = row_col_zh(key)
-    return f"{row.split('/')[-1]}·{col}" if col else row
+    return f"{row.split('/')[-1]}·{col}" if col else label_zh(key)
 
 
 def _check_view(check: dict[str, Any], cells: dict[str, dict[str, Any]], prefix: str) -> CheckView:
