@@ -115,6 +115,8 @@ def test_clicking_a_cell_highlights_exactly_its_printed_value(browser: Any, app:
     quote.click()
     assert browser.execute_script(HIGHLIGHT_JS, quote) == quote.text
     _shot(browser, "click")
+    # No script error, no blocked resource, no policy violation on the page.
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
 
 
 def test_hovering_a_span_names_the_value_it_feeds_and_keyboard_focus_highlights(browser: Any, app: Proc) -> None:
