@@ -142,6 +142,7 @@ def test_hovering_a_span_names_the_value_it_feeds_and_keyboard_focus_highlights(
     focused = browser.switch_to.active_element
     assert focused.get_attribute("data-key") == "requests.new_received.commercial"
     assert browser.execute_script(HIGHLIGHT_JS, focused) == focused.text
+    assert browser.find_element(by.CSS_SELECTOR, ".hover-info").text.startswith("已高亮：表三/一、本年新收")
 
 
 def test_every_span_of_every_sample_holds_its_value_in_the_dom(browser: Any, app: Proc) -> None:

@@ -37,7 +37,16 @@
     segs.forEach(function (seg) { seg.classList.add("hl"); });
     val.classList.add("active");
     lit = segs.concat([val]);
-    if (segs.length) { reveal(segs[0]); }
+    if (segs.length) {
+      reveal(segs[0]);
+      // What hovering the span would say, announced for keyboard and screen-reader users too.
+      announce(segs[0], "已高亮：" + (val.getAttribute("title") || val.getAttribute("data-key")));
+    }
+  }
+
+  function announce(seg, text) {
+    var info = seg.closest(".source-pane").querySelector(".hover-info");
+    if (info) { info.textContent = text; }
   }
 
   var valuesByRef = null;
@@ -59,7 +68,6 @@
 
   function hover(seg) {
     unhover();
-    var info = seg.closest(".source-pane").querySelector(".hover-info");
     var refs = seg.getAttribute("data-refs").split(" ");
     seg.classList.add("hover");
     hovered.push(seg);
@@ -70,7 +78,7 @@
         hovered.push(holder);
       });
     });
-    if (info) { info.textContent = "此处对应：" + seg.getAttribute("title"); }
+    announce(seg, "此处对应：" + seg.getAttribute("title"));
   }
 
   function showCheck(item) {
