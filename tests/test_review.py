@@ -249,3 +249,39 @@ def test_verdict_and_counts_are_drawn_when_the_result_has_them() -> None:
         max_files=20)
     assert 'class="verdict verdict-failed"' in html and "<strong>未通过</strong>" in html
     assert "<dt>修正依据</dt><dd>算术证明 2，参照上一已定行的版式 1</dd>" in html
+
+
+@pytest.mark.parametrize("version", ["2019", "2021"])
+def test_each_form_is_a_rectangular_grid_holding_every_key_of_its_version_once_in_order(version: str) -> None:
+    from service.api.review.forms import Head, forms
+
+    keys: list[str] = []
+    for form in forms(version):
+        rows = form.head + [row for group in form.groups for row in group]
+        taken: dict[tuple[int, int], bool] = {}  # the HTML table model: rowspans occupy slots below
+        widths = []
+        for r, row in enumerate(rows):
+            c = 0
+            for item in row:
+                while taken.get((r, c)):
+                    c += 1
+                span = item.rowspan if isinstance(item, Head) else 1
+                for dr in range(span):
+                    for dc in range(item.colspan):
+                        taken[(r + dr, c + dc)] = True
+                c += item.colspan
+                if not isinstance(item, Head):
+                    keys.append(item.key)
+            while taken.get((r, c)):
+                c += 1
+            widths.append(c)
+        assert len(set(widths)) == 1, (form.table, widths)
+    assert keys == cell_keys(version)
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-16", "utf-8-sig"])
+def test_an_upload_in_any_supported_encoding_shows_the_decoded_text(client: TestClient, encoding: str) -> None:
+    text = SAMPLES[2].read_text("utf-8")
+    status, page, _ = _post_files(client, ("报告.txt", text.encode(encoding)))
+    assert status == 200 and page.source() == text
+    assert _assert_spans_hold(page) > 150
