@@ -103,6 +103,7 @@ class CheckView:
     left_terms: list[Term]
     right_terms: list[Term]
     unassessable: list[str]
+    scope: str = ""  # the row or column every term shares, named once
 
     @property
     def status_zh(self) -> str:
@@ -319,19 +320,27 @@ def _show(value: Any) -> str:
     return "空白" if value is None else str(value)
 
 
-def _short(key: str) -> str:
-    """A cell's row and column, without the table: ``（一）予以公开·自然人``."""
+def _row_col(key: str) -> tuple[str, str]:
+    """A cell's row and column as the form prints them (the innermost label), or a non-cell key's label."""
     _, row, col = row_col_zh(key)
-    return f"{row.split('/')[-1]}·{col}" if col else label_zh(key)
+    return (row.split("/")[-1], col.split("/")[-1]) if col else (label_zh(key), "")
 
 
 def _check_view(check: dict[str, Any], cells: dict[str, dict[str, Any]], prefix: str) -> CheckView:
-    def terms(keys: list[str]) -> list[Term]:
+    keys = [*check.get("left_keys", []), *check.get("right_keys", [])]
+    places = {key: _row_col(key) for key in keys}
+    rows, cols = {r for r, _ in places.values()}, {c for _, c in places.values()}
+    # A rule runs along a row or down a column: name the shared one once, and each term by the other.
+    shared, pick = (next(iter(rows)), 1) if len(rows) == 1 else (next(iter(cols)), 0) if len(cols) == 1 \
+        else ("", -1)
+
+    def terms(side: list[str]) -> list[Term]:
         out = []
-        for key in keys:
+        for key in side:
             cell = cells.get(key) or {}
             value = cell.get("value")
-            out.append(Term(key, _short(key), str(value) if value is not None else
+            label = "·".join(p for p in places[key] if p) if pick < 0 else places[key][pick]
+            out.append(Term(key, label, str(value) if value is not None else
                             STATE_ZH.get(cell.get("state", "missing"), "缺失")))
         return out
 
@@ -341,7 +350,7 @@ def _check_view(check: dict[str, Any], cells: dict[str, dict[str, Any]], prefix:
     return CheckView(id=check["id"], anchor=f"{prefix}chk-{check['id']}", rule=check.get("rule", ""),
                      status=check.get("status", ""), left=side(check.get("left")), right=side(check.get("right")),
                      left_terms=terms(check.get("left_keys", [])), right_terms=terms(check.get("right_keys", [])),
-                     unassessable=[label_zh(k) for k in check.get("unassessable_keys", [])])
+                     unassessable=[label_zh(k) for k in check.get("unassessable_keys", [])], scope=shared)
 
 
 def _candidates(warnings: list[dict[str, Any]]) -> dict[str, list[str]]:
