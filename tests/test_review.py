@@ -285,3 +285,30 @@ def test_an_upload_in_any_supported_encoding_shows_the_decoded_text(client: Test
     status, page, _ = _post_files(client, ("报告.txt", text.encode(encoding)))
     assert status == 200 and page.source() == text
     assert _assert_spans_hold(page) > 150
+
+
+def test_a_documents_spans_point_into_its_extracted_text_which_the_page_shows() -> None:
+    # A stand-in for the document readers: whatever is posted, the result is the sample's, read from an HTML
+    # page whose extracted text is the sample. The page must show that text, not the bytes sent.
+    sample = SAMPLES[3].read_text("utf-8")
+    with TestClient(create_app(settings())) as c:
+        extractor = c.app.state.extractor  # type: ignore[attr-defined]
+        run = extractor.run
+
+        async def as_document(document):  # type: ignore[no-untyped-def]
+            from dataclasses import replace
+
+            from schemas.result import DocumentInfo
+
+            result = await run(replace(document, text=sample))
+            result.document = DocumentInfo(format="html", text=sample, pages=None)
+            return result
+
+        extractor.run = as_document
+        html_bytes = ("<html><body><p>" + sample.replace("\n", "</p><p>") + "</p></body></html>").encode()
+        response = c.post("/review", files={"file": ("report.html", html_bytes, "text/plain")})
+    assert response.status_code == 200
+    page = Page(response.text)
+    assert page.source() == sample
+    assert _assert_spans_hold(page) > 150
+    assert "网页（HTML）" in response.text and "从文档中提取的文本" in response.text
