@@ -135,6 +135,14 @@ def test_hovering_a_span_names_the_value_it_feeds_and_keyboard_focus_highlights(
     linked = browser.find_elements(by.CSS_SELECTOR, "td.linked")
     assert [td.get_attribute("data-cell") for td in linked] == ["requests.total.total"]
     _shot(browser, "hover")
+    # Clicking the span goes the other way: to the value it feeds.
+    browser.find_element(by.CSS_SELECTOR, 'a.val[data-key="requests.new_received.total"]').click()
+    segment = browser.find_element(by.CSS_SELECTOR, "pre.source .ref.hl")
+    browser.execute_script("arguments[0].closest('.report').querySelectorAll('.active')"
+                           ".forEach(function (e) { e.classList.remove('active'); });", segment)
+    segment.click()
+    assert browser.find_element(by.CSS_SELECTOR, "a.val.active").get_attribute("data-key") == \
+        "requests.new_received.total"
     # Tab from one value to the next: the newly focused value's span is highlighted.
     first = browser.find_element(by.CSS_SELECTOR, 'a.val[data-key="requests.new_received.natural_person"]')
     browser.execute_script("arguments[0].focus()", first)

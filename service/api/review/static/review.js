@@ -1,5 +1,5 @@
 /* The review page's interaction: click or focus a value to highlight its span in the source; hover a
- * highlighted span to see which value it feeds; show a failed check's cells. Plain DOM, no build step.
+ * highlighted span to see which value it feeds, or click it to go to that value; show a failed check's cells. Plain DOM, no build step.
  * The server pre-split the source at every span boundary, so no character offsets are computed here:
  * a value names its first and last segment (data-first, data-last) and its ref id (data-ref). */
 (function () {
@@ -99,6 +99,15 @@
     if (val) {
       event.preventDefault();
       show(val);
+      return;
+    }
+    var seg = event.target.closest("pre.source .ref");
+    if (seg) {  // the other way round: from the text to the value it feeds
+      var values = valuesOf(seg.getAttribute("data-refs").split(" ")[0]);
+      if (values.length) {
+        show(values[0]);
+        values[0].scrollIntoView({ block: "center" });
+      }
       return;
     }
     var button = event.target.closest("button.show-cells");
