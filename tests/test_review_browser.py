@@ -187,6 +187,12 @@ def test_a_failed_check_outlines_its_cells_and_shows_both_sides(browser: Any, ap
     marked = {td.get_attribute("data-cell") for td in browser.find_elements(by.CSS_SELECTOR, "td.check-hl")}
     assert marked == set(failed[0].left_keys + failed[0].right_keys)
     _shot(browser, "failed-check")
+    # Focus mode: plain numbers fade, the failed cells stay.
+    browser.find_element(by.CSS_SELECTOR, ".focus-toggle").click()
+    plain = browser.find_element(by.CSS_SELECTOR, 'td[data-cell="requests.granted.total"]')
+    failed_cell = browser.find_element(by.CSS_SELECTOR, f'td[data-cell="{failed[0].left_keys[0]}"]')
+    assert float(plain.value_of_css_property("opacity")) < 0.5
+    assert float(failed_cell.value_of_css_property("opacity")) == 1.0
 
 
 def test_an_ambiguous_row_shows_unknown_cells_and_their_candidates(browser: Any, app: Proc, tmp_path: Path) -> None:
