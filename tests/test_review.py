@@ -312,3 +312,11 @@ def test_a_documents_spans_point_into_its_extracted_text_which_the_page_shows() 
     assert page.source() == sample
     assert _assert_spans_hold(page) > 150
     assert "网页（HTML）" in response.text and "从文档中提取的文本" in response.text
+
+
+def test_repairs_name_their_cells_row_by_row_and_flag_a_layout_repair_as_unproved(client: TestClient) -> None:
+    sample = SAMPLES[2]  # its split row is settled by the layout of the row above: no arithmetic proof
+    html = client.post("/review", files={"file": (sample.name, sample.read_bytes(), "text/plain")}).text
+    repairs = html.split('id="r0-repairs"', 1)[1].split("</section>", 1)[0]
+    assert "（四）无法提供/1.本机关不掌握相关政府信息：自然人、商业企业、科研机构、社会公益组织、法律服务机构、其他、总计" in repairs
+    assert "无算术证明" in repairs

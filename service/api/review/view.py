@@ -191,10 +191,11 @@ def build_report(result: dict[str, Any], text: str, index: int = 0) -> ReportVie
                 for n, p in enumerate(result.get("problems", []))]
     repairs = [{**r, "kind_zh": REPAIR_KIND_ZH.get(r["kind"], r["kind"]),
                 "method_zh": REPAIR_METHOD_ZH.get(r["method"], r["method"]),
-                "labels": [label_zh(k) for k in r.get("keys", [])],
+                "labels": grouped_labels(r.get("keys", [])), "unproved": r.get("method") == "layout",
                 "proofs": [(p, f"{prefix}chk-{p}") for p in r.get("proved_by", [])]}
                for r in result.get("repairs", [])]
-    warnings = [{**w, "anchor": f"{prefix}warn-{n}", "labels": [label_zh(k) for k in w.get("keys", [])],
+    warnings = [{**w, "anchor": f"{prefix}warn-{n}", "labels": grouped_labels(w.get("keys", [])),
+                 "columns": [_row_col(k)[1] or _row_col(k)[0] for k in w.get("keys", [])],
                  "readings": [[_show(c.get(k)) for k in w.get("keys", [])] for c in w.get("candidates") or []]}
                 for n, w in enumerate(result.get("warnings", []))]
     return ReportView(index=index, prefix=prefix, source_id="source" if index == 0 else f"source-{index + 1}",
@@ -318,6 +319,18 @@ def _holds(text: str, span: dict[str, int], raw: str | None) -> bool:
 
 def _show(value: Any) -> str:
     return "空白" if value is None else str(value)
+
+
+def grouped_labels(keys: list[str]) -> list[str]:
+    """Cells named row by row: ``表三/…/（一）予以公开：自然人、商业企业`` instead of one full label per cell."""
+    rows: dict[str, list[str]] = {}
+    for key in keys:
+        table, row, col = row_col_zh(key)
+        if not col:
+            rows.setdefault(label_zh(key), [])
+            continue
+        rows.setdefault(f"{table}/{row}", []).append(col.split("/")[-1])
+    return [f"{row}：{'、'.join(cols)}" if cols else row for row, cols in rows.items()]
 
 
 def _row_col(key: str) -> tuple[str, str]:
