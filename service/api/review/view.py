@@ -15,32 +15,31 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from schemas.labels import FACTS_ZH, label_zh, row_col_zh
+from schemas.labels import (
+    BACKENDS_ZH,
+    CELL_STATES_ZH,
+    CHECK_STATUS_ZH,
+    DOCUMENT_FORMATS_ZH,
+    FACTS_ZH,
+    GROUNDING_ZH,
+    QUALIFIERS_ZH,
+    REPAIR_KINDS_ZH,
+    RULES_ZH,
+    TABLE_STATUS_ZH,
+    label_zh,
+    row_col_zh,
+)
 from service.api.review.forms import Form, forms
 from service.api.review.source import Anchor, Ref, render_source
 from service.text import normalise
 
-STATE_ZH = {"number": "数值", "blank": "空白", "not_applicable": "不适用", "missing": "缺失", "unknown": "无法确定"}
-QUALIFIER_ZH = {"exact": "确数", "approx": "约数", "more_than": "多于", "at_least": "不少于"}
-GROUNDING_ZH = {"exact": "原文逐字", "fuzzy": "近似对齐", "none": "未定位"}
-CHECK_STATUS_ZH = {"pass": "通过", "fail": "未通过", "not_assessable": "无法核验"}
-RULE_ZH = {
-    "T3-balance": "表三各列：新收 + 上年结转 = 办理结果总计 + 结转下年度",
-    "T3-results": "表三各列：（七）总计 = 各项办理结果之和",
-    "T3-columns": "表三各行：总计列 = 六类申请人之和",
-    "T4-blocks": "表四各部分：总计 = 维持 + 纠正 + 其他 + 尚未审结",
-}
-REPAIR_KIND_ZH = {"spurious_blank": "多余空单元格", "digit_split": "连写数字拆分", "alignment": "列对齐",
-                  "dropped_token": "舍弃多余数字"}
-REPAIR_METHOD_ZH = {"arithmetic": "算术证明", "layout": "参照上一已定行的版式", "unique": "唯一可行读法"}
-BACKEND_ZH = {"rules": "规则", "llm": "大模型", "hybrid": "规则 + 大模型", "none": "未读取叙述部分"}
+# Issue 13 brings VERDICT_ZH, REPAIR_METHODS_ZH and the counts' labels to schemas/labels.py: use those once it lands.
 VERDICT_ZH = {"pass": "通过", "failed": "未通过", "not_assessable": "无法评估"}
-TABLE_STATUS_ZH = {"found": "完整", "truncated": "不完整（部分行缺失）", "missing": "未找到"}
+REPAIR_METHOD_ZH = {"arithmetic": "算术证明", "layout": "参照上一已定行的版式", "unique": "唯一可行读法"}
 COUNTS_ZH = {"checks": "核验项", "checks_failed": "未通过", "checks_not_assessable": "无法核验",
              "cells_unknown": "无法确定的单元格", "cells_missing": "缺失的单元格", "cells_repaired": "经修正的单元格",
              "repaired_by_method": "修正依据", "sections_missing": "缺少的章节", "tables_missing": "缺少的表",
              "tables_truncated": "不完整的表", "warnings": "提示"}
-FORMAT_ZH = {"text": "纯文本", "html": "网页（HTML）", "docx": "Word（DOCX）", "pdf": "PDF"}
 
 
 @dataclass
@@ -73,7 +72,7 @@ class CellView:
     @property
     def state_zh(self) -> str:
         """The state in Chinese."""
-        return STATE_ZH.get(self.state, self.state)
+        return CELL_STATES_ZH.get(self.state, self.state)
 
     @property
     def normalised(self) -> str | None:
@@ -113,7 +112,7 @@ class CheckView:
     @property
     def rule_zh(self) -> str:
         """The rule in words."""
-        return RULE_ZH.get(self.rule, self.rule)
+        return RULES_ZH.get(self.rule, self.rule)
 
     @property
     def keys(self) -> list[str]:
@@ -183,13 +182,13 @@ def build_report(result: dict[str, Any], text: str, index: int = 0) -> ReportVie
     linker = _Linker(text, anchors)
     checks = [_check_view(c, result.get("cells", {}), prefix) for c in result.get("checks", [])]
     facts = [{"key": key, "label": FACTS_ZH.get(key, key), "value": fact.get("value"),
-              "qualifier": QUALIFIER_ZH.get(fact.get("qualifier", "exact"), fact.get("qualifier")),
+              "qualifier": QUALIFIERS_ZH.get(fact.get("qualifier", "exact"), fact.get("qualifier")),
               "grounding": GROUNDING_ZH.get(fact.get("grounding", "exact"), fact.get("grounding")),
               "quote": fact.get("quote"), "link": linker.link(f"f:{key}", f"facts.{key}", fact.get("span"))}
              for key, fact in result.get("facts", {}).items()]
     problems = [{"text": p.get("text"), "link": linker.link(f"p:{n}", "problems", p.get("span"))}
                 for n, p in enumerate(result.get("problems", []))]
-    repairs = [{**r, "kind_zh": REPAIR_KIND_ZH.get(r["kind"], r["kind"]),
+    repairs = [{**r, "kind_zh": REPAIR_KINDS_ZH.get(r["kind"], r["kind"]),
                 "method_zh": REPAIR_METHOD_ZH.get(r["method"], r["method"]),
                 "labels": grouped_labels(r.get("keys", [])), "unproved": r.get("method") == "layout",
                 "proofs": [(p, f"{prefix}chk-{p}") for p in r.get("proved_by", [])]}
@@ -296,7 +295,8 @@ def _meta_rows(result: dict[str, Any], linker: _Linker) -> list[tuple[str, list[
     document = result.get("document") or {}
     if document:
         pages = f"，{document['pages']} 页" if document.get("pages") else ""
-        rows.append(("文档格式", f"{FORMAT_ZH.get(document.get('format', ''), document.get('format'))}{pages}"))
+        kind = document.get("format", "")
+        rows.append(("文档格式", f"{DOCUMENT_FORMATS_ZH.get(kind, kind)}{pages}"))
     return rows
 
 
@@ -354,7 +354,7 @@ def _check_view(check: dict[str, Any], cells: dict[str, dict[str, Any]], prefix:
             value = cell.get("value")
             label = "·".join(p for p in places[key] if p) if pick < 0 else places[key][pick]
             out.append(Term(key, label, str(value) if value is not None else
-                            STATE_ZH.get(cell.get("state", "missing"), "缺失")))
+                            CELL_STATES_ZH.get(cell.get("state", "missing"), "缺失")))
         return out
 
     def side(value: Any) -> str | None:
@@ -392,5 +392,5 @@ def _zh(words: dict[str, str]) -> Callable[[str], str]:
 
 
 TEMPLATE_HELPERS: dict[str, Callable[..., str]] = {
-    "backend_zh": _zh(BACKEND_ZH), "verdict_zh": _zh(VERDICT_ZH), "table_status_zh": table_status_zh}
+    "backend_zh": _zh(BACKENDS_ZH), "verdict_zh": _zh(VERDICT_ZH), "table_status_zh": table_status_zh}
 TEMPLATE_FILTERS: dict[str, Callable[..., str]] = {"fact_zh": _zh(FACTS_ZH)}
