@@ -320,3 +320,12 @@ def test_repairs_name_their_cells_row_by_row_and_flag_a_layout_repair_as_unprove
     repairs = html.split('id="r0-repairs"', 1)[1].split("</section>", 1)[0]
     assert "（四）无法提供/1.本机关不掌握相关政府信息：自然人、商业企业、科研机构、社会公益组织、法律服务机构、其他、总计" in repairs
     assert "无算术证明" in repairs
+
+
+def test_a_degraded_narrative_says_which_backend_read_it_and_why(client: TestClient) -> None:
+    # No LLM endpoint is configured: asking for the LLM degrades to the rules, and the page says so.
+    response = client.post("/review", data={"text": SAMPLES[0].read_text("utf-8"), "backend": "llm"})
+    assert response.status_code == 200
+    narrative = response.text.split("叙述部分由谁读取", 1)[1].split("</section>", 1)[0]
+    assert "<dd>规则（请求的是大模型）</dd>" in narrative
+    assert '<strong class="degraded">是</strong>' in narrative
