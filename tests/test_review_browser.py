@@ -244,3 +244,49 @@ def test_without_javascript_a_value_links_to_its_span(app: Proc, downloads: Path
         assert target.text == element.text
         assert target.value_of_css_property("background-color") == "rgba(255, 224, 102, 1)"  # :target
         _shot(driver, "no-js")
+
+
+STRICT_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+              "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+
+
+def test_the_page_works_under_a_strict_content_security_policy(downloads: Path) -> None:
+    """The gateway's policy (no inline script or style): script and style still load, nothing is blocked."""
+    import threading
+
+    import uvicorn
+    from api_support import settings
+    from starlette.datastructures import MutableHeaders
+    from support import free_port
+
+    from service.main import create_app
+
+    require_browser()
+    app = create_app(settings())
+
+    async def with_csp(scope: Any, receive: Any, send: Any) -> None:
+        async def send_with_csp(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["Content-Security-Policy"] = STRICT_CSP
+            await send(message)
+
+        await app(scope, receive, send_with_csp)
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(with_csp, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        _wait(lambda: server.started)
+        by = _by()
+        with chromium(downloads) as driver:
+            _upload(driver, Proc(None, port, Path("/dev/null")), SAMPLES[0])  # type: ignore[arg-type]
+            value = driver.find_element(by.CSS_SELECTOR, 'a.val[data-key="requests.new_received.total"]')
+            value.click()
+            assert driver.execute_script(HIGHLIGHT_JS, value) == value.text  # the script ran
+            source = driver.find_element(by.ID, "source")
+            assert source.value_of_css_property("white-space") == "pre-wrap"  # the style sheet applied
+            assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
