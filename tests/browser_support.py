@@ -45,17 +45,22 @@ def require_browser() -> None:
 
 
 @contextmanager
-def chromium(downloads: Path, *, javascript: bool = True) -> Iterator[Any]:
-    """A headless Chromium with a fresh profile, saving downloads into ``downloads``; always quit."""
+def chromium(downloads: Path | None = None, *, javascript: bool = True, args: tuple[str, ...] = (),
+             logs: dict[str, str] | None = None) -> Iterator[Any]:
+    """A headless Chromium with a fresh profile (plus ``args``), saving downloads into ``downloads``, keeping
+    the ``logs`` asked for (``{"performance": "ALL"}``); always quit."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     profile = tempfile.mkdtemp(prefix="nianbao-chromium-")
-    for flag in [*FLAGS, f"--user-data-dir={profile}"]:
+    for flag in [*FLAGS, f"--user-data-dir={profile}", *args]:
         options.add_argument(flag)
-    prefs: dict[str, Any] = {"download.default_directory": str(downloads), "download.prompt_for_download": False}
+    if logs:
+        options.set_capability("goog:loggingPrefs", logs)
+    prefs: dict[str, Any] = {"download.default_directory": str(downloads or profile),
+                             "download.prompt_for_download": False}
     if not javascript:
         prefs["profile.managed_default_content_settings.javascript"] = 2
     options.add_experimental_option("prefs", prefs)

@@ -185,7 +185,7 @@ def test_api_keys_guard_extraction_but_not_the_page() -> None:
         assert c.post("/review", data={"text": sample, "api_key": "k-456"}).status_code == 200
         assert c.post("/review", data={"text": sample}, headers={"X-API-Key": "k-123"}).status_code == 200
         assert c.post("/review", data={"text": sample}, headers={"Authorization": "Bearer k-123"}).status_code == 200
-        assert c.get("/static/review.js").status_code == 200
+        assert c.get("/static/review/review.js").status_code == 200
 
 
 def test_markup_keeps_every_script_and_style_in_static_files(client: TestClient) -> None:
@@ -197,14 +197,14 @@ def test_markup_keeps_every_script_and_style_in_static_files(client: TestClient)
     assert re.findall(r"<script(?![^>]*\bsrc=)", html) == []
     assert re.findall(r"<style\b|\sstyle=|\son[a-z]+=", html) == []
     assert re.findall(r'(?:src|href)="(?:https?:)?//', html) == []  # nothing from another origin (no CDN)
-    for path in ("static/review.js", "static/review.css"):
+    for path in ("static/review/review.js", "static/review/review.css"):
         assert client.get(f"/{path}").status_code == 200
 
 
 def test_static_files_and_form_follow_the_path_prefix() -> None:
     with TestClient(create_app(settings(root_path="/nianbao"))) as c:
         assert c.get("/nianbao/").status_code == 200
-        assert c.get("/nianbao/static/review.css").status_code == 200
+        assert c.get("/nianbao/static/review/review.css").status_code == 200
         response = c.post("/nianbao/review", data={"text": SAMPLES[0].read_text("utf-8")})
         assert response.status_code == 200 and 'id="source"' in response.text
 
@@ -242,13 +242,14 @@ def test_verdict_and_counts_are_drawn_when_the_result_has_them() -> None:
     result["verdict"] = "failed"
     result["counts"] = {"checks": 42, "checks_failed": 1, "repaired_by_method": {"arithmetic": 2, "layout": 1}}
     view = build_report(result, decode(SAMPLES[0].read_bytes())[0])
-    assert view.counts == [("核验项", "42"), ("未通过", "1"), ("修正依据", "算术证明 2，参照上一已定行的版式 1")]
+    assert view.counts == [("核对数", "42"), ("未通过核对数", "1"), ("修复单元格数（算术证明）", "2"),
+                           ("修复单元格数（版式推断，无算术证明）", "1")]
     html = templates.env.get_template("review.html").render(
         reports=[(view, {"csv": "", "json": "", "csv_name": "a.csv", "json_name": "a.json"})], failures=[],
         combined=None, fields={}, needs_key=False, backends=["rules"], default_backend="rules", max_upload_mb=10,
         max_files=20)
-    assert 'class="verdict verdict-failed"' in html and "<strong>未通过</strong>" in html
-    assert "<dt>修正依据</dt><dd>算术证明 2，参照上一已定行的版式 1</dd>" in html
+    assert 'class="verdict verdict-failed"' in html and "<strong>有错误</strong>" in html
+    assert "<dt>修复单元格数（算术证明）</dt><dd>2</dd>" in html
 
 
 @pytest.mark.parametrize("version", ["2019", "2021"])
@@ -322,9 +323,10 @@ def test_repairs_name_their_cells_row_by_row_and_flag_a_layout_repair_as_unprove
     assert "无算术证明" in repairs
 
 
-def test_a_degraded_narrative_says_which_backend_read_it_and_why(client: TestClient) -> None:
+def test_a_degraded_narrative_says_which_backend_read_it_and_why() -> None:
     # No LLM endpoint is configured: asking for the LLM degrades to the rules, and the page says so.
-    response = client.post("/review", data={"text": SAMPLES[0].read_text("utf-8"), "backend": "llm"})
+    with TestClient(create_app(settings(client_backends="rules,llm"))) as c:
+        response = c.post("/review", data={"text": SAMPLES[0].read_text("utf-8"), "backend": "llm"})
     assert response.status_code == 200
     narrative = response.text.split("叙述部分由谁读取", 1)[1].split("</section>", 1)[0]
     assert "<dd>规则（请求的是大模型）</dd>" in narrative

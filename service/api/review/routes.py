@@ -11,13 +11,10 @@ or the usual headers (a browser cannot set headers on a form post).
 from __future__ import annotations
 
 import base64
-import csv
 import io
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -27,18 +24,19 @@ from starlette.datastructures import UploadFile
 
 from schemas import Extraction
 from schemas.options import ExtractOptions
-from service.api.auth import key_matches
+from service.api.auth import admit_request, key_index
 from service.api.bodies import Document, file_document, text_document
 from service.api.deps import ExtractorDep, SettingsDep
 from service.api.errors import InvalidOptions, Unauthorized, request_id_of, status_for
 from service.api.middleware import log_unexpected
 from service.api.review.view import TEMPLATE_FILTERS, TEMPLATE_HELPERS, ReportView, build_report
-from service.cli import CSV_COLUMNS, csv_row
-from service.config import BACKENDS, Settings
+from service.config import BACKENDS, Settings, allowed_backends
 from service.errors import EmptyInput, NianbaoError
+from service.export import CsvExport
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
+REVIEW_STATIC = "/static/review"  # beside /static/docs (the API docs' assets)
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.globals.update(TEMPLATE_HELPERS)
 templates.env.filters.update(TEMPLATE_FILTERS)
@@ -76,15 +74,22 @@ async def review(request: Request, extractor: ExtractorDep, settings: SettingsDe
                    for n, value in enumerate(form.getlist("file"))
                    if isinstance(value, UploadFile) and (value.filename or value.size)]
     try:
-        _authorise(request, settings, fields.get("api_key", ""))
+        client = _authorise(request, settings, fields.get("api_key", ""))
+        await admit_request(request)  # the client's request quota, as on /v1
         options = _options(fields.get("backend"))
         documents: list[Document | Failure] = []
         for name, data in uploads:
-            documents.append(_guard(name, file_document, data, name, options, limit))
+            try:
+                documents.append(await file_document(data, name, options, limit, client))
+            except NianbaoError as exc:  # too large, not text, undecodable: that file's failure
+                documents.append(Failure(name, exc.code, exc.message, status_for(exc)))
         text = fields.get("text", "")
         if text.strip():
             name = fields.get("source", "").strip() or PASTED_NAME
-            documents.append(_guard(name, text_document, text, name, options, limit))
+            try:
+                documents.append(text_document(text, name, options, limit, client))
+            except NianbaoError as exc:
+                documents.append(Failure(name, exc.code, exc.message, status_for(exc)))
         if not documents:
             raise EmptyInput("没有收到报告：请粘贴报告全文，或选择一个或多个文件")
     except NianbaoError as exc:
@@ -114,16 +119,21 @@ async def review(request: Request, extractor: ExtractorDep, settings: SettingsDe
     return _page(request, settings, reports, failures, status, fields, results)
 
 
-def _authorise(request: Request, settings: Settings, form_key: str) -> None:
-    """With API keys configured, the form's ``api_key`` or the request's key headers must hold one."""
+def _authorise(request: Request, settings: Settings, form_key: str) -> str:
+    """The client, named as the /v1 key guard names it: with API keys configured, the form's ``api_key`` or
+    the request's key headers must hold one (``key:<position>``); without keys, ``addr:<address>``."""
     if not settings.api_keys:
-        return
+        request.state.client = f"addr:{request.client.host if request.client else '-'}"
+        return str(request.state.client)
     bearer = request.headers.get("authorization", "")
     presented = [v for v in (form_key, request.headers.get("x-api-key", ""),
                              bearer[7:] if bearer.lower().startswith("bearer ") else "") if v]
-    if not key_matches(presented, settings.api_keys):
-        raise Unauthorized("需要 API 密钥：请在“API 密钥”一栏填写 NIANBAO_API_KEYS 中的一个密钥"
-                           if not presented else "API 密钥不正确：请填写 NIANBAO_API_KEYS 中的一个密钥")
+    index = key_index(presented, settings.api_keys)
+    request.state.client = f"key:{index}"
+    if index:
+        return str(request.state.client)
+    raise Unauthorized("需要 API 密钥：请在“API 密钥”一栏填写 NIANBAO_API_KEYS 中的一个密钥"
+                       if not presented else "API 密钥不正确：请填写 NIANBAO_API_KEYS 中的一个密钥")
 
 
 def _options(backend: str | None) -> ExtractOptions:
@@ -136,15 +146,6 @@ def _options(backend: str | None) -> ExtractOptions:
         raise InvalidOptions(f"backend {backend!r} 无效：可选 {', '.join(BACKENDS)}", detail={"errors": []}) from None
 
 
-def _guard(name: str, make: Callable[..., Document], *args: Any) -> Document | Failure:
-    """The document ``make(*args)`` builds, or the failure it raised (too large, not text, undecodable…)."""
-    try:
-        document = make(*args)
-    except NianbaoError as exc:
-        return Failure(name, exc.code, exc.message, status_for(exc))
-    return document
-
-
 def _page(request: Request, settings: Settings, reports: list[ReportView], failures: list[Failure],
           status: int, fields: dict[str, str] | None = None, results: list[Extraction] | None = None) -> HTMLResponse:
     results = results or []
@@ -152,7 +153,9 @@ def _page(request: Request, settings: Settings, reports: list[ReportView], failu
     combined = _combined(results) if len(results) > 1 else None
     context = {"reports": list(zip(reports, downloads, strict=True)), "failures": failures, "combined": combined,
                "fields": {k: v for k, v in (fields or {}).items() if k != "api_key"},
-               "needs_key": bool(settings.api_keys), "backends": BACKENDS, "default_backend": settings.backend,
+               "needs_key": bool(settings.api_keys), "default_backend": settings.backend,
+               # Only the backends this client may ask for (NIANBAO_CLIENT_BACKENDS), in their usual order.
+               "backends": sorted(allowed_backends(settings), key=BACKENDS.index),
                "max_upload_mb": round(settings.max_upload_bytes / 1e6, 1), "max_files": settings.batch_max_items}
     return templates.TemplateResponse(request, "review.html", context, status_code=status)
 
@@ -161,23 +164,24 @@ def _downloads(result: Extraction, name: str) -> dict[str, str]:
     """The data: URLs and file names of one result's JSON and CSV (no second request, works without JS)."""
     stem = Path(name).stem or "report"
     return {"json": _data_url("application/json", result.model_dump_json()), "json_name": f"{stem}.json",
-            "csv": _data_url("text/csv", _csv([result])), "csv_name": f"{stem}.csv"}
+            "csv": _data_url("text/csv", _csv([result])), "csv_name": f"{stem}.csv",
+            "excel": _data_url("text/csv", _csv([result], excel=True)), "excel_name": f"{stem}-中文表头.csv"}
 
 
 def _combined(results: list[Extraction]) -> dict[str, str]:
     """All results at once: one CSV row per report, and JSON Lines (as ``nianbao extract`` writes)."""
     lines = "".join(json.dumps(r.model_dump(mode="json"), ensure_ascii=False) + "\n" for r in results)
     return {"json": _data_url("application/x-ndjson", lines), "json_name": "nianbao-results.jsonl",
-            "csv": _data_url("text/csv", _csv(results)), "csv_name": "nianbao-results.csv"}
+            "csv": _data_url("text/csv", _csv(results)), "csv_name": "nianbao-results.csv",
+            "excel": _data_url("text/csv", _csv(results, excel=True)), "excel_name": "nianbao-results-中文表头.csv"}
 
 
-def _csv(results: list[Extraction]) -> str:
-    """The CSV of ``nianbao extract --csv``: a header and one row per report."""
+def _csv(results: list[Extraction], *, excel: bool = False) -> str:
+    """The CSV of ``nianbao extract --csv`` (``excel``: of ``--excel --header zh``), one row per report."""
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    export = CsvExport(out, header="zh" if excel else "keys", bom=excel)
     for result in results:
-        writer.writerow(csv_row(result.to_flat()))
+        export.add(result.to_flat())
     return out.getvalue()
 
 

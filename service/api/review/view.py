@@ -24,22 +24,16 @@ from schemas.labels import (
     GROUNDING_ZH,
     QUALIFIERS_ZH,
     REPAIR_KINDS_ZH,
+    REPAIR_METHODS_ZH,
     RULES_ZH,
     TABLE_STATUS_ZH,
+    VERDICT_ZH,
     label_zh,
     row_col_zh,
 )
 from service.api.review.forms import Form, forms
 from service.api.review.source import Anchor, Ref, render_source
 from service.text import normalise
-
-# Issue 13 brings VERDICT_ZH, REPAIR_METHODS_ZH and the counts' labels to schemas/labels.py: use those once it lands.
-VERDICT_ZH = {"pass": "通过", "failed": "未通过", "not_assessable": "无法评估"}
-REPAIR_METHOD_ZH = {"arithmetic": "算术证明", "layout": "参照上一已定行的版式", "unique": "唯一可行读法"}
-COUNTS_ZH = {"checks": "核验项", "checks_failed": "未通过", "checks_not_assessable": "无法核验",
-             "cells_unknown": "无法确定的单元格", "cells_missing": "缺失的单元格", "cells_repaired": "经修正的单元格",
-             "repaired_by_method": "修正依据", "sections_missing": "缺少的章节", "tables_missing": "缺少的表",
-             "tables_truncated": "不完整的表", "warnings": "提示"}
 
 
 @dataclass
@@ -159,9 +153,10 @@ class ReportView:
         """The result's ``counts`` (when the schema has them) as (label, value) pairs."""
         rows = []
         for name, value in (self.result.get("counts") or {}).items():
-            if isinstance(value, dict):
-                value = "，".join(f"{REPAIR_METHOD_ZH.get(k, k)} {v}" for k, v in value.items()) or "—"
-            rows.append((COUNTS_ZH.get(name, name), str(value)))
+            if isinstance(value, dict):  # repaired_by_method
+                rows += [(label_zh(f"counts.repaired.{method}"), str(n)) for method, n in value.items()]
+            else:
+                rows.append((label_zh(f"counts.{name}"), str(value)))
         return rows
 
     def check_counts(self) -> dict[str, int]:
@@ -189,7 +184,7 @@ def build_report(result: dict[str, Any], text: str, index: int = 0) -> ReportVie
     problems = [{"text": p.get("text"), "link": linker.link(f"p:{n}", "problems", p.get("span"))}
                 for n, p in enumerate(result.get("problems", []))]
     repairs = [{**r, "kind_zh": REPAIR_KINDS_ZH.get(r["kind"], r["kind"]),
-                "method_zh": REPAIR_METHOD_ZH.get(r["method"], r["method"]),
+                "method_zh": REPAIR_METHODS_ZH.get(r["method"], r["method"]),
                 "labels": grouped_labels(r.get("keys", [])), "unproved": r.get("method") == "layout",
                 "proofs": [(p, f"{prefix}chk-{p}") for p in r.get("proved_by", [])]}
                for r in result.get("repairs", [])]
@@ -227,22 +222,28 @@ def _refs(result: dict[str, Any], text: str) -> list[Ref]:
     for key, cell in result.get("cells", {}).items():
         span = cell.get("span")
         if span and cell.get("state") in _PRINTED_STATES and cell.get("raw") and _holds(text, span, cell["raw"]):
-            refs.append(Ref(f"c:{key}", f"{label_zh(key)} = {_slice(text, span)}", span["start"], span["end"]))
+            refs.append(_ref(f"c:{key}", f"{label_zh(key)} = {_slice(text, span)}", span))
     for key, fact in result.get("facts", {}).items():
         if fact.get("span"):
-            refs.append(Ref(f"f:{key}", f"事实·{FACTS_ZH.get(key, key)} = {fact['value']}", **fact["span"]))
+            refs.append(_ref(f"f:{key}", f"事实·{FACTS_ZH.get(key, key)} = {fact['value']}", fact["span"]))
     for n, problem in enumerate(result.get("problems", [])):
         if problem.get("span"):
-            refs.append(Ref(f"p:{n}", f"问题 {n + 1}", **problem["span"]))
+            refs.append(_ref(f"p:{n}", f"问题 {n + 1}", problem["span"]))
     meta = result.get("meta", {})
     for name, label in (("agency", "单位"), ("year", "年度")):
         if meta.get(f"{name}_span"):
-            refs.append(Ref(f"m:{name}", f"{label} = {meta.get(name)}", **meta[f"{name}_span"]))
+            refs.append(_ref(f"m:{name}", f"{label} = {meta.get(name)}", meta[f"{name}_span"]))
     for name in ("phone", "email", "website"):
         for n, item in enumerate(meta.get(name) or []):
             if item.get("span"):
-                refs.append(Ref(f"m:{name}:{n}", f"联系方式 = {item['value']}", **item["span"]))
+                refs.append(_ref(f"m:{name}:{n}", f"联系方式 = {item['value']}", item["span"]))
     return refs
+
+
+def _ref(ref_id: str, label: str, span: dict[str, Any]) -> Ref:
+    """A ref over ``span``; its label says where it is printed when the span knows its line (第 3 行)."""
+    where = f"（第 {span['line']} 行）" if span.get("line") else ""
+    return Ref(ref_id, f"{label}{where}", span["start"], span["end"])
 
 
 def _tables(result: dict[str, Any], linker: _Linker, checks: list[CheckView],
