@@ -331,3 +331,17 @@ def test_a_degraded_narrative_says_which_backend_read_it_and_why() -> None:
     narrative = response.text.split("叙述部分由谁读取", 1)[1].split("</section>", 1)[0]
     assert "<dd>规则（请求的是大模型）</dd>" in narrative
     assert '<strong class="degraded">是</strong>' in narrative
+
+
+def test_the_page_counts_against_the_clients_quota_and_offers_only_its_backends() -> None:
+    with TestClient(create_app(settings(quota_requests_per_min=1, client_backends="rules"))) as c:
+        form = c.get("/").text
+        assert '<option value="rules" selected>' in form and 'value="llm"' not in form
+        text = SAMPLES[0].read_text("utf-8")
+        assert c.post("/review", data={"text": text}).status_code == 200
+        refused = c.post("/review", data={"text": text})
+        assert refused.status_code == 429 and "<code>rate_limited</code>" in refused.text
+    with TestClient(create_app(settings(client_backends="rules"))) as c:
+        # A backend the client may not choose (sent by hand: the form does not offer it) is refused.
+        denied = c.post("/review", data={"text": text, "backend": "hybrid"})
+        assert denied.status_code == 403 and "<code>backend_not_allowed</code>" in denied.text
