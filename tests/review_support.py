@@ -7,12 +7,16 @@ import base64
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import unquote
 
 from api_support import SAMPLES
 
 from service.pipeline import extract
 
+# The committed document cases (issue 10's readers): HTML, DOCX and PDF.
+DOCUMENTS = sorted(p for p in (Path(__file__).parent.parent / "eval" / "cases").iterdir()
+                   if p.suffix in (".html", ".docx", ".pdf"))
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
@@ -104,3 +108,31 @@ AMBIGUOUS = ("某县人民政府2021年政府信息公开工作年度报告\n一
              "一、本年新收政府信息公开申请数量11000011\n"
              "四、政府信息公开行政复议、行政诉讼情况\n行政复议\t行政诉讼\n结果维持\t结果纠正\t其他结果\t尚未审结\t总计\n\n"
              "五、存在的主要问题及改进情况\n一是培训不足。\n六、其他需要报告的事项\n无。\n")
+
+
+def _t3_line(label: str, values: list[int], run_together: bool = False) -> str:
+    return label + ("".join(map(str, values)) if run_together else "\t" + "\t".join(map(str, values)))
+
+
+# Three 表三 rows printed as digits run together, each 11|0 or 1|10: the column sums (13, 20) fit three
+# arrangements, so no row is decided; each is unknown with two candidate readings.
+_ZERO = [0] * 7
+AMBIGUOUS_ROWS = "\n".join([
+    "某局2022年政府信息公开工作年度报告", "一、总体情况", "无。", "三、收到和处理政府信息公开申请情况",
+    "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）\t申请人情况",
+    _t3_line("一、本年新收政府信息公开申请数量", [13, 20, 0, 0, 0, 0, 33]),
+    _t3_line("二、上年结转政府信息公开申请数量", _ZERO),
+    _t3_line("三、本年度办理结果（一）予以公开", [11, 0, 0, 0, 0, 0, 11], run_together=True),
+    _t3_line("（二）部分公开（区分处理的，只计这一情形，不计其他情形）", [1, 10, 0, 0, 0, 0, 11], run_together=True),
+    *(_t3_line(label, _ZERO) for label in ("（三）不予公开1.属于国家秘密", "2.其他法律行政法规禁止公开",
+                                           "3.危及“三安全一稳定”", "4.保护第三方合法权益", "5.属于三类内部事务信息",
+                                           "6.属于四类过程性信息", "7.属于行政执法案卷", "8.属于行政查询事项")),
+    _t3_line("（四）无法提供1.本机关不掌握相关政府信息", [1, 10, 0, 0, 0, 0, 11], run_together=True),
+    *(_t3_line(label, _ZERO) for label in (
+        "2.没有现成信息需要另行制作", "3.补正后申请内容仍不明确", "（五）不予处理1.信访举报投诉类申请", "2.重复申请",
+        "3.要求提供公开出版物", "4.无正当理由大量反复申请", "5.要求行政机关确认或重新出具已获取信息",
+        "（六）其他处理1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+        "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", "3.其他")),
+    _t3_line("（七）总计", [13, 20, 0, 0, 0, 0, 33]),
+    _t3_line("四、结转下年度继续办理", _ZERO),
+    "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "无。"])

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from api_support import NOT_A_REPORT, SAMPLES, settings
 from fastapi.testclient import TestClient
-from review_support import AMBIGUOUS, Page, data_url_text, tampered_sample
+from review_support import AMBIGUOUS, DOCUMENTS, Page, data_url_text, tampered_sample
 
 from schemas import cell_keys
 from schemas.keys import FACT_KEYS
@@ -22,7 +22,8 @@ from service.main import create_app
 from service.pipeline import extract
 from service.text import decode, normalise
 
-BINARY = b"%PDF-1.7\n\x00\x01\x02\x03" + bytes(range(256)) * 8
+BINARY = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8  # an image: no report, no document
+BROKEN_PDF = b"%PDF-1.7\n\x00\x01\x02\x03" + bytes(range(256)) * 8
 
 
 @pytest.fixture(scope="module")
@@ -116,11 +117,11 @@ def test_several_files_give_one_article_each_and_one_csv_row_each(client: TestCl
 
 
 def test_a_bad_file_is_shown_as_its_problem_and_the_good_one_still_renders(client: TestClient) -> None:
-    status, page, html = _post_files(client, ("notes.txt", NOT_A_REPORT.encode()), ("scan.pdf", BINARY),
-                                     (SAMPLES[0].name, SAMPLES[0].read_bytes()))
+    status, page, html = _post_files(client, ("notes.txt", NOT_A_REPORT.encode()), ("scan.png", BINARY),
+                                     ("broken.pdf", BROKEN_PDF), (SAMPLES[0].name, SAMPLES[0].read_bytes()))
     assert status == 200
-    assert 'role="alert"' in html and "not_a_report" in html and "not_text" in html
-    assert "notes.txt" in html and "scan.pdf" in html
+    assert 'role="alert"' in html and "not_a_report" in html and "not_text" in html and "corrupt_document" in html
+    assert "notes.txt" in html and "scan.png" in html and "broken.pdf" in html
     assert list(page.sources) == ["source"]
 
 
@@ -128,7 +129,8 @@ def test_a_bad_file_is_shown_as_its_problem_and_the_good_one_still_renders(clien
     ([], {}, 422, "empty_input"),
     ([], {"text": "   "}, 422, "empty_input"),
     ([("notes.txt", NOT_A_REPORT.encode())], {}, 422, "not_a_report"),
-    ([("scan.pdf", BINARY)], {}, 415, "not_text"),
+    ([("scan.png", BINARY)], {}, 415, "not_text"),
+    ([("broken.pdf", BROKEN_PDF)], {}, 422, "corrupt_document"),
     ([("x.txt", b"\xff\xfe\xfa" * 3 + bytes(range(0x80, 0x100)))], {}, 415, None),
     ([], {"text": SAMPLES[0].read_text("utf-8"), "backend": "oracle"}, 422, "invalid_options"),
 ])
@@ -288,31 +290,17 @@ def test_an_upload_in_any_supported_encoding_shows_the_decoded_text(client: Test
     assert _assert_spans_hold(page) > 150
 
 
-def test_a_documents_spans_point_into_its_extracted_text_which_the_page_shows() -> None:
-    # A stand-in for the document readers: whatever is posted, the result is the sample's, read from an HTML
-    # page whose extracted text is the sample. The page must show that text, not the bytes sent.
-    sample = SAMPLES[3].read_text("utf-8")
-    with TestClient(create_app(settings())) as c:
-        extractor = c.app.state.extractor  # type: ignore[attr-defined]
-        run = extractor.run
-
-        async def as_document(document):  # type: ignore[no-untyped-def]
-            from dataclasses import replace
-
-            from schemas.result import DocumentInfo
-
-            result = await run(replace(document, text=sample))
-            result.document = DocumentInfo(format="html", text=sample, pages=None)
-            return result
-
-        extractor.run = as_document
-        html_bytes = ("<html><body><p>" + sample.replace("\n", "</p><p>") + "</p></body></html>").encode()
-        response = c.post("/review", files={"file": ("report.html", html_bytes, "text/plain")})
-    assert response.status_code == 200
-    page = Page(response.text)
-    assert page.source() == sample
-    assert _assert_spans_hold(page) > 150
-    assert "网页（HTML）" in response.text and "从文档中提取的文本" in response.text
+@pytest.mark.parametrize("case", DOCUMENTS, ids=lambda p: p.suffix[1:])
+def test_a_document_is_shown_with_its_extracted_text_and_every_span_holds_there(client: TestClient, case) -> None:  # type: ignore[no-untyped-def]
+    data = case.read_bytes()
+    status, page, html = _post_files(client, (case.name, data))
+    assert status == 200, html[:500]
+    result = extract(data, source=case.name).model_dump(mode="json")
+    assert result["document"]["text"] and page.source() == result["document"]["text"]
+    numbers = sum(1 for c in result["cells"].values() if c["state"] == "number" and c["span"])
+    assert numbers > 100 and _assert_spans_hold(page) >= numbers
+    assert "从文档中提取的文本" in html
+    assert {"html": "网页（HTML）", "docx": "Word（DOCX）", "pdf": "PDF"}[result["document"]["format"]] in html
 
 
 def test_repairs_name_their_cells_row_by_row_and_flag_a_layout_repair_as_unproved(client: TestClient) -> None:

@@ -19,7 +19,7 @@ import pytest
 from api_support import SAMPLES
 from browser_support import artifacts_dir, chromium, require_browser
 from gateway_helpers import Proc, run_app
-from review_support import AMBIGUOUS, tampered_sample
+from review_support import AMBIGUOUS_ROWS, DOCUMENTS, tampered_sample
 
 from service.cli import CSV_COLUMNS
 from service.pipeline import extract
@@ -153,13 +153,15 @@ def test_hovering_a_span_names_the_value_it_feeds_and_keyboard_focus_highlights(
     assert browser.find_element(by.CSS_SELECTOR, ".hover-info").text.startswith("已高亮：表三/一、本年新收")
 
 
-def test_every_span_of_every_sample_holds_its_value_in_the_dom(browser: Any, app: Proc) -> None:
-    _upload(browser, app, *SAMPLES)
+def test_every_span_of_every_sample_and_document_holds_its_value_in_the_dom(browser: Any, app: Proc) -> None:
+    files = [*SAMPLES, *DOCUMENTS]
+    _upload(browser, app, *files)
     sources = browser.execute_script(SOURCES_JS)
-    assert [sources["source" if n == 0 else f"source-{n + 1}"] for n in range(len(SAMPLES))] == \
-        [decode(s.read_bytes())[0] for s in SAMPLES]
+    expected = [decode(f.read_bytes())[0] if f.suffix == ".txt" else
+                extract(f.read_bytes(), source=f.name).document.text for f in files]  # type: ignore[union-attr]
+    assert [sources["source" if n == 0 else f"source-{n + 1}"] for n in range(len(files))] == expected
     spans = browser.execute_script(SPANS_JS)
-    assert len(spans) > 900
+    assert len(spans) > 1500
     for source_id, key, start, end, text in spans:
         assert sources[source_id][start:end] == text, (source_id, key)
     _shot(browser, "all-samples")
@@ -198,18 +200,23 @@ def test_a_failed_check_outlines_its_cells_and_shows_both_sides(browser: Any, ap
 def test_an_ambiguous_row_shows_unknown_cells_and_their_candidates(browser: Any, app: Proc, tmp_path: Path) -> None:
     by = _by()
     report = tmp_path / "ambiguous.txt"
-    report.write_text(AMBIGUOUS, encoding="utf-8")
+    report.write_text(AMBIGUOUS_ROWS, encoding="utf-8")
     _upload(browser, app, report)
-    td = browser.find_element(by.CSS_SELECTOR, 'td[data-cell="requests.new_received.natural_person"]')
+    warnings = [w for w in extract(AMBIGUOUS_ROWS).warnings if w.code == "ambiguous_row"]
+    assert len(warnings) == 3 and all(len(w.candidates) == 2 for w in warnings)
+    td = browser.find_element(by.CSS_SELECTOR, 'td[data-cell="requests.granted.natural_person"]')
     assert "st-unknown" in td.get_attribute("class") and "无法确定" in td.text
+    assert [li.text for li in td.find_elements(by.CSS_SELECTOR, "ul.cands li")] == ["11", "1"]
+    commercial = browser.find_element(by.CSS_SELECTOR, 'td[data-cell="requests.granted.commercial"]')
+    assert [li.text for li in commercial.find_elements(by.CSS_SELECTOR, "ul.cands li")] == ["0", "10"]
+    # The warning lists the readings as a table, one reading per row; the cell links to it.
+    readings = browser.find_elements(by.CSS_SELECTOR, "ul.warnings table.readings")
+    assert len(readings) == 3
+    assert [tr.text.split() for tr in readings[0].find_elements(by.CSS_SELECTOR, "tbody tr")] == \
+        [["1", "11", "0"], ["2", "1", "10"]]
+    assert td.find_element(by.CSS_SELECTOR, "a.warn-link").get_attribute("href").endswith("#r0-warn-0")
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", td)
-    assert "ambiguous_row" in browser.find_element(by.CSS_SELECTOR, "ul.warnings").text
     _shot(browser, "ambiguous")
-    expected = extract(AMBIGUOUS).warnings[0].candidates
-    if not expected:
-        pytest.xfail("Warning.candidates is not filled by the reader yet (issue 11): the candidate list is drawn "
-                     "when it is (test_review.py checks the drawing with candidates built by hand)")
-    assert td.find_elements(by.CSS_SELECTOR, "ul.cands li")
 
 
 def test_the_csv_download_holds_the_reports_row(browser: Any, app: Proc, downloads: Path) -> None:

@@ -70,7 +70,7 @@ async def review(request: Request, extractor: ExtractorDep, settings: SettingsDe
     async with request.form(max_files=settings.batch_max_items, max_fields=len(_FIELDS) + 4,
                             max_part_size=2 * limit + 1024) as form:
         fields = {name: value for name in _FIELDS if isinstance(value := form.get(name), str)}
-        uploads = [(value.filename or f"文件{n + 1}", await value.read(limit + 1))
+        uploads = [(value.filename or f"文件{n + 1}", value.content_type, await value.read(limit + 1))
                    for n, value in enumerate(form.getlist("file"))
                    if isinstance(value, UploadFile) and (value.filename or value.size)]
     try:
@@ -78,9 +78,10 @@ async def review(request: Request, extractor: ExtractorDep, settings: SettingsDe
         await admit_request(request)  # the client's request quota, as on /v1
         options = _options(fields.get("backend"))
         documents: list[Document | Failure] = []
-        for name, data in uploads:
+        for name, content_type, data in uploads:
             try:
-                documents.append(await file_document(data, name, options, limit, client))
+                documents.append(await file_document(data, name, options, limit, filename=name,
+                                                     content_type=content_type, client=client))
             except NianbaoError as exc:  # too large, not text, undecodable: that file's failure
                 documents.append(Failure(name, exc.code, exc.message, status_for(exc)))
         text = fields.get("text", "")
