@@ -24,7 +24,7 @@ from starlette.datastructures import UploadFile
 
 from schemas import Extraction
 from schemas.options import ExtractOptions
-from service.api.auth import admit_request, key_index
+from service.api.auth import address_client, admit_request, key_index
 from service.api.bodies import Document, file_document, text_document
 from service.api.deps import ExtractorDep, SettingsDep
 from service.api.errors import InvalidOptions, Unauthorized, request_id_of, status_for
@@ -124,7 +124,7 @@ def _authorise(request: Request, settings: Settings, form_key: str) -> str:
     """The client, named as the /v1 key guard names it: with API keys configured, the form's ``api_key`` or
     the request's key headers must hold one (``key:<position>``); without keys, ``addr:<address>``."""
     if not settings.api_keys:
-        request.state.client = f"addr:{request.client.host if request.client else '-'}"
+        request.state.client = address_client(request)
         return str(request.state.client)
     bearer = request.headers.get("authorization", "")
     presented = [v for v in (form_key, request.headers.get("x-api-key", ""),
