@@ -147,9 +147,7 @@ def document_of_item(item: Any, defaults: ExtractOptions, limit: int, client: st
     if parsed.text is None:
         raise RequestValidationError([{"loc": ("body", "text"), "type": "missing",
                                        "msg": "send the report as text, or a file as content_base64"}])
-    _check_size(parsed.text, limit)
-    require_plain_text(parsed.text)
-    return Document(text=parsed.text, source=parsed.source, options=options, client=client)
+    return text_document(parsed.text, parsed.source, options, limit, client)
 
 
 def merge_options(defaults: ExtractOptions, override: ExtractOptions | None) -> ExtractOptions:
@@ -213,9 +211,7 @@ def _check_keys(raw: bytes | str, max_keys: int) -> None:
 
 async def _from_json(request: Request, limit: int) -> Document:
     body = await _json_body(request, ExtractRequest, '{"text": "…"}', KEYS_PER_REPORT)
-    _check_size(body.text, limit)
-    require_plain_text(body.text)
-    return Document(text=body.text, source=body.source, options=_with_backend(body.options, body.backend))
+    return text_document(body.text, body.source, _with_backend(body.options, body.backend), limit)
 
 
 async def _body_bytes(request: Request, limit: int) -> bytes:
@@ -328,7 +324,7 @@ class CappedValidationError(RequestValidationError):
 
 
 def text_document(text: str, source: str | None, options: ExtractOptions, limit: int, client: str = "-") -> Document:
-    """A report sent as text in a form field (the review page): checked as a JSON body's text is."""
+    """A report sent as text (a JSON body, a batch item, the review page's field): size and binary checked."""
     _check_size(text, limit)
     require_plain_text(text)
     return Document(text=text, source=source, options=options, client=client)
