@@ -23,7 +23,7 @@ from typing import Any
 from _common import emit, percentile
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path.insert(0, str(ROOT))
 SAMPLES = sorted((ROOT / "eval" / "samples").glob("*.txt"))
 
 CLICK_ALL_JS = """
@@ -62,9 +62,10 @@ def server(rounds: int) -> dict[str, Any]:
 
 def browser() -> dict[str, Any]:
     """Load the page of all samples in Chromium and time the click handler of every table value."""
-    from browser_support import chromium
-    from gateway_helpers import run_app
     from selenium.webdriver.common.by import By
+
+    from testkit.browser import chromium
+    from testkit.processes import run_app
 
     with tempfile.TemporaryDirectory() as tmp, run_app(Path(tmp), {"NIANBAO_BACKEND": "rules"}) as app, \
             chromium(Path(tmp)) as driver:

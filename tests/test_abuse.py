@@ -36,7 +36,8 @@ from typing import Any
 
 import httpx
 import pytest
-from support import free_port
+
+from testkit.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = sorted((ROOT / "eval" / "samples").glob("*.txt"))

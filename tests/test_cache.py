@@ -19,7 +19,6 @@ from pathlib import Path
 import openai
 import pytest
 from llm_support import gold_reading, sample, sample_text, settings_for
-from support import free_port
 
 from schemas import ExtractOptions
 from service.narrative.aio import IO
@@ -29,6 +28,7 @@ from service.narrative.llm import LLMBackend
 from service.narrative.rules import RulesBackend
 from service.pipeline import extract
 from testkit.fake_llm import FakeLLM, Reply, closed_port_url
+from testkit.processes import free_port
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import free_port
 
 from schemas import FACT_KEYS, Extraction, cell_keys
 from service.cli import CSV_COLUMNS, main
 from service.logs import TEXT_FORMAT
 from testkit.fake_llm import TEST_KEY, closed_port_url
+from testkit.processes import free_port
 
 ROOT = Path(__file__).parent.parent
 SAMPLES = sorted((ROOT / "eval" / "samples").glob("*.txt"))

@@ -13,8 +13,10 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from browser_support import chromium, require_browser
-from gateway_helpers import Proc, run_app
+from browser_support import require_browser
+
+from testkit.browser import chromium
+from testkit.processes import Proc, run_app
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import load_script
 
 from schemas import CellState, Extraction
 from service.documents import (
@@ -34,6 +33,7 @@ from service.documents import (
     sniff_format,
 )
 from service.pipeline import extract
+from testkit.processes import load_script
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "documents" / "fixtures"

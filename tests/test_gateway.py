@@ -17,7 +17,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from gateway_helpers import ROOT, Proc, find_nginx, free_port, load_render, run_app, run_gateway
+
+from testkit.processes import ROOT, Proc, find_nginx, free_port, load_render, run_app, run_gateway
 
 APP_LIMIT = 16_000  # NIANBAO_MAX_UPLOAD_BYTES: every sample (8-13 kB) fits
 GATEWAY_LIMIT = "64k"  # client_max_body_size in the test gateway: below the app's transport guard (2 x + 64 KiB)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from support import load_script
-
 from schemas.labels import label_zh
 from service.export import CSV_COLUMNS
+from testkit.processes import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,7 +7,8 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from support import load_script
+
+from testkit.processes import load_script
 
 BENCH = Path(__file__).parents[1] / "bench" / "llm_tokens.py"
 

@@ -27,13 +27,13 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from support import free_port
 
 from service.config import Settings
 from service.main import create_app
 from service.pipeline import extract
 from testkit.fake_faults import FaultyLLM, gold_readings
 from testkit.fake_llm import TEST_KEY
+from testkit.processes import free_port
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 

@@ -17,13 +17,14 @@ from typing import Any
 
 import pytest
 from api_support import SAMPLES
-from browser_support import artifacts_dir, chromium, require_browser
-from gateway_helpers import Proc, run_app
+from browser_support import require_browser
 from review_support import AMBIGUOUS_ROWS, DOCUMENTS, tampered_sample
 
 from service.cli import CSV_COLUMNS
 from service.pipeline import extract
 from service.text import decode
+from testkit.browser import artifacts_dir, chromium
+from testkit.processes import Proc, run_app
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # selenium's own, on some versions
 
@@ -264,9 +265,9 @@ def test_the_page_works_under_a_strict_content_security_policy(downloads: Path) 
     import uvicorn
     from api_support import settings
     from starlette.datastructures import MutableHeaders
-    from support import free_port
 
     from service.main import create_app
+    from testkit.processes import free_port
 
     require_browser()
     app = create_app(settings())

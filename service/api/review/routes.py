@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from schemas import Extraction
+from schemas.backends import BACKENDS
 from schemas.options import ExtractOptions
 from service.api.auth import address_client, admit_request, key_index
 from service.api.bodies import Document, file_document, text_document
@@ -30,7 +31,7 @@ from service.api.deps import ExtractorDep, SettingsDep
 from service.api.errors import InvalidOptions, Unauthorized, request_id_of, status_for
 from service.api.middleware import log_unexpected
 from service.api.review.view import TEMPLATE_FILTERS, TEMPLATE_HELPERS, ReportView, build_report
-from service.config import BACKENDS, Settings, allowed_backends
+from service.config import Settings, allowed_backends
 from service.errors import EmptyInput, NianbaoError
 from service.export import CsvExport
 

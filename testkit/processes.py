@@ -1,4 +1,4 @@
-"""Real processes for the gateway tests: the app under uvicorn and nginx from the repo's gateway config.
+"""Real processes for tests and benchmarks: the app under uvicorn and nginx from the repo's gateway config.
 
 Each is a context manager that starts the process on a free loopback port, waits until it answers, and always
 stops it (terminate, then kill) — with its log in the failure message when it does not come up.
@@ -6,9 +6,11 @@ stops it (terminate, then kill) — with its log in the failure message when it 
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -19,11 +21,26 @@ from pathlib import Path
 from types import ModuleType
 
 import httpx
-from support import free_port, load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 RENDER_PY = ROOT / "deploy" / "nginx" / "render.py"
 STARTUP_S = 20.0
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (at the moment of asking)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def load_script(name: str, path: Path) -> ModuleType:
+    """The file ``path`` (outside any package: bench/, deploy/) executed as module ``name``."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def load_render() -> ModuleType:
