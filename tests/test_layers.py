@@ -115,3 +115,26 @@ def test_the_benchmarks_import_nothing_from_the_tests() -> None:
         text = path.read_text(encoding="utf-8")
         assert not _imports(path, runtime_only=False) & test_modules, path
         assert not re.search(r"sys\.path.*tests", text), path
+
+
+def _modules(path: Path) -> set[str]:
+    """Every module ``path`` imports from, dotted in full."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_the_documents_package_is_the_one_way_from_bytes_to_a_document() -> None:
+    # The readers (HTML, DOCX, PDF) sit behind read_document, which gives the pipeline one Document model
+    # (text, grids, page boxes); nothing outside service/documents/ reaches a reader.
+    readers = {f"service.documents.{name}" for name in ("html", "docx", "pdf", "pdf_grid")}
+    for folder in ("service", "eval", "bench"):
+        for path in _files(folder):
+            if not path.relative_to(ROOT).as_posix().startswith("service/documents/"):
+                assert not _modules(path) & readers, path
+    assert "service.documents" in _modules(ROOT / "service/pipeline.py")
