@@ -1,5 +1,5 @@
 """Write docs/keys-zh.md: every canonical key (and flat-view column) with its Chinese label, from
-schemas/labels.py. tests/test_key_labels.py checks that the committed file is what this writes.
+schemas/labels.py. tests/core/test_key_labels.py checks that the committed file is what this writes.
 
     .venv/bin/python scripts/key_labels.py            # rewrite docs/keys-zh.md
 """

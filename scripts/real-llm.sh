@@ -7,7 +7,7 @@
 #
 # 1. builds the server into $LLAMA_VENV (default .nianbao/llama-venv) once: a few minutes on 2 cores;
 # 2. starts it on 127.0.0.1 on a free port and waits until it answers /v1/models;
-# 3. runs tests/test_real_llm.py (marker real_llm) against it;
+# 3. runs tests/narrative/test_real_llm.py (marker real_llm) against it;
 # 4. runs the eval harness with --backend llm over the five samples in tools mode (llama.cpp turns the
 #    tool's JSON schema into a grammar, so the answers parse; in json mode SmolLM2's never validate): facts and problems
 #    scores, tokens and seconds per report, and how many of the model's facts grounding rejected,
@@ -46,7 +46,7 @@ done
 URL="http://127.0.0.1:$PORT/v1"
 echo "llama.cpp server on $URL (model $(basename "$MODEL"))"
 
-NIANBAO_REAL_LLM_URL=$URL "$PY" -m pytest -q -p no:cacheprovider -s -m real_llm tests/test_real_llm.py \
+NIANBAO_REAL_LLM_URL=$URL "$PY" -m pytest -q -p no:cacheprovider -s -m real_llm tests/narrative/test_real_llm.py \
     2>&1 | tee "$OUT/tests.log"
 status=${PIPESTATUS[0]}
 

@@ -7,11 +7,11 @@
 #     scripts/reliability.sh --quick    # the same steps at CI size (a smoke test of this script)
 #
 # Steps (each runs even when an earlier one failed; the exit status is 1 if any failed):
-#   1. abuse      tests/test_abuse.py against a real uvicorn process: NIANBAO_ABUSE_REQUESTS mixed good
+#   1. abuse      tests/api/test_abuse.py against a real uvicorn process: NIANBAO_ABUSE_REQUESTS mixed good
 #                 and bad requests at NIANBAO_ABUSE_CONCURRENCY, NIANBAO_ABUSE_SLOW_CLIENTS stalled sockets
-#   2. properties the property tests that read NIANBAO_PROPERTY_EXAMPLES (tests/test_properties.py …),
-#                 plus tests/test_robustness.py
-#   3. llm-faults tests/test_llm_under_load.py: NIANBAO_LLM_LOAD_REPORTS reports from 32 clients against a
+#   2. properties the property tests that read NIANBAO_PROPERTY_EXAMPLES (tests/core/test_properties.py …),
+#                 plus tests/core/test_robustness.py
+#   3. llm-faults tests/api/test_llm_under_load.py: NIANBAO_LLM_LOAD_REPORTS reports from 32 clients against a
 #                 fake LLM that fails a share of its calls (429, 500, timeouts, garbage)
 #   4. load       bench/load.py: the service (rules backend, one worker per CPU) at 1, 8, 32, 128 clients
 #   5. llm-load   bench/llm_load.py: the LLM path against the fake server (calls, tokens, throughput, cache)
@@ -60,14 +60,14 @@ step() {  # step NAME LOGFILE COMMAND...
     RESULTS+=("$( ((status == 0)) && echo ok || echo "FAILED ($status)") in $((SECONDS - started)) s")
 }
 
-step abuse "$OUT/abuse.log" "$PY" -m pytest -q -p no:cacheprovider -s tests/test_abuse.py
+step abuse "$OUT/abuse.log" "$PY" -m pytest -q -p no:cacheprovider -s tests/api/test_abuse.py
 
-mapfile -t PROPERTY_TESTS < <(grep -l NIANBAO_PROPERTY_EXAMPLES tests/test_*.py 2>/dev/null)
+mapfile -t PROPERTY_TESTS < <(grep -rl --include="test_*.py" NIANBAO_PROPERTY_EXAMPLES tests 2>/dev/null)
 step properties "$OUT/properties.log" "$PY" -m pytest -q -p no:cacheprovider "${PROPERTY_TESTS[@]}" \
-    tests/test_robustness.py
+    tests/core/test_robustness.py
 
-if [[ -f tests/test_llm_under_load.py ]]; then
-    step llm-faults "$OUT/llm_faults.log" "$PY" -m pytest -q -p no:cacheprovider -s tests/test_llm_under_load.py
+if [[ -f tests/api/test_llm_under_load.py ]]; then
+    step llm-faults "$OUT/llm_faults.log" "$PY" -m pytest -q -p no:cacheprovider -s tests/api/test_llm_under_load.py
 fi
 
 # shellcheck disable=SC2086  # the *_ARGS are word lists on purpose

@@ -1,7 +1,7 @@
 """Debian's Chromium driven by Selenium through Debian's chromedriver: the browser tests and bench/review.py.
 
 No browser is downloaded: the binary and the driver are the system's (``apt-get install chromium
-chromium-driver``); tests/browser_support.py skips the tests without them.
+chromium-driver``); tests/support/browser.py skips the tests without them.
 Screenshots go to ``$NIANBAO_ARTIFACTS`` (default ``/tmp/nianbao-artifacts``), never into the repo.
 """
 

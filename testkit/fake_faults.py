@@ -18,7 +18,7 @@ tokenizer reports for Chinese. ``in_flight`` / ``max_in_flight`` count requests 
 for: a ``timeout`` stops counting when the client's timeout has passed (the client gave up and may send
 its retry while the fake still holds the dead connection), not when the fake closes it.
 
-Test and bench code only (tests/test_llm_under_load.py, bench/llm_load.py); never a product backend.
+Test and bench code only (tests/api/test_llm_under_load.py, bench/llm_load.py); never a product backend.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Generate annual reports with known tables, flattened into the messy shapes real reports arrive in.
 
-Used by tests/test_generated_shapes.py: every case is built from a seed, so a failure names its seed.
+Used by tests/core/test_generated_shapes.py: every case is built from a seed, so a failure names its seed.
 The truth is kept beside the text: the parser must recover every value (or, for a shape that cannot
 carry a value, the case does not print one).
 """
@@ -281,7 +281,7 @@ def render_case(seed: int) -> Case:
         for label, row, cols in rows:
             vals = [_fmt(truth[f"active.{row}.{c}"]) for c in cols]
             # Run together, a 表二 row of several columns (no equation) is unknown unless its digits admit
-            # one reading even with empty cells vanished ("000"); tests/test_text_never_wrong.py covers that.
+            # one reading even with empty cells vanished ("000"); tests/core/test_text_never_wrong.py covers that.
             t2_shape = "spaces" if run and (version == "2019" or len(cols) > 1) else table_shape
             lines.append(_render_row(t2_shape, [label], vals, rng, 0, rng.random() < .3))
     lines += ["", "三、收到和处理政府信息公开申请情况", ""]

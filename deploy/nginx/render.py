@@ -8,7 +8,7 @@ whose pid file, temp paths and logs live in the prefix, so an unprivileged or th
     python3 deploy/nginx/render.py PREFIX --upstream 127.0.0.1:8000 --listen 127.0.0.1:8080 [--max-body 20m]
     nginx -p PREFIX -c PREFIX/nginx.conf -e stderr        # runs in the foreground (daemon off)
 
-Used by tests/test_gateway.py and scripts/container-smoke.sh. Standard library only.
+Used by tests/gateway/test_gateway.py and scripts/container-smoke.sh. Standard library only.
 """
 
 from __future__ import annotations

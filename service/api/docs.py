@@ -3,7 +3,7 @@
 FastAPI's defaults load them from a CDN, so the page is blank on an intranet without internet. The files
 under ``static/docs`` are swagger-ui-dist 5.35.0 and redoc 2.5.4 from the npm registry (licences beside
 them), unchanged but for their source-map comments and, in Redoc, its footer logo's CDN address (an empty
-inline SVG instead). tests/test_docs_offline.py checks in Chromium that neither page requests another host.
+inline SVG instead). tests/api/test_docs_offline.py checks in Chromium that neither page requests another host.
 """
 
 from __future__ import annotations
