@@ -1,7 +1,7 @@
 """Canonical keys of the annual report format (the contract of every result, export and label).
 
 Mirrors the national format: 表二 ``active.*``, 表三 ``requests.<row>.<column>``, 表四
-``review.<block>.<column>``; see README "Canonical keys".
+``review.<block>.<column>``; see docs/keys-zh.md (every key with its Chinese label).
 """
 
 from __future__ import annotations
