@@ -1,14 +1,16 @@
 """The ``nianbao`` command.
 
-    nianbao extract PATH... [--flat | --csv] [--backend rules|llm|hybrid]
+    nianbao extract PATH... [--flat | --csv] [--backend rules|llm|hybrid] [--glob PATTERN] [--jobs N]
+                    [--unordered] [-o FILE [--resume]] [--summary-json [FILE]]
     nianbao serve [--host HOST] [--port PORT] [--workers N] [--backend NAME] [--log-level LEVEL]
     nianbao eval [ARGS...]                     (the eval runner: ``nianbao eval --help``)
 
-``extract`` reads each PATH as bytes ("-" is stdin) and writes to stdout one result per report, in input
-order: the full result as one JSON line (default), the flat view as one JSON line (``--flat``), or a CSV
-row under a header (``--csv``). A file that cannot be read, cannot be decoded or is not an annual report
-writes nothing to stdout; it gets one JSON line on stderr instead,
-``{"source": PATH, "error": CODE, "message": ..., ...}``, and the others go on.
+``extract`` reads each PATH as bytes ("-" is stdin; a directory is read recursively, see
+``service.batch``) and writes one result per report, in input order (or as they finish, ``--unordered``),
+to stdout or ``-o FILE``: the full result as one JSON line (default), the flat view as one JSON line
+(``--flat``), or a CSV row under a header (``--csv``). ``--jobs N`` worker processes (default: the cores).
+A file that cannot be read, cannot be decoded or is not an annual report writes no record; it gets one JSON
+line on stderr instead, ``{"source": PATH, "error": CODE, "message": ..., ...}``, and the others go on.
 Exit status: 0 when every file was read, 1 when any failed, 2 for a usage or configuration error.
 """
 
@@ -26,14 +28,13 @@ from typing import Any, TextIO
 
 from pydantic import ValidationError
 
-from schemas import FACT_KEYS, cell_keys
+from schemas import FACT_KEYS, Extraction, cell_keys
 from schemas.keys import TABLE_PREFIXES, table_of
+from service import batch
 from service.config import BACKENDS, Settings
 from service.errors import NianbaoError
-from service.gate import require_report
 from service.narrative import NarrativeBackend
 from service.narrative.factory import make_backend
-from service.pipeline import extract
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 _OVERRIDES = ("backend", "host", "port", "workers", "log_level")  # options that override NIANBAO_* settings
@@ -60,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _utf8(sys.stdout)
     _utf8(sys.stderr)
     try:
-        return run_extract(args.paths, backend, fmt=args.format, out=sys.stdout, err=sys.stderr)
+        return _extract(args, settings, backend)
     except BrokenPipeError:
         # The reader went away (`... | head`): stop quietly, as other Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -78,7 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     ext = sub.add_parser("extract", help="read reports into JSON Lines or CSV on stdout",
                          description="Read reports (text files in UTF-8, UTF-16 or GB18030/GBK) into JSON "
                          "Lines or CSV on stdout; failures go to stderr as JSON lines, exit status 1.")
-    ext.add_argument("paths", nargs="+", metavar="PATH", help='report files ("-" reads stdin)')
+    ext.add_argument("paths", nargs="+", metavar="PATH",
+                     help='report files, or directories read recursively ("-" reads stdin)')
     fmt = ext.add_mutually_exclusive_group()
     fmt.add_argument("--flat", dest="format", action="store_const", const="flat",
                      help="one flat JSON object per report (Extraction.to_flat)")
@@ -87,6 +89,19 @@ def _parser() -> argparse.ArgumentParser:
     ext.set_defaults(format="full")
     ext.add_argument("--backend", choices=BACKENDS,
                      help="narrative backend (default: NIANBAO_BACKEND or rules)")
+    ext.add_argument("--glob", action="append", default=[], metavar="PATTERN",
+                     help="in directories, only files matching PATTERN (the name, or the path below the "
+                     "directory when PATTERN has a '/'); repeatable")
+    ext.add_argument("--jobs", "-j", type=_positive, metavar="N",
+                     help="worker processes (default: the number of cores; 1 runs in this process)")
+    ext.add_argument("--unordered", action="store_true",
+                     help="write records as they finish, not in input order")
+    ext.add_argument("-o", "--output", metavar="FILE", help="write the records to FILE (one flushed append "
+                     "per record) instead of stdout")
+    ext.add_argument("--resume", action="store_true",
+                     help="with -o: skip the sources FILE already holds and append the others")
+    ext.add_argument("--summary-json", nargs="?", const="-", metavar="FILE",
+                     help="write the run's summary as JSON to FILE (no FILE: one line on stderr)")
     srv = sub.add_parser("serve", help="run the HTTP API (uvicorn)")
     srv.add_argument("--host", help="address to bind (default: NIANBAO_HOST or 127.0.0.1)")
     srv.add_argument("--port", type=int, help="port (default: NIANBAO_PORT or 8000)")
@@ -100,45 +115,63 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run_extract(paths: Sequence[str], backend: NarrativeBackend, *, fmt: str, out: TextIO,
-                err: TextIO) -> int:
-    """Extract each path, writing results to ``out`` and failures to ``err``; the exit status."""
-    writer = None
-    if fmt == "csv":
-        writer = csv.writer(out)
-        writer.writerow(CSV_COLUMNS)
-    failed = False
-    for path in paths:
-        try:
-            result = require_report(extract(_read(path), source=path, narrative=backend))
-        except Exception as exc:  # one bad file must not stop the others
-            failed = True
-            print(json.dumps(_failure(path, exc), ensure_ascii=False), file=err, flush=True)
-            continue
-        if writer is not None:
-            writer.writerow(csv_row(result.to_flat()))
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+    return value
+
+
+def _extract(args: argparse.Namespace, settings: Settings, backend: NarrativeBackend) -> int:
+    """``nianbao extract``: the batch of the PATHs, its summary; the exit status."""
+    if args.resume and not args.output:
+        print("nianbao: --resume needs -o FILE (the output to resume)", file=sys.stderr)
+        return EXIT_USAGE
+    fmt = FORMATS[args.format]
+    sources = batch.discover(args.paths, args.glob, exclude=args.output)
+    try:
+        sink = batch.OutputFile(args.output, fmt, resume=args.resume) if args.output else \
+            batch.StreamOutput(sys.stdout, fmt)
+    except batch.BatchError as exc:
+        print(f"nianbao: cannot resume {args.output}: {exc}; give a file this command wrote with the same "
+              "output options, or another -o FILE", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"nianbao: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        summary = batch.run_batch(sources, fmt, sink, sys.stderr, backend=backend, backend_name=settings.backend,
+                                  settings=settings, jobs=args.jobs or batch.default_jobs(),
+                                  unordered=args.unordered, progress=sys.stderr.isatty())
+    finally:
+        sink.close()
+    if sys.stderr.isatty():
+        print(summary.line(), file=sys.stderr)
+    if args.summary_json:
+        text = json.dumps(summary.to_dict(), ensure_ascii=False)
+        if args.summary_json == "-":
+            print(text, file=sys.stderr, flush=True)
         else:
-            body = result.to_flat() if fmt == "flat" else result.model_dump(mode="json")
-            out.write(json.dumps(body, ensure_ascii=False) + "\n")
-        out.flush()
-    return EXIT_FAILED if failed else EXIT_OK
+            Path(args.summary_json).write_text(text + "\n", encoding="utf-8")
+    return EXIT_FAILED if summary.failed else EXIT_OK
 
 
-def _read(path: str) -> bytes:
-    return sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+def _encode_full(result: Extraction) -> str:
+    return json.dumps(result.model_dump(mode="json"), ensure_ascii=False) + "\n"
 
 
-def _failure(path: str, exc: Exception) -> dict[str, Any]:
-    """The stderr line for a file that failed: its code, what to do, and the error's details."""
-    if isinstance(exc, NianbaoError):
-        line: dict[str, Any] = {"source": path, "error": exc.code, "message": exc.message}
-        for key, value in exc.detail.items():
-            line.setdefault(key, value)  # details add to the three fixed members, never replace them
-        return line
-    if isinstance(exc, OSError):
-        reason = exc.strerror or str(exc)
-        return {"source": path, "error": "unreadable", "message": f"cannot read {path}: {reason}"}
-    return {"source": path, "error": "internal_error", "message": f"{type(exc).__name__}: {exc}"}
+def _encode_flat(result: Extraction) -> str:
+    return json.dumps(result.to_flat(), ensure_ascii=False) + "\n"
+
+
+def _encode_csv(result: Extraction) -> str:
+    return _csv_line(csv_row(result.to_flat()))
+
+
+def _csv_line(fields: list[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(fields)
+    return buffer.getvalue()
 
 
 def _csv_columns() -> list[str]:
@@ -153,6 +186,10 @@ def _csv_columns() -> list[str]:
 
 
 CSV_COLUMNS = _csv_columns()
+# How each output option writes a record (and reads it back for --resume): see service.batch.RecordFormat.
+FORMATS = {"full": batch.RecordFormat("full", _encode_full, marker="cells"),
+           "flat": batch.RecordFormat("flat", _encode_flat, marker="meta.agency"),
+           "csv": batch.RecordFormat("csv", _encode_csv, kind="csv", header=_csv_line(CSV_COLUMNS))}
 
 
 def csv_row(flat: dict[str, Any]) -> list[str]:

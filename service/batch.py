@@ -1,0 +1,365 @@
+"""Corpus-scale extraction: many files, all cores, records in order, resumable output, progress and summary.
+
+    sources → tasks → (in process | a pool of forked workers) → records in input (or completion) order → sink
+
+``discover`` turns PATH arguments into sources (directories walked recursively, sorted, filtered by globs).
+``run_batch`` extracts each source with ``service.pipeline.extract``: in process with one job, otherwise in
+worker processes that each read their files, extract, and return the record already serialised (a line of
+text), so only short strings cross between processes. The records are the same for any number of jobs.
+``OutputFile`` appends one record per ``write`` call and ``resume`` reads back the sources a file already
+holds, dropping a torn last record; a killed run resumed gives exactly the records of an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import csv
+import fnmatch
+import gc
+import io
+import json
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, TextIO
+
+from schemas import Extraction
+from service.config import Settings
+from service.errors import NianbaoError
+from service.gate import require_report
+from service.narrative import NarrativeBackend
+from service.narrative.factory import make_backend
+from service.pipeline import extract
+
+STDIN = "-"
+
+
+class BatchError(Exception):
+    """The batch cannot start as asked (an output file to resume that is not ours); a usage error."""
+
+
+# ---- sources ------------------------------------------------------------------------------------------
+
+def discover(paths: Sequence[str], globs: Sequence[str] = (), *, exclude: str | None = None) -> list[str]:
+    """The sources of PATH arguments: files as given, directories walked recursively in sorted order.
+
+    A directory contributes its regular files whose name does not start with "." and, when ``globs`` are
+    given, that match one of them (a pattern with "/" is matched against the path below the directory,
+    otherwise against the file name). Files named directly are always taken. ``exclude`` (the output file)
+    is never a source, and a source named twice is read once.
+    """
+    skip = _identity(exclude) if exclude else None
+    seen: set[str] = set()
+    out: list[str] = []
+    for path in paths:
+        found = _walk(path, globs) if path != STDIN and os.path.isdir(path) else [path]
+        for source in found:
+            if source in seen or (skip is not None and _identity(source) == skip):
+                continue
+            seen.add(source)
+            out.append(source)
+    return out
+
+
+def _walk(root: str, globs: Sequence[str]) -> list[str]:
+    found: list[tuple[str, str]] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            if name.startswith("."):
+                continue
+            full = os.path.join(folder, name)
+            rel = os.path.relpath(full, root).replace(os.sep, "/")
+            if globs and not any(fnmatch.fnmatchcase(rel if "/" in g else name, g) for g in globs):
+                continue
+            if os.path.isfile(full):
+                found.append((rel, full))
+    return [full for _, full in sorted(found)]  # sorted by the path below the root: the same on any disk
+
+
+def _identity(path: str) -> tuple[int, int] | str:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return os.path.abspath(path)
+    return (st.st_dev, st.st_ino)
+
+
+# ---- records ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RecordFormat:
+    """How one result becomes one record of the output, and how a record is read back on resume.
+
+    ``encode`` must be a module-level function (worker processes find it by name); its text ends with a
+    newline. ``kind`` says how records are split: ``jsonl`` (one JSON object a line, whose ``marker`` key
+    shows it is this format's) or ``csv`` (rows under ``header``, the source in the first column).
+    """
+
+    name: str
+    encode: Callable[[Extraction], str]
+    kind: Literal["jsonl", "csv"] = "jsonl"
+    header: str = ""
+    marker: str = "source"
+
+
+def failure(source: str, exc: BaseException) -> dict[str, Any]:
+    """The stderr line of a source that failed: its code, what to do, and the error's details."""
+    if isinstance(exc, NianbaoError):
+        line: dict[str, Any] = {"source": source, "error": exc.code, "message": exc.message}
+        for key, value in exc.detail.items():
+            line.setdefault(key, value)  # details add to the three fixed members, never replace them
+        return line
+    if isinstance(exc, OSError):
+        reason = exc.strerror or str(exc)
+        return {"source": source, "error": "unreadable", "message": f"cannot read {source}: {reason}"}
+    return {"source": source, "error": "internal_error", "message": f"{type(exc).__name__}: {exc}"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One source done: its record, or its failure line and error code."""
+
+    index: int
+    source: str
+    record: str | None = None
+    failure: str | None = None
+    code: str | None = None
+
+
+Task = tuple[int, str, bytes | None]  # index, source, and the bytes when the parent read them (stdin)
+_worker: dict[str, Any] = {}  # per process: the backend and the format ``_work`` uses
+
+
+def _setup(fmt: RecordFormat, backend: NarrativeBackend | None) -> None:
+    _worker["fmt"], _worker["backend"] = fmt, backend
+
+
+def _init_worker(fmt: RecordFormat, backend_name: str, settings: Settings) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
+    _setup(fmt, make_backend(backend_name, settings))
+
+
+def _work(task: Task) -> Outcome:
+    index, source, data = task
+    fmt: RecordFormat = _worker["fmt"]
+    try:
+        raw = data if data is not None else Path(source).read_bytes()
+        result = require_report(extract(raw, source=source, narrative=_worker["backend"]))
+        return Outcome(index, source, record=fmt.encode(result))
+    except Exception as exc:  # one bad file must not stop the others
+        line = failure(source, exc)
+        return Outcome(index, source, failure=json.dumps(line, ensure_ascii=False), code=line["error"])
+
+
+# ---- output -------------------------------------------------------------------------------------------
+
+class OutputFile:
+    """``-o FILE``: one ``write`` call per record, each flushed to the OS at once.
+
+    A killed process leaves whole records plus at most one torn last record, which ``resume`` drops.
+    """
+
+    def __init__(self, path: str, fmt: RecordFormat, *, resume: bool) -> None:
+        self.path, self.fmt = path, fmt
+        self.done: set[str] = set()
+        keep = 0
+        if resume and os.path.exists(path):
+            keep, sources = scan(Path(path).read_bytes(), fmt)
+            self.done = set(sources)
+        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o666)
+        os.ftruncate(self._fd, keep)  # fresh, or the torn tail cut off
+        os.lseek(self._fd, keep, os.SEEK_SET)
+        if keep == 0 and fmt.header:
+            self._put(fmt.header)
+
+    def write(self, record: str) -> None:
+        """Append one record."""
+        self._put(record)
+
+    def _put(self, text: str) -> None:
+        data = memoryview(text.encode("utf-8"))
+        while data:
+            data = data[os.write(self._fd, data):]
+
+    def close(self) -> None:
+        """Flush to disk and close."""
+        os.fsync(self._fd)
+        os.close(self._fd)
+
+
+class StreamOutput:
+    """Records to a text stream (stdout), flushed per record."""
+
+    def __init__(self, stream: TextIO, fmt: RecordFormat) -> None:
+        self.stream, self.done = stream, set[str]()
+        if fmt.header:
+            self.write(fmt.header)
+
+    def write(self, record: str) -> None:
+        """Write one record."""
+        self.stream.write(record)
+        self.stream.flush()
+
+    def close(self) -> None:
+        """Nothing to close: the stream is the caller's."""
+
+
+def scan(data: bytes, fmt: RecordFormat) -> tuple[int, list[str]]:
+    """The byte length of the whole records in ``data`` and their sources; a torn last record is left out.
+
+    Raises ``BatchError`` when the file is not this format's output (so it is never appended to).
+    """
+    end = data.rfind(b"\n") + 1  # a record ends with a newline; "\n" is never inside a UTF-8 character
+    try:
+        text = data[:end].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BatchError("it is not UTF-8 text") from exc
+    return _scan_csv(text, fmt) if fmt.kind == "csv" else _scan_jsonl(text, fmt)
+
+
+def _scan_jsonl(text: str, fmt: RecordFormat) -> tuple[int, list[str]]:
+    sources: list[str] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            record = None
+        if not isinstance(record, dict) or fmt.marker not in record or not isinstance(record.get("source"), str):
+            raise BatchError(f"line {number} is not a record of the {fmt.name} output")
+        sources.append(record["source"])
+    return len(text.encode("utf-8")), sources
+
+
+def _scan_csv(text: str, fmt: RecordFormat) -> tuple[int, list[str]]:
+    if not text:
+        return 0, []
+    if not text.startswith(fmt.header):
+        raise BatchError(f"its header is not the {fmt.name} header of these options")
+    width = len(next(csv.reader([fmt.header])))
+    consumed = len(fmt.header)
+    ends: list[tuple[int, list[str]]] = []
+
+    def lines() -> Iterator[str]:
+        nonlocal consumed
+        for line in io.StringIO(text[len(fmt.header):], newline=""):
+            consumed += len(line)
+            yield line
+
+    for row in csv.reader(lines()):
+        ends.append((consumed, row))
+    good = len(fmt.header)
+    sources: list[str] = []
+    for position, (stop, row) in enumerate(ends):
+        if len(row) != width or not text[:stop].endswith("\n"):
+            if position == len(ends) - 1:
+                break  # torn by a kill inside a quoted field: dropped
+            raise BatchError(f"row {position + 1} does not have the {width} columns of the header")
+        good = stop
+        sources.append(row[0])
+    return len(text[:good].encode("utf-8")), sources
+
+
+# ---- the run ------------------------------------------------------------------------------------------
+
+@dataclass
+class Summary:
+    """What a batch did: sources seen, skipped (resume), read, failed by error code, and seconds."""
+
+    reports: int = 0
+    skipped: int = 0
+    read: int = 0
+    failed: int = 0
+    failed_by_code: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+    jobs: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as JSON-ready data (``--summary-json``)."""
+        done = self.read + self.failed
+        return {"reports": self.reports, "skipped": self.skipped, "read": self.read, "failed": self.failed,
+                "failed_by_code": dict(sorted(self.failed_by_code.items())), "seconds": round(self.seconds, 3),
+                "reports_per_second": round(done / self.seconds, 1) if self.seconds > 0 else None,
+                "jobs": self.jobs}
+
+    def line(self) -> str:
+        """One line for a person."""
+        codes = ", ".join(f"{code} {n}" for code, n in sorted(self.failed_by_code.items()))
+        rate = self.to_dict()["reports_per_second"]
+        return (f"{self.reports} reports: {self.read} read, {self.failed} failed"
+                + (f" ({codes})" if codes else "") + (f", {self.skipped} skipped (already in the output)"
+                                                      if self.skipped else "")
+                + f"; {self.seconds:.1f} s" + (f", {rate} reports/s" if rate else "") + f", {self.jobs} jobs")
+
+
+def default_jobs() -> int:
+    """The cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def run_batch(sources: Sequence[str], fmt: RecordFormat, sink: OutputFile | StreamOutput, err: TextIO, *,
+              backend: NarrativeBackend | None, backend_name: str, settings: Settings, jobs: int,
+              unordered: bool = False, progress: bool = False) -> Summary:
+    """Extract every source not already in ``sink``, writing records to it and failures to ``err``."""
+    from service.progress import Display
+
+    started = time.perf_counter()
+    todo: list[Task] = []
+    for index, source in enumerate(sources):
+        if source not in sink.done:
+            todo.append((index, source, sys.stdin.buffer.read() if source == STDIN else None))
+    jobs = max(1, min(jobs, len(todo)))
+    summary = Summary(reports=len(sources), skipped=len(sources) - len(todo), jobs=jobs)
+    with _collector_tuned(), Display(err, total=len(todo), enabled=progress) as display:
+        for outcome in _outcomes(todo, fmt, backend, backend_name, settings, jobs, unordered):
+            if outcome.record is not None:
+                sink.write(outcome.record)
+                summary.read += 1
+            else:
+                summary.failed += 1
+                summary.failed_by_code[outcome.code or "internal_error"] += 1
+                display.failure(outcome.failure or "")
+            display.advance(failed=summary.failed)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+@contextmanager
+def _collector_tuned() -> Iterator[None]:
+    """The cyclic collector tuned for a batch: ~8 % of a report's time went to it (see bench/REPORT.md).
+
+    Objects made once and kept (modules, prompts, compiled patterns) are frozen, so the collector stops
+    walking them (and forked workers keep sharing their pages); a report's garbage is mostly acyclic, so the
+    youngest generation is collected less often. Both are undone afterwards.
+    """
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(max(threshold[0], 20_000), *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
+def _outcomes(todo: list[Task], fmt: RecordFormat, backend: NarrativeBackend | None, backend_name: str,
+              settings: Settings, jobs: int, unordered: bool) -> Iterator[Outcome]:
+    if jobs == 1:
+        _setup(fmt, backend)
+        yield from map(_work, todo)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    # fork: the workers start with every module already imported, in milliseconds (spawn re-imports them).
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    chunk = max(1, min(16, len(todo) // (jobs * 8)))  # amortise the pipe; small enough to spread the work
+    with context.Pool(jobs, _init_worker, (fmt, backend_name, settings)) as pool:
+        yield from (pool.imap_unordered if unordered else pool.imap)(_work, todo, chunk)
