@@ -25,11 +25,11 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
-from schemas import Extraction
+from schemas import Extraction, ExtractOptions
 from service.config import Settings
 from service.errors import NianbaoError
 from service.gate import require_report
@@ -124,38 +124,72 @@ def failure(source: str, exc: BaseException) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Outcome:
-    """One source done: its record, or its failure line and error code."""
+    """One source done: its record, or its failure line and error code; the seconds it took."""
 
     index: int
     source: str
     record: str | None = None
     failure: str | None = None
     code: str | None = None
+    seconds: float = 0.0
 
 
-Task = tuple[int, str, bytes | None]  # index, source, and the bytes when the parent read them (stdin)
-_worker: dict[str, Any] = {}  # per process: the backend and the format ``_work`` uses
+@dataclass(frozen=True)
+class Job:
+    """What each worker does with a source: extract with this backend and options, encode with ``fmt``.
+
+    Workers build their own backend from ``backend_name`` and ``settings``; ``backend`` is the one used in
+    process (one job). ``require_report`` makes a text that is not a report a failure (``not_a_report``).
+    """
+
+    fmt: RecordFormat
+    backend_name: str
+    settings: Settings
+    backend: NarrativeBackend | None = None
+    options: ExtractOptions | None = None
+    require_report: bool = True
 
 
-def _setup(fmt: RecordFormat, backend: NarrativeBackend | None) -> None:
-    _worker["fmt"], _worker["backend"] = fmt, backend
+Task = tuple[int, str, bytes | None]  # index, source, and its bytes when the parent has them (stdin, eval)
+_job: list[Job] = []  # per process: the job ``_work`` does (set in process, or by the worker's initializer)
 
 
-def _init_worker(fmt: RecordFormat, backend_name: str, settings: Settings) -> None:
+def _setup(job: Job) -> None:
+    _job[:] = [job]
+
+
+def _init_worker(job: Job) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
-    _setup(fmt, make_backend(backend_name, settings))
+    _setup(replace(job, backend=make_backend(job.backend_name, job.settings)))
 
 
 def _work(task: Task) -> Outcome:
     index, source, data = task
-    fmt: RecordFormat = _worker["fmt"]
+    (job,) = _job
+    started = time.perf_counter()
     try:
         raw = data if data is not None else Path(source).read_bytes()
-        result = require_report(extract(raw, source=source, narrative=_worker["backend"]))
-        return Outcome(index, source, record=fmt.encode(result))
+        result = extract(raw, source=source, narrative=job.backend, options=job.options)
+        record = job.fmt.encode(require_report(result) if job.require_report else result)
+        return Outcome(index, source, record=record, seconds=time.perf_counter() - started)
     except Exception as exc:  # one bad file must not stop the others
         line = failure(source, exc)
-        return Outcome(index, source, failure=json.dumps(line, ensure_ascii=False), code=line["error"])
+        return Outcome(index, source, failure=json.dumps(line, ensure_ascii=False), code=line["error"],
+                       seconds=time.perf_counter() - started)
+
+
+def outcomes(todo: Sequence[Task], job: Job, jobs: int, *, unordered: bool = False) -> Iterator[Outcome]:
+    """The outcome of every task: in process when ``jobs`` is 1, else from ``jobs`` worker processes."""
+    if jobs <= 1 or len(todo) <= 1:
+        _setup(job)
+        yield from map(_work, todo)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    # fork: the workers start with every module already imported, in milliseconds (spawn re-imports them).
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    chunk = max(1, min(16, len(todo) // (jobs * 8)))  # amortise the pipe; small enough to spread the work
+    with context.Pool(jobs, _init_worker, (job,)) as pool:
+        yield from (pool.imap_unordered if unordered else pool.imap)(_work, todo, chunk)
 
 
 # ---- output -------------------------------------------------------------------------------------------
@@ -280,6 +314,11 @@ class Summary:
     seconds: float = 0.0
     jobs: int = 1
 
+    def add_failure(self, code: str | None) -> None:
+        """Count one failure under its error code."""
+        self.failed += 1
+        self.failed_by_code[code or "internal_error"] += 1
+
     def to_dict(self) -> dict[str, Any]:
         """The summary as JSON-ready data (``--summary-json``)."""
         done = self.read + self.failed
@@ -306,8 +345,7 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def run_batch(sources: Sequence[str], fmt: RecordFormat, sink: OutputFile | StreamOutput, err: TextIO, *,
-              backend: NarrativeBackend | None, backend_name: str, settings: Settings, jobs: int,
+def run_batch(sources: Sequence[str], job: Job, sink: OutputFile | StreamOutput, err: TextIO, *, jobs: int,
               unordered: bool = False, progress: bool = False) -> Summary:
     """Extract every source not already in ``sink``, writing records to it and failures to ``err``."""
     from service.progress import Display
@@ -319,14 +357,13 @@ def run_batch(sources: Sequence[str], fmt: RecordFormat, sink: OutputFile | Stre
             todo.append((index, source, sys.stdin.buffer.read() if source == STDIN else None))
     jobs = max(1, min(jobs, len(todo)))
     summary = Summary(reports=len(sources), skipped=len(sources) - len(todo), jobs=jobs)
-    with _collector_tuned(), Display(err, total=len(todo), enabled=progress) as display:
-        for outcome in _outcomes(todo, fmt, backend, backend_name, settings, jobs, unordered):
+    with collector_tuned(), Display(err, total=len(todo), enabled=progress) as display:
+        for outcome in outcomes(todo, job, jobs, unordered=unordered):
             if outcome.record is not None:
                 sink.write(outcome.record)
                 summary.read += 1
             else:
-                summary.failed += 1
-                summary.failed_by_code[outcome.code or "internal_error"] += 1
+                summary.add_failure(outcome.code)
                 display.failure(outcome.failure or "")
             display.advance(failed=summary.failed)
     summary.seconds = time.perf_counter() - started
@@ -334,7 +371,7 @@ def run_batch(sources: Sequence[str], fmt: RecordFormat, sink: OutputFile | Stre
 
 
 @contextmanager
-def _collector_tuned() -> Iterator[None]:
+def collector_tuned() -> Iterator[None]:
     """The cyclic collector tuned for a batch: ~8 % of a report's time went to it (see bench/REPORT.md).
 
     Objects made once and kept (modules, prompts, compiled patterns) are frozen, so the collector stops
@@ -349,17 +386,3 @@ def _collector_tuned() -> Iterator[None]:
     finally:
         gc.set_threshold(*threshold)
         gc.unfreeze()
-
-
-def _outcomes(todo: list[Task], fmt: RecordFormat, backend: NarrativeBackend | None, backend_name: str,
-              settings: Settings, jobs: int, unordered: bool) -> Iterator[Outcome]:
-    if jobs == 1:
-        _setup(fmt, backend)
-        yield from map(_work, todo)
-        return
-    methods = multiprocessing.get_all_start_methods()
-    # fork: the workers start with every module already imported, in milliseconds (spawn re-imports them).
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    chunk = max(1, min(16, len(todo) // (jobs * 8)))  # amortise the pipe; small enough to spread the work
-    with context.Pool(jobs, _init_worker, (fmt, backend_name, settings)) as pool:
-        yield from (pool.imap_unordered if unordered else pool.imap)(_work, todo, chunk)

@@ -140,8 +140,8 @@ def _extract(args: argparse.Namespace, settings: Settings, backend: NarrativeBac
         print(f"nianbao: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        summary = batch.run_batch(sources, fmt, sink, sys.stderr, backend=backend, backend_name=settings.backend,
-                                  settings=settings, jobs=args.jobs or batch.default_jobs(),
+        job = batch.Job(fmt, settings.backend, settings, backend=backend)
+        summary = batch.run_batch(sources, job, sink, sys.stderr, jobs=args.jobs or batch.default_jobs(),
                                   unordered=args.unordered, progress=sys.stderr.isatty())
     finally:
         sink.close()

@@ -261,3 +261,42 @@ def test_progress_goes_to_a_terminal_on_stderr_and_never_to_stdout(tmp_path: Pat
     assert "43 reports: 40 read, 3 failed" in text  # the summary
     assert text.count('"error": "not_a_report"') == 1  # failures stay JSON lines
     assert "\x1b[" in text  # the bar drew itself with terminal controls
+
+
+# ---- nianbao eval over many files ---------------------------------------------------------------------------
+
+def _scores(path: Path) -> dict[str, object]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for case in data["cases"]:
+        case["cost"].pop("seconds", None)
+    data["summary"] = {k: v for k, v in data["summary"].items() if "second" not in k}
+    return {"cases": data["cases"], "summary": data["summary"]}
+
+
+def test_eval_with_jobs_scores_as_in_process(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from eval.runner import main as eval_main
+
+    assert eval_main(["--jobs", "1", "--out", str(tmp_path / "one")]) == 0
+    assert eval_main(["--jobs", "2", "--out", str(tmp_path / "two")]) == 0
+    out = capsys.readouterr().out
+    assert "13 cases: 13 read, 0 failed" in out and "2 jobs" in out
+    assert _scores(tmp_path / "one" / "eval.json") == _scores(tmp_path / "two" / "eval.json")
+
+
+def test_eval_failures_are_json_lines_on_stderr(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from eval.dataset import DEFAULT_DIRS, load_cases
+    from eval.runner import run
+    from service.errors import EmptyInput
+
+    cases = load_cases(DEFAULT_DIRS)[:3]
+
+    def flaky(case: object) -> object:
+        raise EmptyInput("nothing to read")
+
+    err = io.StringIO()
+    result = run(cases, flaky, backend="rules", console=Console(quiet=True), err=err)  # type: ignore[arg-type]
+    lines = [json.loads(line) for line in err.getvalue().splitlines()]
+    assert [(x["case"], x["error"]) for x in lines] == [(c.name, "empty_input") for c in cases]
+    assert result.summary["errors"] == 3
