@@ -302,3 +302,26 @@ def test_eval_failures_are_json_lines_on_stderr(tmp_path: Path) -> None:
     lines = [json.loads(line) for line in err.getvalue().splitlines()]
     assert [(x["case"], x["error"]) for x in lines] == [(c.name, "empty_input") for c in cases]
     assert result.summary["errors"] == 3
+
+
+# ---- the README's Dask example -------------------------------------------------------------------------------
+
+def test_the_readme_dask_example_gives_the_records_of_extract(tmp_path: Path) -> None:
+    pytest.importorskip("dask.bag", reason="the [dask] extra is not installed")
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (code,) = [block for block in re.findall(r"```python\n(.*?)```", readme, re.S) if "dask.bag" in block]
+    namespace: dict[str, object] = {}
+    exec(compile(code, "README.md", "exec"), namespace)  # the documented example, as written
+    corpus = make_corpus(tmp_path / "corpus", 10)
+    (corpus / ".hidden.txt").unlink()
+    shutil.rmtree(corpus / ".git")
+    out = tmp_path / "out"
+    namespace["extract_corpus"](str(corpus), str(out))  # type: ignore[operator]
+    lines = [line for part in sorted(out.glob("part-*.jsonl")) for line in part.read_text("utf-8").splitlines()]
+    cli = _cli("extract", str(corpus), "--flat", "--jobs", "2")
+    expected = [json.loads(line) for line in [*cli.stdout.decode().splitlines(), *cli.stderr.decode().splitlines()]]
+    got = [json.loads(line) for line in lines]
+    assert sorted(got, key=lambda r: r["source"]) == sorted(expected, key=lambda r: r["source"])
+    assert sum("error" in r for r in got) == 3 and len(got) == 13
