@@ -156,12 +156,15 @@ def _extract(args: argparse.Namespace, settings: Settings, backend: NarrativeBac
     return EXIT_FAILED if summary.failed else EXIT_OK
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False)  # what json.dumps(..., ensure_ascii=False) makes on every call
+
+
 def _encode_full(result: Extraction) -> str:
-    return json.dumps(result.model_dump(mode="json"), ensure_ascii=False) + "\n"
+    return _JSON.encode(result.model_dump(mode="json")) + "\n"
 
 
 def _encode_flat(result: Extraction) -> str:
-    return json.dumps(result.to_flat(), ensure_ascii=False) + "\n"
+    return _JSON.encode(result.to_flat()) + "\n"
 
 
 def _encode_csv(result: Extraction) -> str:
