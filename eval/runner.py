@@ -158,7 +158,7 @@ Outcome = tuple[Case, Extraction | None, dict[str, Any] | None, float]  # case, 
 
 def sequential(cases: Sequence[Case], extractor: Extractor) -> Iterator[Outcome]:
     """Each case through ``extractor``, one after the other (a service, replayed answers, one job)."""
-    from service.batch import failure
+    from service.pool import failure
 
     for case in cases:
         started = time.perf_counter()
@@ -172,8 +172,9 @@ def sequential(cases: Sequence[Case], extractor: Extractor) -> Iterator[Outcome]
 
 def parallel(cases: Sequence[Case], backend: str, options: ExtractOptions, jobs: int) -> Iterator[Outcome]:
     """The cases extracted in process by ``jobs`` worker processes (``service.batch``), in case order."""
-    from service.batch import Job, RecordFormat, outcomes
+    from service.batch import RecordFormat
     from service.config import Settings
+    from service.pool import Job, outcomes
 
     try:
         settings = Settings()

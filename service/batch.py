@@ -3,11 +3,11 @@
     sources → tasks → (in process | a pool of forked workers) → records in input (or completion) order → sink
 
 ``discover`` turns PATH arguments into sources (directories walked recursively, sorted, filtered by globs).
-``run_batch`` extracts each source with ``service.pipeline.extract``: in process with one job, otherwise in
-worker processes that each read their files, extract, and return the record already serialised (a line of
-text), so only short strings cross between processes. The records are the same for any number of jobs.
-``OutputFile`` appends one record per ``write`` call and ``resume`` reads back the sources a file already
-holds, dropping a torn last record; a killed run resumed gives exactly the records of an uninterrupted one.
+``run_batch`` extracts each source not yet in the output with ``service.pool`` (in process with one job,
+otherwise worker processes that return each record already serialised); the records are the same for any
+number of jobs. ``OutputFile`` appends one record per ``write`` call; with ``resume`` it first reads back
+(``scan``) the sources the file holds and drops a torn last record, so a killed run resumed gives exactly
+the records of an uninterrupted one.
 """
 
 from __future__ import annotations
@@ -17,25 +17,20 @@ import fnmatch
 import gc
 import io
 import json
-import multiprocessing
 import os
-import signal
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
-from schemas import Extraction, ExtractOptions
-from service.config import Settings
-from service.errors import NianbaoError
+from schemas import Extraction
 from service.gate import require_report
-from service.narrative import NarrativeBackend
-from service.narrative.factory import make_backend
 from service.pipeline import extract
+from service.pool import Job, Task, failure, outcomes
 
 STDIN = "-"
 
@@ -109,19 +104,6 @@ class RecordFormat:
     marker: str = "source"
 
 
-def failure(source: str, exc: BaseException) -> dict[str, Any]:
-    """The stderr line of a source that failed: its code, what to do, and the error's details."""
-    if isinstance(exc, NianbaoError):
-        line: dict[str, Any] = {"source": source, "error": exc.code, "message": exc.message}
-        for key, value in exc.detail.items():
-            line.setdefault(key, value)  # details add to the three fixed members, never replace them
-        return line
-    if isinstance(exc, OSError):
-        reason = exc.strerror or str(exc)
-        return {"source": source, "error": "unreadable", "message": f"cannot read {source}: {reason}"}
-    return {"source": source, "error": "internal_error", "message": f"{type(exc).__name__}: {exc}"}
-
-
 def read_report(data: bytes, source: str) -> dict[str, Any]:
     """One report's flat view, or its failure line (with ``error``): a pure function of the bytes.
 
@@ -131,76 +113,6 @@ def read_report(data: bytes, source: str) -> dict[str, Any]:
         return require_report(extract(data, source=source)).to_flat()
     except Exception as exc:  # a record per source, whatever happens to it
         return failure(source, exc)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """One source done: its record, or its failure line and error code; the seconds it took."""
-
-    index: int
-    source: str
-    record: str | None = None
-    failure: str | None = None
-    code: str | None = None
-    seconds: float = 0.0
-
-
-@dataclass(frozen=True)
-class Job:
-    """What each worker does with a source: extract with this backend and options, encode with ``fmt``.
-
-    Workers build their own backend from ``backend_name`` and ``settings``; ``backend`` is the one used in
-    process (one job). ``require_report`` makes a text that is not a report a failure (``not_a_report``).
-    """
-
-    fmt: RecordFormat
-    backend_name: str
-    settings: Settings
-    backend: NarrativeBackend | None = None
-    options: ExtractOptions | None = None
-    require_report: bool = True
-
-
-Task = tuple[int, str, bytes | None]  # index, source, and its bytes when the parent has them (stdin, eval)
-_job: list[Job] = []  # per process: the job ``_work`` does (set in process, or by the worker's initializer)
-
-
-def _setup(job: Job) -> None:
-    _job[:] = [job]
-
-
-def _init_worker(job: Job) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
-    _setup(replace(job, backend=make_backend(job.backend_name, job.settings)))
-
-
-def _work(task: Task) -> Outcome:
-    index, source, data = task
-    (job,) = _job
-    started = time.perf_counter()
-    try:
-        raw = data if data is not None else Path(source).read_bytes()
-        result = extract(raw, source=source, narrative=job.backend, options=job.options)
-        record = job.fmt.encode(require_report(result) if job.require_report else result)
-        return Outcome(index, source, record=record, seconds=time.perf_counter() - started)
-    except Exception as exc:  # one bad file must not stop the others
-        line = failure(source, exc)
-        return Outcome(index, source, failure=json.dumps(line, ensure_ascii=False), code=line["error"],
-                       seconds=time.perf_counter() - started)
-
-
-def outcomes(todo: Sequence[Task], job: Job, jobs: int, *, unordered: bool = False) -> Iterator[Outcome]:
-    """The outcome of every task: in process when ``jobs`` is 1, else from ``jobs`` worker processes."""
-    if jobs <= 1 or len(todo) <= 1:
-        _setup(job)
-        yield from map(_work, todo)
-        return
-    methods = multiprocessing.get_all_start_methods()
-    # fork: the workers start with every module already imported, in milliseconds (spawn re-imports them).
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    chunk = max(1, min(16, len(todo) // (jobs * 8)))  # amortise the pipe; small enough to spread the work
-    with context.Pool(jobs, _init_worker, (job,)) as pool:
-        yield from (pool.imap_unordered if unordered else pool.imap)(_work, todo, chunk)
 
 
 # ---- output -------------------------------------------------------------------------------------------

@@ -35,8 +35,10 @@ from service.config import BACKENDS, Settings
 from service.errors import NianbaoError
 from service.narrative import NarrativeBackend
 from service.narrative.factory import make_backend
+from service.pool import Job
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports it
 _OVERRIDES = ("backend", "host", "port", "workers", "log_level")  # options that override NIANBAO_* settings
 
 
@@ -140,9 +142,13 @@ def _extract(args: argparse.Namespace, settings: Settings, backend: NarrativeBac
         print(f"nianbao: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        job = batch.Job(fmt, settings.backend, settings, backend=backend)
+        job = Job(fmt, settings.backend, settings, backend=backend)
         summary = batch.run_batch(sources, job, sink, sys.stderr, jobs=args.jobs or batch.default_jobs(),
                                   unordered=args.unordered, progress=sys.stderr.isatty())
+    except KeyboardInterrupt:
+        rest = f"; the records so far are in {args.output}: add --resume to read only the rest" if args.output else ""
+        print(f"nianbao: interrupted{rest}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     finally:
         sink.close()
     if sys.stderr.isatty():

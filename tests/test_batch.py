@@ -325,3 +325,44 @@ def test_the_readme_dask_example_gives_the_records_of_extract(tmp_path: Path) ->
     got = [json.loads(line) for line in lines]
     assert sorted(got, key=lambda r: r["source"]) == sorted(expected, key=lambda r: r["source"])
     assert sum("error" in r for r in got) == 3 and len(got) == 13
+
+
+# ---- a worker that dies, Ctrl-C ----------------------------------------------------------------------------
+
+def test_a_report_that_kills_its_worker_fails_alone(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from service import pool
+
+    corpus = make_corpus(tmp_path / "corpus", 40, bad=False)
+    code, whole, _ = _run(capsys, "extract", str(corpus), "--flat", "--jobs", "1")
+    victim = batch.discover([str(corpus)])[17]
+    real = pool.extract
+
+    def deadly(data: bytes, *, source: str, **kwargs: object) -> object:
+        if source == victim:
+            os.kill(os.getpid(), signal.SIGKILL)  # as the OOM killer would
+        return real(data, source=source, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pool, "extract", deadly)  # the forked workers inherit the patch
+    code, out, err = _run(capsys, "extract", str(corpus), "--flat", "--jobs", "2")
+    assert code == 1
+    assert [json.loads(line) for line in err.splitlines()] == [
+        {"source": victim, "error": "worker_died", "message": json.loads(err)["message"]}]
+    assert out.splitlines() == [line for line in whole.splitlines() if json.loads(line)["source"] != victim]
+
+
+def test_ctrl_c_stops_the_run_and_says_how_to_resume(tmp_path: Path) -> None:
+    corpus = make_corpus(tmp_path / "corpus", 600, bad=False)
+    out_file = tmp_path / "out.jsonl"
+    proc = subprocess.Popen([sys.executable, "-m", "service.cli", "extract", str(corpus), "--flat", "--jobs", "2",
+                             "-o", str(out_file)], cwd=ROOT, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not (out_file.exists() and out_file.stat().st_size > 0):
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGINT)  # the terminal sends it to the whole group
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err.decode()
+    assert b"add --resume" in err and b"Traceback" not in err
+    end, sources = batch.scan(out_file.read_bytes(), FORMATS["flat"])
+    assert end == out_file.stat().st_size and 0 < len(sources) < 600  # whole records only: the file was closed
