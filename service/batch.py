@@ -15,16 +15,15 @@ from __future__ import annotations
 import csv
 import fnmatch
 import gc
-import io
 import json
 import os
+import stat
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal, TextIO
 
 from schemas import Extraction
@@ -128,11 +127,14 @@ class OutputFile:
         self.done: set[str] = set()
         keep = 0
         if resume and os.path.exists(path):
-            keep, sources = scan(Path(path).read_bytes(), fmt)
+            with open(path, "rb") as existing:
+                keep, sources = scan(existing, fmt)
             self.done = set(sources)
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o666)
-        os.ftruncate(self._fd, keep)  # fresh, or the torn tail cut off
-        os.lseek(self._fd, keep, os.SEEK_SET)
+        self._regular = stat.S_ISREG(os.fstat(self._fd).st_mode)  # not /dev/null or a pipe
+        if self._regular:
+            os.ftruncate(self._fd, keep)  # fresh, or the torn tail cut off
+            os.lseek(self._fd, keep, os.SEEK_SET)
         if keep == 0 and fmt.header:
             self._put(fmt.header)
 
@@ -147,7 +149,8 @@ class OutputFile:
 
     def close(self) -> None:
         """Flush to disk and close."""
-        os.fsync(self._fd)
+        if self._regular:
+            os.fsync(self._fd)
         os.close(self._fd)
 
 
@@ -168,59 +171,62 @@ class StreamOutput:
         """Nothing to close: the stream is the caller's."""
 
 
-def scan(data: bytes, fmt: RecordFormat) -> tuple[int, list[str]]:
-    """The byte length of the whole records in ``data`` and their sources; a torn last record is left out.
+def scan(lines: Iterable[bytes], fmt: RecordFormat) -> tuple[int, list[str]]:
+    """The byte length of the whole records in a file (its lines, as bytes) and their sources.
 
-    Raises ``BatchError`` when the file is not this format's output (so it is never appended to).
+    A torn last record (no newline at its end: the run was killed while writing it) is left out. Raises
+    ``BatchError`` when the file is not this format's output, so that it is never appended to. Streams:
+    a file of 10,000 full results is never in memory at once.
     """
-    end = data.rfind(b"\n") + 1  # a record ends with a newline; "\n" is never inside a UTF-8 character
-    try:
-        text = data[:end].decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise BatchError("it is not UTF-8 text") from exc
-    return _scan_csv(text, fmt) if fmt.kind == "csv" else _scan_jsonl(text, fmt)
+    return _scan_csv(iter(lines), fmt) if fmt.kind == "csv" else _scan_jsonl(lines, fmt)
 
 
-def _scan_jsonl(text: str, fmt: RecordFormat) -> tuple[int, list[str]]:
-    sources: list[str] = []
-    for number, line in enumerate(text.splitlines(), 1):
+def _scan_jsonl(lines: Iterable[bytes], fmt: RecordFormat) -> tuple[int, list[str]]:
+    end, sources = 0, []
+    for number, line in enumerate(lines, 1):
+        if not line.endswith(b"\n"):
+            break  # torn: dropped
         try:
             record = json.loads(line)
-        except ValueError:
+        except ValueError:  # UnicodeDecodeError included
             record = None
         if not isinstance(record, dict) or fmt.marker not in record or not isinstance(record.get("source"), str):
             raise BatchError(f"line {number} is not a record of the {fmt.name} output")
         sources.append(record["source"])
-    return len(text.encode("utf-8")), sources
+        end += len(line)
+    return end, sources
 
 
-def _scan_csv(text: str, fmt: RecordFormat) -> tuple[int, list[str]]:
-    if not text:
-        return 0, []
-    if not text.startswith(fmt.header):
+def _scan_csv(lines: Iterator[bytes], fmt: RecordFormat) -> tuple[int, list[str]]:
+    header = fmt.header.encode("utf-8")
+    first = next(lines, b"")
+    if first != header:
+        if header.startswith(first):
+            return 0, []  # empty, or killed while writing the header
         raise BatchError(f"its header is not the {fmt.name} header of these options")
     width = len(next(csv.reader([fmt.header])))
-    consumed = len(fmt.header)
-    ends: list[tuple[int, list[str]]] = []
+    consumed, whole = len(header), True  # bytes read so far; whether the last line read ended with a newline
 
-    def lines() -> Iterator[str]:
-        nonlocal consumed
-        for line in io.StringIO(text[len(fmt.header):], newline=""):
-            consumed += len(line)
-            yield line
+    def text() -> Iterator[str]:
+        nonlocal consumed, whole
+        for line in lines:  # a row may span lines (a newline inside a quoted field)
+            consumed, whole = consumed + len(line), line.endswith(b"\n")
+            try:
+                yield line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                if whole:
+                    raise BatchError("it is not UTF-8 text") from exc
+                return  # a torn last line can end inside a character
 
-    for row in csv.reader(lines()):
-        ends.append((consumed, row))
-    good = len(fmt.header)
-    sources: list[str] = []
-    for position, (stop, row) in enumerate(ends):
-        if len(row) != width or not text[:stop].endswith("\n"):
-            if position == len(ends) - 1:
-                break  # torn by a kill inside a quoted field: dropped
-            raise BatchError(f"row {position + 1} does not have the {width} columns of the header")
-        good = stop
+    end, sources = len(header), []
+    for number, row in enumerate(csv.reader(text()), 1):
+        if len(row) != width or not whole:
+            if not whole:
+                break  # torn by a kill: dropped
+            raise BatchError(f"row {number} does not have the {width} columns of the header")
+        end = consumed
         sources.append(row[0])
-    return len(text[:good].encode("utf-8")), sources
+    return end, sources
 
 
 # ---- the run ------------------------------------------------------------------------------------------
