@@ -240,11 +240,12 @@ class Extraction(BaseModel):
         }
         # Without a detected version the tables were read in the fallback format: its keys are the cells'.
         keys = cell_keys_tuple(self.meta.format_version) if self.meta.format_version else tuple(self.cells)
-        cells, number = self.cells, CellState.number
-        for key in keys:  # cell_value inlined: this loop runs ~200 times per report of a corpus
-            cell = cells.get(key)
-            value = cell.value if cell is not None and cell.state == number else None
-            flat[key] = value if value is None or type(value) is int else _json_number(value)
+        flat.update(dict.fromkeys(keys))  # every key in table order, null until its cell has a number
+        number = CellState.number
+        for key, cell in self.cells.items():  # one pass, no lookups: ~200 cells per report of a corpus
+            if cell.state == number and key in flat:
+                value = cell.value
+                flat[key] = value if type(value) is int else _json_number(value)
         for key in FACT_KEYS:
             fact = self.facts.get(key)
             if fact is not None:
