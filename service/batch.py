@@ -29,7 +29,7 @@ from typing import Any, Literal, TextIO
 from schemas import Extraction
 from service.gate import require_report
 from service.pipeline import extract
-from service.pool import Job, Task, failure, outcomes
+from service.pool import Job, Outcome, Task, failure, outcomes
 
 STDIN = "-"
 
@@ -275,8 +275,12 @@ def default_jobs() -> int:
 
 
 def run_batch(sources: Sequence[str], job: Job, sink: OutputFile | StreamOutput, err: TextIO, *, jobs: int,
-              unordered: bool = False, progress: bool = False) -> Summary:
-    """Extract every source not already in ``sink``, writing records to it and failures to ``err``."""
+              unordered: bool = False, progress: bool = False,
+              on_record: Callable[[Outcome], None] | None = None) -> Summary:
+    """Extract every source not already in ``sink``, writing records to it and failures to ``err``.
+
+    ``on_record`` sees each source that was read, after its record is written (verdicts, a workbook).
+    """
     from service.progress import Display
 
     started = time.perf_counter()
@@ -291,6 +295,8 @@ def run_batch(sources: Sequence[str], job: Job, sink: OutputFile | StreamOutput,
             if outcome.record is not None:
                 sink.write(outcome.record)
                 summary.read += 1
+                if on_record is not None:
+                    on_record(outcome)
             else:
                 summary.add_failure(outcome.code)
                 display.failure(outcome.failure or "")

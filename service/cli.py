@@ -1,17 +1,23 @@
 """The ``nianbao`` command.
 
-    nianbao extract PATH... [--flat | --csv] [--backend rules|llm|hybrid] [--glob PATTERN] [--jobs N]
-                    [--unordered] [-o FILE [--resume]] [--summary-json [FILE]]
+    nianbao extract PATH... [--flat | --csv | --excel] [--header keys|zh] [--xlsx FILE] [--lang en|zh]
+                            [--fail-on failed|not_assessable] [--backend rules|llm|hybrid]
+                            [--glob PATTERN] [--jobs N] [--unordered] [-o FILE [--resume]]
+                            [--summary-json [FILE]]
     nianbao serve [--host HOST] [--port PORT] [--workers N] [--backend NAME] [--log-level LEVEL]
     nianbao eval [ARGS...]                     (the eval runner: ``nianbao eval --help``)
 
-``extract`` reads each PATH as bytes ("-" is stdin; a directory is read recursively, see
-``service.batch``) and writes one result per report, in input order (or as they finish, ``--unordered``),
-to stdout or ``-o FILE``: the full result as one JSON line (default), the flat view as one JSON line
-(``--flat``), or a CSV row under a header (``--csv``). ``--jobs N`` worker processes (default: the cores).
-A file that cannot be read, cannot be decoded or is not an annual report writes no record; it gets one JSON
-line on stderr instead, ``{"source": PATH, "error": CODE, "message": ..., ...}``, and the others go on.
-Exit status: 0 when every file was read, 1 when any failed, 2 for a usage or configuration error.
+``extract`` reads each PATH as bytes ("-" is stdin; a directory is read recursively: ``service.batch``)
+with ``--jobs N`` worker processes (default: the cores), and writes to stdout (or ``-o FILE``, which
+``--resume`` continues) one result per report, in input order (``--unordered``: as they finish): the full
+result as one JSON line (default), the flat view as one JSON line (``--flat``), or a CSV row under a header
+(``--csv``; ``--excel``: the same as UTF-8 with a BOM, ``--header zh``: Chinese column names). ``--xlsx
+FILE`` also writes the workbook (汇总, 错误清单, 表二, 表三, 表四, 自述问题); alone, it writes nothing to
+stdout. A file that cannot be read, cannot be decoded or is not an annual report writes no record; it gets
+one JSON line on stderr instead, ``{"source": PATH, "error": CODE, "message": ..., ...}``, and the others
+go on. Exit status: 0 when every file was read, 1 when any failed, 2 for a usage or configuration error,
+3 when every file was read but, with ``--fail-on``, some report's verdict is that bad or worse, and 130
+when interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -20,25 +26,28 @@ import argparse
 import csv
 import io
 import json
+import logging
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, TextIO
 
 from pydantic import ValidationError
 
-from schemas import FACT_KEYS, Extraction, cell_keys
-from schemas.keys import TABLE_PREFIXES, table_of
+from schemas import Extraction
 from service import batch
-from service.config import BACKENDS, Settings
+from service.config import BACKENDS, Settings, is_loopback, open_access_refusal
 from service.errors import NianbaoError
+from service.export import CSV_COLUMNS, WorkbookExport, csv_header, csv_row
+from service.export.csv_out import BOM
 from service.narrative import NarrativeBackend
 from service.narrative.factory import make_backend
-from service.pool import Job
+from service.pool import Job, Outcome
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_VERDICT = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports it
+VERDICT_RANK = {"pass": 0, "not_assessable": 1, "failed": 2}
+__all__ = ["CSV_COLUMNS", "csv_row", "main"]  # CSV_COLUMNS, csv_row: kept for old imports
 _OVERRIDES = ("backend", "host", "port", "workers", "log_level")  # options that override NIANBAO_* settings
 
 
@@ -88,7 +97,16 @@ def _parser() -> argparse.ArgumentParser:
                      help="one flat JSON object per report (Extraction.to_flat)")
     fmt.add_argument("--csv", dest="format", action="store_const", const="csv",
                      help="one CSV row per report, one column per canonical key of both format versions")
-    ext.set_defaults(format="full")
+    fmt.add_argument("--excel", dest="format", action="store_const", const="excel",
+                     help="--csv as UTF-8 with a BOM, so that Excel/WPS read the Chinese right")
+    ext.set_defaults(format=None)
+    ext.add_argument("--header", choices=("keys", "zh"), default="keys",
+                     help="CSV column names: canonical keys (default) or the form's Chinese labels")
+    ext.add_argument("--xlsx", metavar="FILE", help="also write a workbook: 汇总, 错误清单, 表二, 表三, 表四, 自述问题 "
+                     "(alone, nothing goes to stdout)")
+    ext.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the failure messages")
+    ext.add_argument("--fail-on", choices=("failed", "not_assessable"),
+                     help="exit 3 when a report's verdict is this or worse (failed > not_assessable > pass)")
     ext.add_argument("--backend", choices=BACKENDS,
                      help="narrative backend (default: NIANBAO_BACKEND or rules)")
     ext.add_argument("--glob", action="append", default=[], metavar="PATTERN",
@@ -125,11 +143,15 @@ def _positive(text: str) -> int:
 
 
 def _extract(args: argparse.Namespace, settings: Settings, backend: NarrativeBackend) -> int:
-    """``nianbao extract``: the batch of the PATHs, its summary; the exit status."""
+    """``nianbao extract``: the batch of the PATHs (see ``service.batch``), its summary; the exit status."""
     if args.resume and not args.output:
         print("nianbao: --resume needs -o FILE (the output to resume)", file=sys.stderr)
         return EXIT_USAGE
-    fmt = FORMATS[args.format]
+    if args.resume and args.xlsx:
+        print("nianbao: --xlsx holds the reports of one run; resume without it, then write the workbook in a "
+              "run of its own", file=sys.stderr)
+        return EXIT_USAGE
+    fmt = record_format(args.format or ("none" if args.xlsx else "full"), args.header)
     sources = batch.discover(args.paths, args.glob, exclude=args.output)
     try:
         sink = batch.OutputFile(args.output, fmt, resume=args.resume) if args.output else \
@@ -141,25 +163,54 @@ def _extract(args: argparse.Namespace, settings: Settings, backend: NarrativeBac
     except OSError as exc:
         print(f"nianbao: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
+    book = WorkbookExport() if args.xlsx else None
+    verdicts: list[str] = []
+
+    def collect(outcome: Outcome) -> None:
+        if outcome.verdict is not None:
+            verdicts.append(outcome.verdict)
+        if book is not None and outcome.kept is not None:  # the workbook needs the result and its text
+            book.add(Extraction.model_validate_json(outcome.kept[0]), outcome.kept[1])
+
+    job = Job(fmt, settings.backend, settings, backend=backend, lang=args.lang, keep=book is not None)
     try:
-        job = Job(fmt, settings.backend, settings, backend=backend)
         summary = batch.run_batch(sources, job, sink, sys.stderr, jobs=args.jobs or batch.default_jobs(),
-                                  unordered=args.unordered, progress=sys.stderr.isatty())
+                                  unordered=args.unordered, progress=sys.stderr.isatty(), on_record=collect)
     except KeyboardInterrupt:
         rest = f"; the records so far are in {args.output}: add --resume to read only the rest" if args.output else ""
         print(f"nianbao: interrupted{rest}", file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
         sink.close()
+    _report(summary, args.summary_json)
+    if book is not None and not _save(book, args.xlsx):
+        return EXIT_FAILED
+    worst = args.fail_on is not None and any(VERDICT_RANK[v] >= VERDICT_RANK[args.fail_on] for v in verdicts)
+    return EXIT_FAILED if summary.failed else EXIT_VERDICT if worst else EXIT_OK
+
+
+def _report(summary: batch.Summary, summary_json: str | None) -> None:
+    """The summary: a line on a terminal's stderr; JSON to a file or stderr with ``--summary-json``."""
     if sys.stderr.isatty():
         print(summary.line(), file=sys.stderr)
-    if args.summary_json:
+    if summary_json:
         text = json.dumps(summary.to_dict(), ensure_ascii=False)
-        if args.summary_json == "-":
+        if summary_json == "-":
             print(text, file=sys.stderr, flush=True)
         else:
-            Path(args.summary_json).write_text(text + "\n", encoding="utf-8")
-    return EXIT_FAILED if summary.failed else EXIT_OK
+            with open(summary_json, "w", encoding="utf-8") as out:
+                out.write(text + "\n")
+
+
+def _save(book: WorkbookExport, path: str) -> bool:
+    try:
+        book.save(path)
+    except OSError as exc:  # a bad path must not end in a traceback: one JSON line, like a failed file
+        reason = exc.strerror or str(exc)
+        line = {"source": path, "error": "unwritable", "message": f"cannot write {path}: {reason}"}
+        print(json.dumps(line, ensure_ascii=False), file=sys.stderr, flush=True)
+        return False
+    return True
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False)  # what json.dumps(..., ensure_ascii=False) makes on every call
@@ -177,41 +228,27 @@ def _encode_csv(result: Extraction) -> str:
     return _csv_line(csv_row(result.to_flat()))
 
 
+def _encode_nothing(result: Extraction) -> str:
+    return ""  # --xlsx alone: the workbook is the output
+
+
 def _csv_line(fields: list[str]) -> str:
     buffer = io.StringIO()
     csv.writer(buffer).writerow(fields)
     return buffer.getvalue()
 
 
-def _csv_columns() -> list[str]:
-    """source, meta.*, each table's 2021 keys then its 2019-only keys, facts, problems, failed checks."""
-    cells_2021, cells_2019 = cell_keys("2021"), cell_keys("2019")
-    cells = [k for table in TABLE_PREFIXES for k in
-             [*(k for k in cells_2021 if table_of(k) == table),
-              *(k for k in cells_2019 if table_of(k) == table and k not in cells_2021)]]
-    facts = [col for key in FACT_KEYS for col in (f"facts.{key}", f"facts.{key}.qualifier")]
-    return ["source", "meta.agency", "meta.year", "meta.format_version", *cells, *facts,
-            "problems", "checks.failed"]
-
-
-CSV_COLUMNS = _csv_columns()
-# How each output option writes a record (and reads it back for --resume): see service.batch.RecordFormat.
-FORMATS = {"full": batch.RecordFormat("full", _encode_full, marker="cells"),
-           "flat": batch.RecordFormat("flat", _encode_flat, marker="meta.agency"),
-           "csv": batch.RecordFormat("csv", _encode_csv, kind="csv", header=_csv_line(CSV_COLUMNS))}
-
-
-def csv_row(flat: dict[str, Any]) -> list[str]:
-    """One CSV row of a flat view: null is an empty field, lists are JSON arrays."""
-    return [_csv_field(flat.get(column)) for column in CSV_COLUMNS]
-
-
-def _csv_field(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
+def record_format(fmt: str, header: str = "keys") -> batch.RecordFormat:
+    """How one output option writes a record (and reads it back for --resume): see ``batch.RecordFormat``."""
+    if fmt in ("csv", "excel"):
+        line = _csv_line(csv_header("zh" if header == "zh" else "keys"))
+        return batch.RecordFormat(f"{fmt} ({header} header)", _encode_csv, kind="csv",
+                                  header=(BOM if fmt == "excel" else "") + line)
+    if fmt == "flat":
+        return batch.RecordFormat("flat", _encode_flat, marker="meta.agency")
+    if fmt == "none":
+        return batch.RecordFormat("none", _encode_nothing)
+    return batch.RecordFormat("full", _encode_full, marker="cells")
 
 
 def _serve(settings: Settings, overrides: dict[str, Any]) -> int:
@@ -222,6 +259,14 @@ def _serve(settings: Settings, overrides: dict[str, Any]) -> int:
     from service.logs import configure_logging, logging_config
 
     configure_logging(settings.log_level, settings.log_format)
+    refusal = open_access_refusal(settings, settings.host)
+    if refusal:
+        print(f"nianbao: {refusal}", file=sys.stderr)
+        return EXIT_USAGE
+    if settings.auth == "off" and not is_loopback(settings.host):
+        logging.getLogger("nianbao.app").warning(
+            "NIANBAO_AUTH=off: serving on %s WITHOUT API keys; anyone who reaches this address can use the "
+            "service and its LLM (keep it behind the gateway)", settings.host)
     server: dict[str, Any] = {
         "host": settings.host, "port": settings.port, "log_level": settings.log_level.lower(),
         # uvicorn applies it in every worker; the app logs each request itself (access log off).
@@ -232,6 +277,9 @@ def _serve(settings: Settings, overrides: dict[str, Any]) -> int:
         # or not; uvicorn's root_path would prefix every path a second time.
         # TCP_NODELAY on every connection: without it, several workers add ~40 ms per keep-alive request.
         "http": HTTP_PROTOCOL,
+        # Bounds for a client that reaches the app directly (it belongs behind the gateway, which has its
+        # own): connections and requests at once, idle keep-alive, and (transport.py) the request timeout.
+        "limit_concurrency": settings.limit_concurrency, "timeout_keep_alive": settings.timeout_keep_alive_s,
     }
     if settings.workers == 1:
         from service.main import create_app

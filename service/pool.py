@@ -23,13 +23,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from schemas import ExtractOptions
+from schemas import Extraction, ExtractOptions
 from service.config import Settings
 from service.errors import NianbaoError
 from service.gate import require_report
 from service.narrative import NarrativeBackend
 from service.narrative.factory import make_backend
 from service.pipeline import extract
+from service.text import decode
+from service.zh import error_zh
 
 if TYPE_CHECKING:
     from service.batch import RecordFormat
@@ -39,8 +41,16 @@ CHUNK = 16  # tasks per chunk at most: amortises the pipe, small enough to sprea
 WINDOW = 4  # chunks in flight per worker: keeps them busy, bounds what waits to be put in order
 
 
-def failure(source: str, exc: BaseException) -> dict[str, Any]:
-    """The stderr line of a source that failed: its code, what to do, and the error's details."""
+def failure(source: str, exc: BaseException, lang: str = "en") -> dict[str, Any]:
+    """The stderr line of a source that failed: its code, what to do (in ``lang``), and the error's details."""
+    line = _failure_en(source, exc)
+    if lang == "zh":
+        line["message_en"] = line["message"]
+        line["message"] = error_zh(line["error"], line)[1]
+    return line
+
+
+def _failure_en(source: str, exc: BaseException) -> dict[str, Any]:
     if isinstance(exc, NianbaoError):
         line: dict[str, Any] = {"source": source, "error": exc.code, "message": exc.message}
         for key, value in exc.detail.items():
@@ -62,6 +72,8 @@ class Outcome:
     failure: str | None = None
     code: str | None = None
     seconds: float = 0.0
+    verdict: str | None = None
+    kept: tuple[str, str] | None = None  # with ``Job.keep``: the full result as JSON, and its text
 
 
 @dataclass(frozen=True)
@@ -69,7 +81,9 @@ class Job:
     """What each worker does with a source: extract with this backend and options, encode with ``fmt``.
 
     Workers build their own backend from ``backend_name`` and ``settings``; ``backend`` is the one used in
-    process (one job). ``require_report`` makes a text that is not a report a failure (``not_a_report``).
+    process (one job). ``require_report`` makes a text that is not a report a failure (``not_a_report``);
+    ``lang`` is the language of the failure messages; ``keep`` also returns each result and its text (for a
+    workbook, which the parent writes).
     """
 
     fmt: RecordFormat
@@ -78,6 +92,8 @@ class Job:
     backend: NarrativeBackend | None = None
     options: ExtractOptions | None = None
     require_report: bool = True
+    lang: str = "en"
+    keep: bool = False
 
 
 Task = tuple[int, str, bytes | None]  # index, source, and its bytes when the parent has them (stdin, eval)
@@ -97,9 +113,18 @@ def _work(task: Task) -> Outcome:
         raw = data if data is not None else Path(source).read_bytes()
         result = extract(raw, source=source, narrative=job.backend, options=job.options)
         record = job.fmt.encode(require_report(result) if job.require_report else result)
-        return Outcome(index, source, record=record, seconds=time.perf_counter() - started)
+        kept = (result.model_dump_json(), _text_of(result, raw)) if job.keep else None
+        return Outcome(index, source, record=record, seconds=time.perf_counter() - started,
+                       verdict=result.verdict, kept=kept)
     except Exception as exc:  # one bad file must not stop the others
-        return _failed(index, source, failure(source, exc), time.perf_counter() - started)
+        return _failed(index, source, failure(source, exc, job.lang), time.perf_counter() - started)
+
+
+def _text_of(result: Extraction, data: bytes) -> str:
+    """The text the result's spans point into: the document's extracted text, else the decoded bytes."""
+    if result.document is not None and result.document.text is not None:
+        return result.document.text
+    return decode(data)[0]
 
 
 def _work_chunk(tasks: list[Task]) -> list[Outcome]:
@@ -161,7 +186,7 @@ def _pooled(todo: Sequence[Task], job: Job, jobs: int) -> Iterator[Outcome]:
                         except BrokenProcessPool:
                             broken = True
                             if alone:
-                                yield _died(chunk[0])
+                                yield _died(chunk[0], job.lang)
                             else:
                                 suspects.extend(chunk)
                 for chunk in inflight.values():  # after a break: they went down with the pool
@@ -171,8 +196,10 @@ def _pooled(todo: Sequence[Task], job: Job, jobs: int) -> Iterator[Outcome]:
                 raise
 
 
-def _died(task: Task) -> Outcome:
+def _died(task: Task, lang: str) -> Outcome:
     index, source, _ = task
-    return _failed(index, source, {"source": source, "error": WORKER_DIED, "message":
-                                   f"the worker process reading {source} died (out of memory, or a crash); "
-                                   "the other sources were read"})
+    line = {"source": source, "error": WORKER_DIED, "message": f"the worker process reading {source} died (out "
+            "of memory, or a crash); the other sources were read"}
+    if lang == "zh":
+        line["message_en"], line["message"] = line["message"], error_zh(WORKER_DIED, line)[1]
+    return _failed(index, source, line)

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from service import batch
-from service.cli import FORMATS, main
+from service.cli import main, record_format
 
 ROOT = Path(__file__).parent.parent
 REPORTS = sorted([*(ROOT / "eval" / "samples").glob("*.txt"), *(ROOT / "eval" / "cases").glob("*.txt")])
@@ -176,13 +176,13 @@ def test_resume_of_a_complete_file_reads_nothing(capsys: pytest.CaptureFixture[s
     assert code == 0 and json.loads(err)["skipped"] == 4 and json.loads(err)["read"] == 0
     assert out_file.read_bytes() == before
     rows = list(csv.reader(io.StringIO(before.decode("utf-8"))))
-    assert rows[0] == list(next(csv.reader([FORMATS["csv"].header]))) and len(rows) == 5
+    assert rows[0] == list(next(csv.reader([record_format("csv").header]))) and len(rows) == 5
 
 
 def test_output_to_a_device_and_a_header_torn_on_resume(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert _run(capsys, "extract", str(REPORTS[0]), "--csv", "-o", os.devnull)[0] == 0  # no truncate, no fsync
     torn = tmp_path / "torn.csv"
-    torn.write_bytes(FORMATS["csv"].header.encode()[:100])
+    torn.write_bytes(record_format("csv").header.encode()[:100])
     assert _run(capsys, "extract", str(REPORTS[0]), "--csv", "-o", str(torn), "--resume")[0] == 0
     rows = list(csv.reader(io.StringIO(torn.read_text(encoding="utf-8"))))
     assert len(rows) == 2 and rows[1][0] == str(REPORTS[0])
@@ -211,13 +211,13 @@ def _kill_mid_run(argv: list[str], out_file: Path, total: int) -> int:
             if out_file.exists():
                 data = out_file.read_bytes()
                 # Never half-written: what is there is whole records, and at most a torn last one.
-                end, sources = batch.scan(io.BytesIO(data), FORMATS["flat"])
+                end, sources = batch.scan(io.BytesIO(data), record_format("flat"))
                 assert b"\n" not in data[end:]  # every line but a torn last one is a whole record
                 seen = len(sources)
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
-    end, sources = batch.scan(io.BytesIO(out_file.read_bytes()), FORMATS["flat"])
+    end, sources = batch.scan(io.BytesIO(out_file.read_bytes()), record_format("flat"))
     assert 20 <= len(sources) < total, "killed too late to test resuming"
     return len(sources)
 
@@ -373,5 +373,5 @@ def test_ctrl_c_stops_the_run_and_says_how_to_resume(tmp_path: Path) -> None:
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err.decode()
     assert b"add --resume" in err and b"Traceback" not in err
-    end, sources = batch.scan(io.BytesIO(out_file.read_bytes()), FORMATS["flat"])
+    end, sources = batch.scan(io.BytesIO(out_file.read_bytes()), record_format("flat"))
     assert end == out_file.stat().st_size and 0 < len(sources) < 600  # whole records only: the file was closed
