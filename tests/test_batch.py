@@ -375,3 +375,45 @@ def test_ctrl_c_stops_the_run_and_says_how_to_resume(tmp_path: Path) -> None:
     assert b"add --resume" in err and b"Traceback" not in err
     end, sources = batch.scan(io.BytesIO(out_file.read_bytes()), record_format("flat"))
     assert end == out_file.stat().st_size and 0 < len(sources) < 600  # whole records only: the file was closed
+
+
+# ---- with the export options ---------------------------------------------------------------------------------
+
+def _sheets(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    return {sheet.title: [tuple(row) for row in sheet.iter_rows(values_only=True)] for sheet in book.worksheets}
+
+
+def test_jobs_with_excel_xlsx_lang_and_fail_on(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    corpus = make_corpus(tmp_path / "corpus", 14)
+    runs = {}
+    for jobs in ("1", "2"):
+        book = tmp_path / f"book{jobs}.xlsx"
+        code, out, err = _run(capsys, "extract", str(corpus), "--excel", "--header", "zh", "--lang", "zh",
+                              "--fail-on", "not_assessable", "--xlsx", str(book), "--jobs", jobs)
+        runs[jobs] = (code, out, sorted(err.splitlines()), _sheets(book))
+    assert runs["1"] == runs["2"]
+    code, out, err, sheets = runs["1"]
+    assert code == 1 and out.startswith("\ufeff") and len(out.splitlines()) == 15
+    assert all("message_en" in json.loads(line) for line in err)
+    assert len(sheets) >= 5
+    # Resuming an Excel CSV: the BOM and the Chinese header are read back, not written twice.
+    target = tmp_path / "out.csv"
+    target.write_bytes(out[: out.index("\n", len(out) // 2) + 1].encode("utf-8"))
+    code, _, _ = _run(capsys, "extract", str(corpus), "--excel", "--header", "zh", "-o", str(target), "--resume")
+    assert code == 1 and target.read_bytes() == out.encode("utf-8")
+    code, _, err = _run(capsys, "extract", str(corpus), "--csv", "-o", str(target), "--resume")
+    assert code == 2 and "header" in err  # another header: refused
+    code, _, err = _run(capsys, "extract", str(corpus), "--xlsx", str(tmp_path / "b.xlsx"), "-o", str(target),
+                        "--resume")
+    assert code == 2 and "--xlsx" in err
+
+
+def test_fail_on_with_jobs(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    corpus = make_corpus(tmp_path / "corpus", 13, bad=False)
+    verdicts = {json.loads(line)["verdict"] for line in _run(capsys, "extract", str(corpus), "--flat")[1].splitlines()}
+    for jobs in ("1", "2"):
+        code, _, _ = _run(capsys, "extract", str(corpus), "--flat", "--fail-on", "failed", "--jobs", jobs)
+        assert code == (3 if "failed" in verdicts else 0)
