@@ -7,17 +7,18 @@
     nianbao serve [--host HOST] [--port PORT] [--workers N] [--backend NAME] [--log-level LEVEL]
     nianbao eval [ARGS...]                     (the eval runner: ``nianbao eval --help``)
 
-``extract`` reads each PATH as bytes ("-" is stdin; a directory is read recursively: ``service.batch``)
-with ``--jobs N`` worker processes (default: the cores), and writes to stdout (or ``-o FILE``, which
-``--resume`` continues) one result per report, in input order (``--unordered``: as they finish): the full
-result as one JSON line (default), the flat view as one JSON line (``--flat``), or a CSV row under a header
-(``--csv``; ``--excel``: the same as UTF-8 with a BOM, ``--header zh``: Chinese column names). ``--xlsx
-FILE`` also writes the workbook (汇总, 错误清单, 表二, 表三, 表四, 自述问题); alone, it writes nothing to
-stdout. A file that cannot be read, cannot be decoded or is not an annual report writes no record; it gets
-one JSON line on stderr instead, ``{"source": PATH, "error": CODE, "message": ..., ...}``, and the others
-go on. Exit status: 0 when every file was read, 1 when any failed, 2 for a usage or configuration error,
-3 when every file was read but, with ``--fail-on``, some report's verdict is that bad or worse, and 130
-when interrupted (Ctrl-C).
+``extract`` reads each PATH as bytes ("-" is stdin; a directory is read recursively: ``service.batch``):
+a text file, a web page (.html), a Word file (.docx) or a PDF, told apart by their magic bytes or
+extension. With ``--jobs N`` worker processes (default: the cores) it writes to stdout (or ``-o FILE``,
+which ``--resume`` continues) one result per report, in input order (``--unordered``: as they finish): the
+full result as one JSON line (default), the flat view as one JSON line (``--flat``), or a CSV row under a
+header (``--csv``; ``--excel``: the same as UTF-8 with a BOM, ``--header zh``: Chinese column names).
+``--xlsx FILE`` also writes the workbook (汇总, 错误清单, 表二, 表三, 表四, 自述问题); alone, it writes
+nothing to stdout. A file that cannot be read, cannot be decoded or is not an annual report writes no
+record; it gets one JSON line on stderr instead, ``{"source": PATH, "error": CODE, "message": ..., ...}``,
+and the others go on. Exit status: 0 when every file was read, 1 when any failed, 2 for a usage or
+configuration error, 3 when every file was read but, with ``--fail-on``, some report's verdict is that bad
+or worse, and 130 when interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -88,8 +89,9 @@ def _parser() -> argparse.ArgumentParser:
                                      description="Structured data from 政府信息公开工作年度报告.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="{extract,serve,eval}")
     ext = sub.add_parser("extract", help="read reports into JSON Lines or CSV on stdout",
-                         description="Read reports (text files in UTF-8, UTF-16 or GB18030/GBK) into JSON "
-                         "Lines or CSV on stdout; failures go to stderr as JSON lines, exit status 1.")
+                         description="Read reports (text files in UTF-8, UTF-16 or GB18030/GBK, web pages, "
+                         ".docx or PDF files) into JSON Lines or CSV on stdout; failures go to stderr as JSON lines, "
+                         "exit status 1.")
     ext.add_argument("paths", nargs="+", metavar="PATH",
                      help='report files, or directories read recursively ("-" reads stdin)')
     fmt = ext.add_mutually_exclusive_group()
