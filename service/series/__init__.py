@@ -1,0 +1,10 @@
+"""Series: one agency's reports across years — cross-year checks, repetition of last year's text, indicators.
+
+``build_series`` groups results by agency and compares them; ``read_series`` reads files first;
+``page_data`` is the series with one SVG chart per indicator, for the review page.
+"""
+
+from service.series.build import SeriesInput, build_series
+from service.series.render import page_data, series_charts
+
+__all__ = ["SeriesInput", "build_series", "page_data", "series_charts"]

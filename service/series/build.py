@@ -1,0 +1,117 @@
+"""Reports → series: grouped by agency, ordered by year, compared year on year, gaps made explicit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from schemas import CellState, Extraction
+from schemas.keys import TABLE_PREFIXES
+from schemas.series import AgencySeries, Gap, ReportRef, SeriesResult, Unplaced
+from service.series.agency import group_agencies
+from service.series.checks import cross_year_checks
+from service.series.indicators import indicator_row
+from service.series.repetition import repetition
+from service.text import decode
+
+
+@dataclass(frozen=True)
+class SeriesInput:
+    """One report read by the pipeline, with the text its spans point into."""
+
+    result: Extraction
+    text: str
+
+    @classmethod
+    def of(cls, result: Extraction, data: bytes | str) -> SeriesInput:
+        """The result with its text: the document's extracted text (HTML, DOCX, PDF) or the text as sent."""
+        if result.document is not None and result.document.text is not None:
+            return cls(result, result.document.text)
+        return cls(result, decode(data)[0] if isinstance(data, bytes) else data)
+
+
+def build_series(reports: list[SeriesInput]) -> SeriesResult:
+    """Every agency's series from reports of any agencies and years, in any order."""
+    unplaced: list[Unplaced] = []
+    placed: list[SeriesInput] = []
+    for report in reports:
+        meta = report.result.meta
+        if meta.agency is None:
+            unplaced.append(Unplaced(source=report.result.source, reason="no_agency",
+                                     message="the title names no agency, so the report joins no series"))
+        elif meta.year is None:
+            unplaced.append(Unplaced(source=report.result.source, reason="no_year",
+                                     message="the report states no year, so it has no place in a series"))
+        else:
+            placed.append(report)
+    groups = group_agencies([r.result.meta.agency or "" for r in placed])
+    return SeriesResult(series=[_series([placed[i] for i in group]) for group in groups], unplaced=unplaced)
+
+
+def _series(reports: list[SeriesInput]) -> AgencySeries:
+    by_year: dict[int, list[SeriesInput]] = {}
+    for report in reports:
+        by_year.setdefault(_year(report), []).append(report)
+    gaps: list[Gap] = []
+    chosen: dict[int, SeriesInput] = {}
+    for year in sorted(by_year):
+        candidates = by_year[year]
+        chosen[year] = max(candidates, key=_numbers)  # the best-read one; the first given on a tie
+        if len(candidates) > 1:
+            used = chosen[year].result.source
+            gaps.append(Gap(kind="duplicate_year", year=year, sources=[c.result.source for c in candidates],
+                            used=used, message=f"{len(candidates)} reports for {year}; the series uses {used} "
+                            "(the one with the most cells read)"))
+    years = sorted(chosen)
+    for year in range(years[0] + 1, years[-1]):
+        if year not in chosen:
+            gaps.append(Gap(kind="missing_year", year=year, message=f"no report for {year}: the checks and the "
+                            f"repetition of {year + 1} against it are not assessable"))
+    for year in years:
+        unread = _unread_tables(chosen[year].result)
+        if unread:
+            what = "、".join(f"{TABLE_PREFIXES[t]} ({how})" for t, how in unread.items())
+            gaps.append(Gap(kind="unreadable_table", year=year, sources=[chosen[year].result.source],
+                            tables=list(unread), message=f"{what} of the {year} report: the indicators and checks "
+                            "on its unread cells are not assessable"))
+    gaps.sort(key=lambda g: (g.year, g.kind))
+    checks, reps = [], []
+    for year in years[1:]:
+        current, previous = chosen[year], chosen.get(year - 1)
+        checks += cross_year_checks(year, current.result, previous.result if previous else None)
+        reps.append(repetition(year, current.result, current.text, previous.result if previous else None,
+                               previous.text if previous else None))
+    names = list(dict.fromkeys(r.result.meta.agency or "" for r in reports))
+    return AgencySeries(agency=max(names, key=lambda n: (len(n), -names.index(n))), names=names, years=years,
+                        reports=[_ref(year, chosen[year].result) for year in years], checks=checks,
+                        repetition=reps, indicators=[indicator_row(year, chosen[year].result) for year in years],
+                        gaps=gaps)
+
+
+def _year(report: SeriesInput) -> int:
+    year = report.result.meta.year
+    assert year is not None  # reports without a year are unplaced before grouping
+    return year
+
+
+def _numbers(report: SeriesInput) -> int:
+    return sum(1 for c in report.result.cells.values() if c.state == CellState.number)
+
+
+def _unread_tables(result: Extraction) -> dict[str, str]:
+    """Tables not read whole → how: missing, truncated, or no number read (the rows found, no values)."""
+    out = {}
+    for table in TABLE_PREFIXES:
+        info = result.tables.get(table)
+        numbers = any(c.state == CellState.number for k, c in result.cells.items() if k.startswith(table + "."))
+        if info is None or info.status == "missing":
+            out[table] = "missing"
+        elif info.status == "truncated":
+            out[table] = "truncated"
+        elif not numbers:
+            out[table] = "no number read"
+    return out
+
+
+def _ref(year: int, result: Extraction) -> ReportRef:
+    return ReportRef(source=result.source, year=year, agency=result.meta.agency,
+                     format_version=result.meta.format_version)
