@@ -6,7 +6,8 @@ and punctuation dropped, and a year written as "2021年" replaced by its distanc
 (so "2021年，我镇…" of the 2021 report equals "2022年，我镇…" of the 2022 report). A sentence is repeated
 when its folded form equals one of last year's, or when at least ``NEAR`` of its 4-character shingles
 are in a single sentence of last year's (a number updated in a copied sentence). Sentences shorter than
-``MIN_CHARS`` folded characters (headings such as "一、总体情况") are not compared.
+``MIN_CHARS`` folded characters, and headings (a line of at most ``HEADING_CHARS`` characters without a
+sentence end, such as "五、存在的主要问题及改进情况"), are not compared: every year prints them alike.
 
 The share is repeated characters / compared characters (folded), so a long copied paragraph weighs more
 than a copied heading-like line. A problem of section 五 is "never fixed" when its folded text equals one of
@@ -25,6 +26,7 @@ from service.text import normalise
 
 NARRATIVE_SECTIONS = (1, 5, 6)
 MIN_CHARS = 8
+HEADING_CHARS = 30
 NEAR = 0.9
 _SHINGLE = 4
 _CUT = re.compile(r"[。！？；!?;\n]")
@@ -65,10 +67,17 @@ def _sentence(view: str, start: int, end: int, section: int, year: int | None,
         start += 1
     while end > start and view[end - 1].isspace():
         end -= 1
-    if any(lo < end and start < hi for lo, hi in tables):
+    if any(lo < end and start < hi for lo, hi in tables) or _heading(view, start, end):
         return []
     folded = fold(view[start:end], year)
     return [Sentence(start, end, section, folded)] if len(folded) >= MIN_CHARS else []
+
+
+def _heading(view: str, start: int, end: int) -> bool:
+    """A line of its own, short and without a sentence's end: a heading such as "五、存在的主要问题及改进情况"
+    or "（四）政府信息公开平台建设", which every year prints alike."""
+    whole_line = (start == 0 or view[start - 1] == "\n") and (end == len(view) or view[end] in "\n")
+    return whole_line and end - start <= HEADING_CHARS and view[end - 1] not in "。！？；!?;"
 
 
 def fold(text: str, year: int | None) -> str:
