@@ -15,6 +15,8 @@ LIANCAI = "003_cf77e8731c91250a.txt"  # 隆德县联财镇 2019, 2019 format
 XUANHE = "000_5af3a546c32e05da.txt"  # 沙坡头区宣和镇 2021, 表三 truncated, 表四 missing
 TOUZHA = "004_bd56896d5bf88536.txt"  # 平罗县头闸镇 2022
 
+CARRIED_OVER = "二、上年结转政府信息公开申请数量"
+CARRIED_FORWARD = "四、结转下年度继续办理"
 _YEAR = re.compile(r"(20\d{2})(?=\s*年)")
 
 

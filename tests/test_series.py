@@ -6,16 +6,24 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from series_support import (
+    CARRIED_FORWARD,
+    CARRIED_OVER,
+    LIANCAI,
+    TOUZHA,
+    XUANHE,
+    YUANZHOU,
+    as_year,
+    read,
+    sample,
+    set_row,
+)
 
 from schemas import Extraction, Meta
 from schemas.series import AgencySeries, SeriesCheck
 from service.series import SeriesInput, build_series
 from service.series.agency import group_agencies, parse_agency
 from service.series.repetition import fold, narrative_sentences
-from tests.series_support import LIANCAI, TOUZHA, XUANHE, YUANZHOU, as_year, read, sample, set_row
-
-CARRIED_OVER = "二、上年结转政府信息公开申请数量"
-CARRIED_FORWARD = "四、结转下年度继续办理"
 
 
 def _one(series: list[AgencySeries]) -> AgencySeries:

@@ -43,11 +43,12 @@ def write_csv(result: SeriesResult, out: TextIO) -> None:
 def print_terminal(result: SeriesResult, out: TextIO) -> None:
     """Each agency's indicators, failed checks, repetition and gaps as rich tables."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console(file=out, width=160, highlight=False, soft_wrap=False)
     for series in result.series:
-        console.rule(f"{series.agency}  {', '.join(map(str, series.years))}")
+        console.rule(escape(f"{series.agency}  {', '.join(map(str, series.years))}"))
         table = Table("年度", *(INDICATOR_LABELS_ZH[k] for k in INDICATORS), title="指标 indicators")
         for row in series.indicators:
             values = row.model_dump()
@@ -62,22 +63,22 @@ def print_terminal(result: SeriesResult, out: TextIO) -> None:
                 continue
             if check.status == "not_assessable" and check.reason and check.reason.startswith("no report"):
                 shown.add((check.year, check.rule, check.reason))  # a missing year: one line per rule
-                checks.add_row(str(check.year), check.rule, check.status, "—", "—", check.reason)
+                checks.add_row(str(check.year), check.rule, check.status, "—", "—", escape(check.reason))
                 continue
-            checks.add_row(str(check.year), check.id, check.status, _num(check.left), _num(check.right),
-                           check.reason or ", ".join(check.left_keys + check.right_keys))
+            checks.add_row(str(check.year), escape(check.id), check.status, _num(check.left), _num(check.right),
+                           escape(check.reason or ", ".join(check.left_keys + check.right_keys)))
         console.print(checks if checks.row_count else "跨年度核对: every check passed")
         reps = Table("年度", "repeated", "sentences", "problems never fixed", title="重复率 repetition")
         for rep in series.repetition:
             share = "—" if rep.share is None else f"{rep.share:.0%}"
-            reps.add_row(str(rep.year), share if rep.status == "assessed" else f"— ({rep.reason})",
+            reps.add_row(str(rep.year), share if rep.status == "assessed" else escape(f"— ({rep.reason})"),
                          f"{rep.repeated_sentences}/{rep.sentences}", str(len(rep.problems_repeated)))
         if reps.row_count:
             console.print(reps)
         for gap in series.gaps:
-            console.print(f"[bold]gap[/bold] {gap.kind} {gap.year}: {gap.message}")
+            console.print(f"[bold]gap[/bold] {gap.kind} {gap.year}: {escape(gap.message)}")
     for item in result.unplaced:
-        console.print(f"[bold]unplaced[/bold] {item.source}: {item.message}")
+        console.print(f"[bold]unplaced[/bold] {escape(str(item.source))}: {escape(item.message)}")
 
 
 def _cell(key: str, value: Any) -> str:

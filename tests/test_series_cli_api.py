@@ -1,0 +1,143 @@
+"""``nianbao series`` and ``POST /v1/series``: the --json shape of the issue, CSV, terminal, charts, failures,
+and the same series over HTTP (multipart files or JSON texts) with per-report problems and the item limit."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from api_support import NOT_A_REPORT, assert_problem, settings
+from fastapi.testclient import TestClient
+from series_support import CARRIED_OVER, LIANCAI, YUANZHOU, as_year, sample, set_row
+
+from service.cli import main
+from service.main import create_app
+from service.series import build_series, page_data
+from service.series.command import expand
+from service.series.indicators import INDICATORS
+from service.series.render import CSV_COLUMNS
+
+
+def _write_series(folder: Path) -> Path:
+    """原州区 2020–2022 with 2021's 上年结转 tampered, 联财镇 2019 in a subfolder, and a file that is no report."""
+    folder.mkdir()
+    (folder / "y2020.txt").write_text(as_year(sample(YUANZHOU), 2020, 2021), "utf-8")
+    (folder / "y2021.txt").write_text(set_row(sample(YUANZHOU), CARRIED_OVER, [1, 0, 0, 0, 0, 0, 1]), "utf-8")
+    (folder / "y2022.txt").write_bytes(as_year(sample(YUANZHOU), 2022, 2021).encode("gb18030"))
+    (folder / "other").mkdir()
+    (folder / "other" / "liancai.txt").write_text(sample(LIANCAI), "utf-8")
+    (folder / ".hidden.txt").write_text("never read", "utf-8")
+    return folder
+
+
+def test_directories_are_expanded(tmp_path: Path) -> None:
+    folder = _write_series(tmp_path / "reports")
+    assert [Path(p).name for p in expand([str(folder)])] == ["liancai.txt", "y2020.txt", "y2021.txt", "y2022.txt"]
+
+
+def test_json_has_one_entry_per_agency(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _write_series(tmp_path / "reports")
+    (tmp_path / "notes.txt").write_text(NOT_A_REPORT, "utf-8")
+    status = main(["series", str(folder), str(tmp_path / "notes.txt"), "--json"])
+    out, err = capsys.readouterr()
+    assert status == 1  # a file failed: it is on stderr, the others are read
+    assert [json.loads(line)["error"] for line in err.splitlines()] == ["not_a_report"]
+    body = json.loads(out)
+    assert list(body) == ["series", "unplaced"]
+    entries = {s["agency"]: s for s in body["series"]}
+    assert set(entries) == {"原州区人民政府办公室", "隆德县联财镇"}
+    yuanzhou = entries["原州区人民政府办公室"]
+    assert yuanzhou["years"] == [2020, 2021, 2022]
+    assert {"agency", "years", "checks", "repetition", "indicators", "gaps"} <= set(yuanzhou)
+    failed = [(c["rule"], c["year"], c["id"]) for c in yuanzhou["checks"] if c["status"] == "fail"]
+    assert failed == [("carry_over", 2021, "carry_over[natural_person]"), ("carry_over", 2021, "carry_over[total]")]
+    assert [r["year"] for r in yuanzhou["repetition"]] == [2021, 2022]
+    assert [row["year"] for row in yuanzhou["indicators"]] == [2020, 2021, 2022]
+    assert yuanzhou["indicators"][0]["new_applications"] == 19
+    assert entries["隆德县联财镇"]["years"] == [2019] and entries["隆德县联财镇"]["checks"] == []
+
+
+def test_csv_and_terminal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _write_series(tmp_path / "reports")
+    assert main(["series", str(folder), "--csv"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0] == CSV_COLUMNS and len(rows) == 5
+    yuanzhou = [dict(zip(rows[0], r, strict=True)) for r in rows[1:] if r[0] == "原州区人民政府办公室"]
+    assert [r["year"] for r in yuanzhou] == ["2020", "2021", "2022"]
+    assert yuanzhou[0]["disclosure_rate"] == str(round(10 / 19, 4))
+    assert main(["series", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "原州区人民政府办公室" in out and "实质公开率" in out and "carry_over[total]" in out
+
+
+def test_charts_are_svg_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _write_series(tmp_path / "reports")
+    assert main(["series", str(folder), "--json", "--charts", str(tmp_path / "charts")]) == 0
+    capsys.readouterr()
+    written = sorted(p.relative_to(tmp_path / "charts").as_posix() for p in (tmp_path / "charts").rglob("*.svg"))
+    assert len(written) == 2 * len(INDICATORS)
+    svg = next((tmp_path / "charts").glob("*原州区*")).joinpath("disclosure_rate.svg").read_text("utf-8")
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg and "2021" in svg
+
+
+def test_page_data_has_the_charts_of_each_agency(tmp_path: Path) -> None:
+    from series_support import read
+
+    result = build_series([read(sample(YUANZHOU), "a"), read(as_year(sample(YUANZHOU), 2022, 2021), "b")])
+    body = page_data(result)
+    charts = body["series"][0]["charts"]
+    assert set(charts) == set(INDICATORS) and all("<svg" in svg for svg in charts.values())
+    assert page_data(result) == body  # the same series draws the same SVG
+    assert "charts" not in page_data(result, charts=False)["series"][0]
+
+
+# --- HTTP ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[TestClient]:
+    with TestClient(create_app(settings(batch_max_items=4, max_upload_bytes=200_000))) as c:
+        yield c
+
+
+def test_multipart_files_make_the_series(client: TestClient) -> None:
+    files = [("file", ("y2021.txt", set_row(sample(YUANZHOU), CARRIED_OVER, [1, 0, 0, 0, 0, 0, 1]).encode())),
+             ("file", ("y2020.txt", as_year(sample(YUANZHOU), 2020, 2021).encode("gb18030"))),
+             ("file", ("notes.txt", NOT_A_REPORT.encode()))]
+    response = client.post("/v1/series", files=files)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    [series] = body["series"]
+    assert series["years"] == [2020, 2021] and [r["source"] for r in series["reports"]] == ["y2020.txt", "y2021.txt"]
+    assert [c["id"] for c in series["checks"] if c["status"] == "fail"] == ["carry_over[natural_person]",
+                                                                           "carry_over[total]"]
+    assert [(f["index"], f["source"], f["error"]["code"]) for f in body["failures"]] == [(2, "notes.txt",
+                                                                                         "not_a_report")]
+    assert "charts" not in series
+
+
+def test_json_texts_and_charts(client: TestClient) -> None:
+    items = [{"text": sample(YUANZHOU), "source": "a"}, {"text": as_year(sample(YUANZHOU), 2022, 2021), "source": "b"},
+             {"text": "x" * 300_000, "source": "big"}]
+    response = client.post("/v1/series?charts=true", json={"items": items, "options": {"narrative": False}})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [s["years"] for s in body["series"]] == [[2021, 2022]]
+    assert set(body["series"][0]["charts"]) == set(INDICATORS)
+    assert [(f["source"], f["error"]["code"]) for f in body["failures"]] == [("big", "too_large")]
+
+
+def test_the_request_as_a_whole_can_be_refused(client: TestClient) -> None:
+    five = [("file", (f"{i}.txt", sample(YUANZHOU).encode())) for i in range(5)]
+    assert_problem(client.post("/v1/series", files=five), 413, "too_many_items")
+    assert_problem(client.post("/v1/series", json={"items": [{"text": "a"}] * 5}), 413, "too_many_items")
+    assert_problem(client.post("/v1/series", content=b"abc", headers={"content-type": "text/plain"}), 415,
+                   "unsupported_media_type")
+    assert_problem(client.post("/v1/series", json={"items": []}), 422, "invalid_request")
+    assert_problem(client.post("/v1/series", files=[("other", ("a.txt", b"x"))]), 422, "invalid_request")
+    assert_problem(client.post("/v1/series", files=[("file", ("a.txt", b"x"))], data={"options": "{\"narrative\": 0}"}),
+                   422, "invalid_options")
