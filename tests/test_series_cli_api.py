@@ -141,3 +141,18 @@ def test_the_request_as_a_whole_can_be_refused(client: TestClient) -> None:
     assert_problem(client.post("/v1/series", files=[("other", ("a.txt", b"x"))]), 422, "invalid_request")
     assert_problem(client.post("/v1/series", files=[("file", ("a.txt", b"x"))], data={"options": "{\"narrative\": 0}"}),
                    422, "invalid_options")
+
+
+def test_the_readme_example_and_its_chart(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from support import load_script
+
+    from service.series.render import _cjk_font
+
+    example = load_script("series_example", Path(__file__).parent.parent / "scripts" / "series_example.py")
+    assert example.run(tmp_path) == 0
+    out = capsys.readouterr().out
+    assert "72.0%" in out and "carry_over[total]" in out
+    chart = next((tmp_path / "charts").glob("01-*")) / "disclosure_rate.svg"
+    committed = Path(__file__).parent.parent / "docs" / "series-disclosure-rate.svg"
+    if _cjk_font() is not None:  # drawn with the Chinese title, as committed
+        assert chart.read_text("utf-8") == committed.read_text("utf-8")
