@@ -58,6 +58,12 @@ SAME = [
     ("沛县人民政府", "徐州市沛县人民政府"),
     ("沙坡头区 宣和镇", "沙坡头区宣和镇"),
     ("中卫市沙坡头区教育局", "沙坡头区教育局"),
+    ("西吉县", "西吉县人民政府"),
+    ("宁夏回族自治区银川市兴庆区人民政府", "兴庆区人民政府"),
+    ("吴忠市利通区金积镇人民政府", "利通区金积镇"),
+    ("石嘴山市大武口区长胜街道办事处", "大武口区长胜街道"),
+    ("原州区政府办", "原州区人民政府办公室"),
+    ("海原县人民政府办公室", "固原市海原县人民政府办公室"),
 ]
 DIFFERENT = [
     ("沙坡头区人民政府", "沙坡头区教育局"),
@@ -73,6 +79,12 @@ DIFFERENT = [
     ("新市镇人民政府", "新市县人民政府"),
     ("平罗县头闸镇", "隆德县联财镇"),
     ("沙坡头区教育局", "沙坡头区教育体育局"),
+    ("固原市人民政府", "固原市人民政府办公室"),
+    ("固原市人民政府", "固原市原州区人民政府"),
+    ("兴庆区人民政府", "金凤区人民政府"),
+    ("大武口区长胜街道", "大武口区长城街道"),
+    ("利通区金积镇", "利通区金银滩镇"),
+    ("中宁县", "中宁县卫生健康局"),
 ]
 
 
@@ -137,6 +149,23 @@ def test_a_tampered_carried_over_row_fails_exactly_that_years_carry_over() -> No
     assert total.left_keys == ["2021:requests.carried_over.total"]
     assert total.right_keys == ["2020:requests.carried_forward.total"]
     assert all(c.status == "pass" for c in _checks(series, "carry_over", 2022))
+
+
+@pytest.mark.parametrize("tampered", range(2017, 2023))
+def test_seven_years_with_carried_applications_fail_only_where_tampered(tampered: int) -> None:
+    # Every year carries (year − 2014) applications forward and takes over the previous year's; one year's
+    # 上年结转 is off by one in the 科研机构 column.
+    reports = []
+    for year in range(2016, 2023):
+        before, after = year - 2015, year - 2014
+        over = [before, 0, 1 if year == tampered else 0, 0, 0, 0, before + (year == tampered)]
+        text = _yuanzhou(year, **{CARRIED_OVER: over, CARRIED_FORWARD: [after, 0, 0, 0, 0, 0, after]})
+        reports.append(read(text, str(year)))
+    series = _one(build_series(reports[::-1]).series)
+    assert series.years == list(range(2016, 2023)) and series.gaps == []
+    failed = [(c.year, c.id) for c in series.checks if c.status == "fail"]
+    assert failed == [(tampered, "carry_over[research]"), (tampered, "carry_over[total]")]
+    assert len(_checks(series, "carry_over")) == 6 * 7
 
 
 def test_a_carried_forward_row_must_reappear_next_year() -> None:

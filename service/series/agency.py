@@ -65,9 +65,10 @@ def parse_agency(name: str) -> AgencyName:
         unit = _next_unit(rest)
         if unit is None:
             break
-        units.append(unit)
+        units.append(unit.removesuffix("办事处"))  # 长胜街道办事处 is 长胜街道
         rest = rest[len(unit):]
     office = rest.replace("人民政府", "政府")
+    office = "政府办公室" if office == "政府办" else office
     if office in _GOVERNMENT:
         office = ""
     if not units:  # a ministry or a body without a place name: the whole name is its key

@@ -67,7 +67,10 @@ def print_terminal(result: SeriesResult, out: TextIO) -> None:
                 continue
             checks.add_row(str(check.year), escape(check.id), check.status, _num(check.left), _num(check.right),
                            escape(check.reason or ", ".join(check.left_keys + check.right_keys)))
-        console.print(checks if checks.row_count else "跨年度核对: every check passed")
+        if not series.checks:
+            console.print("跨年度核对: none (one year only)")
+        else:
+            console.print(checks if checks.row_count else "跨年度核对: every check passed")
         reps = Table("年度", "repeated", "sentences", "problems never fixed", title="重复率 repetition")
         for rep in series.repetition:
             share = "—" if rep.share is None else f"{rep.share:.0%}"
