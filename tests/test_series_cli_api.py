@@ -156,3 +156,14 @@ def test_the_readme_example_and_its_chart(tmp_path: Path, capsys: pytest.Capture
     committed = Path(__file__).parent.parent / "docs" / "series-disclosure-rate.svg"
     if _cjk_font() is not None:  # drawn with the Chinese title, as committed
         assert chart.read_text("utf-8") == committed.read_text("utf-8")
+
+
+def test_matplotlib_is_loaded_only_to_draw() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, service.cli, service.series.command, service.main; "
+            "from service.series import build_series; print('matplotlib' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).parent.parent)
+    assert out.stdout.strip() == "False"
