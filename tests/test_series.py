@@ -297,6 +297,25 @@ def test_partly_copied_narrative_counts_only_the_copied_sentences() -> None:
     assert not any("专题培训" in p.text for p in rep.passages)
 
 
+def _wrapped(text: str, width: int) -> str:
+    """Prose lines hard-wrapped every ``width`` characters, as text copied out of a PDF (tables kept)."""
+    lines = []
+    for line in text.split("\n"):
+        if "\t" in line or len(line) <= width:
+            lines.append(line)
+        else:
+            lines += [line[i:i + width] for i in range(0, len(line), width)]
+    return "\n".join(lines)
+
+
+def test_lines_wrapped_differently_still_compare_sentence_by_sentence() -> None:
+    before, after = _wrapped(_yuanzhou(2020), 37), _wrapped(sample(YUANZHOU), 44)
+    rep = _one(build_series([read(before, "a"), read(after, "b")]).series).repetition[0]
+    assert rep.share is not None and rep.share > 0.95, rep.share
+    for passage in rep.passages:
+        assert after[passage.span.start:passage.span.end] == passage.text
+
+
 def test_headings_are_not_compared() -> None:
     text = sample(YUANZHOU)
     sentences = narrative_sentences(read(text, "a").result, text)

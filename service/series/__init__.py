@@ -1,6 +1,6 @@
 """Series: one agency's reports across years — cross-year checks, repetition of last year's text, indicators.
 
-``build_series`` groups results by agency and compares them; ``read_series`` reads files first;
+``build_series`` groups results by agency and compares them (``SeriesInput.of`` pairs a result with its text);
 ``page_data`` is the series with one SVG chart per indicator, for the review page.
 """
 

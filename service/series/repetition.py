@@ -1,16 +1,19 @@
 """How much of a report's narrative repeats last year's report, sentence by sentence.
 
 The narrative is sections 一, 五 and 六 without the spans of any table. It is cut into sentences at
-。！？；and line ends. Two sentences are compared in a folded form: full-width characters folded, spaces
-and punctuation dropped, and a year written as "2021年" replaced by its distance from the report's own year
-(so "2021年，我镇…" of the 2021 report equals "2022年，我镇…" of the 2022 report). A sentence is repeated
-when its folded form equals one of last year's, or when at least ``NEAR`` of its 4-character shingles
-are in a single sentence of last year's (a number updated in a copied sentence). Sentences shorter than
-``MIN_CHARS`` folded characters, and headings (a line of at most ``HEADING_CHARS`` characters without a
-sentence end, such as "五、存在的主要问题及改进情况"), are not compared: every year prints them alike.
+。！？；and at line ends, except where a long line stops mid-sentence (a PDF's wrapped lines, a page
+break): there the sentence goes on, so two years wrapped differently still compare sentence by sentence.
+
+Sentences are compared in a folded form: full-width characters folded, spaces and punctuation dropped,
+and a year written as "2021年" replaced by its distance from the report's own year (so "2021年，我镇…"
+of the 2021 report equals "2022年，我镇…" of the 2022 report). A sentence is repeated when its folded
+form equals one of last year's, or when at least ``NEAR`` of its 4-character shingles are in a single
+sentence of last year's (a number updated in a copied sentence). Sentences shorter than ``MIN_CHARS``
+folded characters, and headings (a line of at most ``HEADING_CHARS`` characters without a sentence end,
+such as "五、存在的主要问题及改进情况"), are not compared: every year prints them alike.
 
 The share is repeated characters / compared characters (folded), so a long copied paragraph weighs more
-than a copied heading-like line. A problem of section 五 is "never fixed" when its folded text equals one of
+than a short copied line. A problem of section 五 is "never fixed" when its folded text equals one of
 last year's problems.
 """
 
@@ -29,7 +32,8 @@ MIN_CHARS = 8
 HEADING_CHARS = 30
 NEAR = 0.9
 _SHINGLE = 4
-_CUT = re.compile(r"[。！？；!?;\n]")
+_ENDS = "。！？；!?;"
+_CUT = re.compile(rf"[{_ENDS}\n]")
 _DROP = re.compile(r"[^\w]|_", re.UNICODE)
 _YEAR = re.compile(r"((?:19|20)\d{2})(?=\s*年)")
 
@@ -55,10 +59,24 @@ def narrative_sentences(result: Extraction, text: str) -> list[Sentence]:
             continue
         start = section.span.start
         for m in _CUT.finditer(view, section.span.start, section.span.end + 1):
+            if m.group() == "\n" and not _line_break_ends(view, m.start(), tables):
+                continue
             out += _sentence(view, start, min(m.end(), section.span.end), section.number, year, tables)
             start = m.end()
         out += _sentence(view, start, section.span.end, section.number, year, tables)
     return out
+
+
+def _line_break_ends(view: str, at: int, tables: list[tuple[int, int]]) -> bool:
+    """Whether the line break at ``at`` ends a sentence. A line that stops without a sentence end and is
+    longer than a heading was wrapped (a PDF's lines, a page break): it goes on on the next line, unless a
+    table starts there."""
+    line_start = view.rfind("\n", 0, at) + 1
+    line = view[line_start:at].rstrip()
+    if not line or line[-1] in _ENDS or len(line.strip()) <= HEADING_CHARS:
+        return True
+    after = len(view) - len(view[at:].lstrip())
+    return any(lo <= after < hi for lo, hi in tables)
 
 
 def _sentence(view: str, start: int, end: int, section: int, year: int | None,
@@ -77,7 +95,7 @@ def _heading(view: str, start: int, end: int) -> bool:
     """A line of its own, short and without a sentence's end: a heading such as "五、存在的主要问题及改进情况"
     or "（四）政府信息公开平台建设", which every year prints alike."""
     whole_line = (start == 0 or view[start - 1] == "\n") and (end == len(view) or view[end] in "\n")
-    return whole_line and end - start <= HEADING_CHARS and view[end - 1] not in "。！？；!?;"
+    return whole_line and end - start <= HEADING_CHARS and view[end - 1] not in _ENDS
 
 
 def fold(text: str, year: int | None) -> str:
