@@ -6,6 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from series_support import (
     CARRIED_FORWARD,
     CARRIED_OVER,
@@ -105,6 +107,16 @@ def test_name_parts() -> None:
     assert name.units == ("中卫市", "沙坡头区") and name.office == "政府办公室"
     assert parse_agency("沙坡头区市场监督管理局").office == "市场监督管理局"  # 市场 is no city
     assert parse_agency("宁夏回族自治区人民政府").units == ("宁夏回族自治区",)
+
+
+@given(st.lists(st.text(alphabet="中卫市沙坡头区县镇乡街道办事处人民政府公室教育局自治州省盟旗 （）·", max_size=24),
+                max_size=6))
+@settings(max_examples=200, deadline=None)
+def test_any_names_are_grouped_without_error(names: list[str]) -> None:
+    groups = group_agencies(names)
+    assert sorted(i for g in groups for i in g) == list(range(len(names)))
+    for group in groups:  # every member fits every other: grouping never joins a contradiction
+        assert all(parse_agency(names[a]).compatible(parse_agency(names[b])) for a in group for b in group)
 
 
 def test_a_short_name_joins_the_group_it_fits() -> None:

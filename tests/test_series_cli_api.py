@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from api_support import NOT_A_REPORT, assert_problem, settings
 from fastapi.testclient import TestClient
-from series_support import CARRIED_OVER, LIANCAI, YUANZHOU, as_year, sample, set_row
+from series_support import CARRIED_OVER, LIANCAI, XUANHE, YUANZHOU, as_year, sample, set_row
 
 from service.cli import main
 from service.main import create_app
@@ -93,6 +93,9 @@ def test_page_data_has_the_charts_of_each_agency(tmp_path: Path) -> None:
     assert set(charts) == set(INDICATORS) and all("<svg" in svg for svg in charts.values())
     assert page_data(result) == body  # the same series draws the same SVG
     assert "charts" not in page_data(result, charts=False)["series"][0]
+    # Years without any value (a truncated 表三, no 表四) draw empty charts, without a warning.
+    empty = page_data(build_series([read(sample(XUANHE), "c")]))["series"][0]["charts"]
+    assert set(empty) == set(INDICATORS)
 
 
 # --- HTTP ---------------------------------------------------------------------------------------------
