@@ -12,6 +12,7 @@ from series_support import (
     CARRIED_FORWARD,
     CARRIED_OVER,
     LIANCAI,
+    SAMPLES,
     TOUZHA,
     XUANHE,
     YUANZHOU,
@@ -326,6 +327,16 @@ def test_lines_wrapped_differently_still_compare_sentence_by_sentence() -> None:
     assert rep.share is not None and rep.share > 0.95, rep.share
     for passage in rep.passages:
         assert after[passage.span.start:passage.span.end] == passage.text
+
+
+def test_a_report_flattened_onto_one_line_compares_with_its_lines() -> None:
+    # eval case c04 is sample 001 on one line, its line ends kept as double spaces.
+    one_line = (SAMPLES.parent / "cases" / "c04_one_line.txt").read_text("utf-8")
+    lines = read(_yuanzhou(2020), "lines")
+    flat = read(one_line, "flat")
+    rep = _one(build_series([lines, flat]).series).repetition[0]
+    assert rep.share == 1.0 and rep.sentences == len(narrative_sentences(lines.result, lines.text))
+    assert len(rep.problems_repeated) == 3
 
 
 def test_headings_are_not_compared() -> None:

@@ -33,7 +33,8 @@ HEADING_CHARS = 30
 NEAR = 0.9
 _SHINGLE = 4
 _ENDS = "。！？；!?;"
-_CUT = re.compile(rf"[{_ENDS}\n]")
+# A sentence end; a line break with the blank lines after it; or a run of spaces (a flattened line break).
+_BREAK = re.compile(rf"[{_ENDS}]|[ \t]*+\n\s*+|[ \t]{{2,}}+")
 _DROP = re.compile(r"[^\w]|_", re.UNICODE)
 _YEAR = re.compile(r"((?:19|20)\d{2})(?=\s*年)")
 
@@ -51,51 +52,56 @@ class Sentence:
 def narrative_sentences(result: Extraction, text: str) -> list[Sentence]:
     """The sentences of sections 一, 五 and 六 outside the tables, in text order."""
     view = normalise(text)
-    year = result.meta.year
     tables = [(t.span.start, t.span.end) for t in result.tables.values() if t.span is not None]
     out: list[Sentence] = []
     for section in sorted(result.sections, key=lambda s: s.span.start):
-        if section.number not in NARRATIVE_SECTIONS:
-            continue
-        start = section.span.start
-        for m in _CUT.finditer(view, section.span.start, section.span.end + 1):
-            if m.group() == "\n" and not _line_break_ends(view, m.start(), tables):
-                continue
-            out += _sentence(view, start, min(m.end(), section.span.end), section.number, year, tables)
-            start = m.end()
-        out += _sentence(view, start, section.span.end, section.number, year, tables)
+        if section.number in NARRATIVE_SECTIONS:
+            out += _cut(view, section.span.start, section.span.end, section.number, result.meta.year, tables)
     return out
 
 
-def _line_break_ends(view: str, at: int, tables: list[tuple[int, int]]) -> bool:
-    """Whether the line break at ``at`` ends a sentence. A line that stops without a sentence end and is
-    longer than a heading was wrapped (a PDF's lines, a page break): it goes on on the next line, unless a
-    table starts there."""
-    line_start = view.rfind("\n", 0, at) + 1
-    line = view[line_start:at].rstrip()
-    if not line or line[-1] in _ENDS or len(line.strip()) <= HEADING_CHARS:
-        return True
+def _cut(view: str, lo: int, hi: int, section: int, year: int | None,
+         tables: list[tuple[int, int]]) -> list[Sentence]:
+    """The sentences of ``view[lo:hi]``: cut at each sentence end, and at a line break unless the line was
+    wrapped (long, and stopped mid-sentence) and no table follows. A run of spaces counts as a line break:
+    a report flattened onto one line keeps its line ends as double spaces."""
+    out: list[Sentence] = []
+    start = line_start = lo
+    own_line = True  # the current sentence began a line: if it also ends one, short, it is a heading
+    for m in _BREAK.finditer(view, lo, hi):
+        if m.group()[0] in _ENDS:
+            out += _sentence(view, start, m.end(), section, year, tables, heading=False)
+            start, own_line = m.end(), False
+            continue
+        line = view[line_start:m.start()].strip()
+        line_start = m.end()
+        if line and line[-1] not in _ENDS and len(line) > HEADING_CHARS and not _table_after(m.end(), view, tables):
+            continue  # a wrapped line: the sentence goes on
+        out += _sentence(view, start, m.start(), section, year, tables, heading=own_line)
+        start, own_line = m.end(), True
+    out += _sentence(view, start, hi, section, year, tables, heading=own_line)
+    return out
+
+
+def _table_after(at: int, view: str, tables: list[tuple[int, int]]) -> bool:
     after = len(view) - len(view[at:].lstrip())
     return any(lo <= after < hi for lo, hi in tables)
 
 
-def _sentence(view: str, start: int, end: int, section: int, year: int | None,
-              tables: list[tuple[int, int]]) -> list[Sentence]:
+def _sentence(view: str, start: int, end: int, section: int, year: int | None, tables: list[tuple[int, int]],
+              *, heading: bool) -> list[Sentence]:
+    """The sentence ``view[start:end]`` trimmed, unless it is in a table, a heading (a short line of its own
+    without a sentence end, such as "（四）政府信息公开平台建设") or too short to tell."""
     while start < end and view[start].isspace():
         start += 1
     while end > start and view[end - 1].isspace():
         end -= 1
-    if any(lo < end and start < hi for lo, hi in tables) or _heading(view, start, end):
+    if start == end or any(lo < end and start < hi for lo, hi in tables):
+        return []
+    if heading and end - start <= HEADING_CHARS and view[end - 1] not in _ENDS:
         return []
     folded = fold(view[start:end], year)
     return [Sentence(start, end, section, folded)] if len(folded) >= MIN_CHARS else []
-
-
-def _heading(view: str, start: int, end: int) -> bool:
-    """A line of its own, short and without a sentence's end: a heading such as "五、存在的主要问题及改进情况"
-    or "（四）政府信息公开平台建设", which every year prints alike."""
-    whole_line = (start == 0 or view[start - 1] == "\n") and (end == len(view) or view[end] in "\n")
-    return whole_line and end - start <= HEADING_CHARS and view[end - 1] not in _ENDS
 
 
 def fold(text: str, year: int | None) -> str:
