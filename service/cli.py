@@ -3,7 +3,8 @@
     nianbao extract PATH... [--flat | --csv] [--backend rules|llm|hybrid]
     nianbao serve [--host HOST] [--port PORT] [--workers N] [--backend NAME] [--log-level LEVEL]
     nianbao eval [ARGS...]                     (the eval runner: ``nianbao eval --help``)
-    nianbao series PATH... [--json | --csv] [--charts DIR] [--backend NAME]   (service/series/command.py)
+    nianbao series PATH... [--json | --csv] [--charts DIR] [--one-agency] [--backend NAME]
+                                               (one agency across years: service/series/command.py)
 
 ``extract`` reads each PATH as bytes ("-" is stdin) and writes to stdout one result per report, in input
 order: the full result as one JSON line (default), the flat view as one JSON line (``--flat``), or a CSV
@@ -65,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from service.series.command import run_series
 
             return run_series(args.paths, backend, fmt=args.format, charts=args.charts, out=sys.stdout,
-                              err=sys.stderr, failure=_failure)
+                              err=sys.stderr, failure=_failure, one_agency=args.one_agency)
         return run_extract(args.paths, backend, fmt=args.format, out=sys.stdout, err=sys.stderr)
     except BrokenPipeError:
         # The reader went away (`... | head`): stop quietly, as other Unix tools do.
@@ -119,6 +120,8 @@ def _series_parser(sub: Any) -> None:
                      help="the indicators, one row per agency and year")
     ser.set_defaults(format="terminal")
     ser.add_argument("--charts", metavar="DIR", help="write one SVG chart per agency and indicator under DIR")
+    ser.add_argument("--one-agency", action="store_true",
+                     help="the reports are one agency's, whatever their titles say (a name changed by a reform)")
     ser.add_argument("--backend", choices=BACKENDS,
                      help="narrative backend (default: NIANBAO_BACKEND or rules)")
 

@@ -386,6 +386,19 @@ def test_a_correction_rate_counts_decided_cases() -> None:
     assert row.blank_as_zero == []
 
 
+def test_one_agency_joins_renamed_and_unnamed_reports() -> None:
+    renamed = read(_yuanzhou(2020).replace("原州区人民政府办公室", "原州区政府信息公开办公室"), "2020")
+    unnamed = SeriesInput(Extraction(source="2019", meta=Meta(year=2019)), "")
+    reports = [renamed, read(sample(YUANZHOU), "2021"), unnamed]
+    assert len(build_series(reports).series) == 2
+    joined = build_series(reports, one_agency=True)
+    [series] = joined.series
+    assert series.years == [2019, 2020, 2021] and joined.unplaced == []
+    assert series.names == ["原州区政府信息公开办公室", "原州区人民政府办公室"]
+    assert all(c.status == "pass" for c in _checks(series, "carry_over", 2021))
+    assert [g.tables for g in series.gaps if g.kind == "unreadable_table"] == [["active", "requests", "review"]]
+
+
 def test_reports_without_agency_or_year_are_unplaced() -> None:
     anonymous = SeriesInput(Extraction(source="a", meta=Meta(year=2021)), "")
     undated = SeriesInput(Extraction(source="b", meta=Meta(agency="原州区人民政府办公室")), "")

@@ -69,6 +69,8 @@ def test_csv_and_terminal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     yuanzhou = [dict(zip(rows[0], r, strict=True)) for r in rows[1:] if r[0] == "原州区人民政府办公室"]
     assert [r["year"] for r in yuanzhou] == ["2020", "2021", "2022"]
     assert yuanzhou[0]["disclosure_rate"] == str(round(10 / 19, 4))
+    assert main(["series", str(folder), "--csv", "--one-agency"]) == 0
+    assert {r[0] for r in list(csv.reader(io.StringIO(capsys.readouterr().out)))[1:]} == {"原州区人民政府办公室"}
     assert main(["series", str(folder)]) == 0
     out = capsys.readouterr().out
     assert "原州区人民政府办公室" in out and "实质公开率" in out and "carry_over[total]" in out
@@ -121,6 +123,9 @@ def test_multipart_files_make_the_series(client: TestClient) -> None:
     assert [(f["index"], f["source"], f["error"]["code"]) for f in body["failures"]] == [(2, "notes.txt",
                                                                                          "not_a_report")]
     assert "charts" not in series
+    files[0] = ("file", ("y2021.txt", sample(LIANCAI).replace("隆德县联财镇", "固原市原州区人民政府办公室").encode()))
+    response = client.post("/v1/series?one_agency=true", files=files)
+    assert [s["years"] for s in response.json()["series"]] == [[2019, 2020]]
 
 
 def test_json_texts_and_charts(client: TestClient) -> None:

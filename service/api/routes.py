@@ -88,6 +88,8 @@ async def extract_batch(request: Request, extractor: ExtractorDep, settings: Set
 async def series(request: Request, extractor: ExtractorDep, settings: SettingsDep,
                  charts: Annotated[bool, Query(description="add each agency's SVG chart per indicator "
                                                            "(`charts`: indicator → SVG text)")] = False,
+                 one_agency: Annotated[bool, Query(description="the reports are one agency's, whatever their "
+                                                               "titles say (a name changed by a reform)")] = False,
                  ) -> JSONResponse:
     """Group reports by agency, order them by year, and compare them: cross-year checks (carry_over,
     in_force, project_count), the repetition of last year's narrative, the indicators per year, and the gaps.
@@ -97,7 +99,8 @@ async def series(request: Request, extractor: ExtractorDep, settings: SettingsDe
     with its problem document; the others still make their series.
     """
     reports = await read_series_body(request, settings.max_upload_bytes, settings.batch_max_items)
-    return JSONResponse(await run_series(extractor, reports, charts=charts, request_id=request_id_of(request)))
+    return JSONResponse(await run_series(extractor, reports, charts=charts, one_agency=one_agency,
+                                         request_id=request_id_of(request)))
 
 
 @v1.get("/schema", response_model=dict[str, Any], summary="The result's JSON Schema")

@@ -119,7 +119,7 @@ def _source_of(item: Any) -> str | None:
 
 
 async def run_series(extractor: Extractor, reports: list[tuple[str | None, MakeDocument]], *, charts: bool,
-                     request_id: str | None) -> dict[str, Any]:
+                     one_agency: bool, request_id: str | None) -> dict[str, Any]:
     """Read the reports (a few at a time), build the series, and answer with the failures listed."""
     slots = asyncio.Semaphore(extractor.settings.batch_concurrency)
 
@@ -143,11 +143,11 @@ async def run_series(extractor: Extractor, reports: list[tuple[str | None, MakeD
             inputs.append(SeriesInput.of(outcome, text))
         elif isinstance(outcome, dict):
             failures.append({"index": index, "source": source, "error": outcome})
-    body = await anyio.to_thread.run_sync(_build, inputs, charts)
+    body = await anyio.to_thread.run_sync(_build, inputs, charts, one_agency)
     body["failures"] = failures
     return body
 
 
-def _build(inputs: list[SeriesInput], charts: bool) -> dict[str, Any]:
+def _build(inputs: list[SeriesInput], charts: bool, one_agency: bool) -> dict[str, Any]:
     """The series as JSON, with each agency's SVG charts when asked (CPU work: run in a worker thread)."""
-    return page_data(build_series(inputs), charts=charts)
+    return page_data(build_series(inputs, one_agency=one_agency), charts=charts)

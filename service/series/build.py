@@ -29,13 +29,14 @@ class SeriesInput:
         return cls(result, decode(data)[0] if isinstance(data, bytes) else data)
 
 
-def build_series(reports: list[SeriesInput]) -> SeriesResult:
-    """Every agency's series from reports of any agencies and years, in any order."""
+def build_series(reports: list[SeriesInput], *, one_agency: bool = False) -> SeriesResult:
+    """Every agency's series from reports of any agencies and years, in any order. ``one_agency``: the
+    reports are one agency's whatever their titles say (a name changed by a reform, a title without one)."""
     unplaced: list[Unplaced] = []
     placed: list[SeriesInput] = []
     for report in reports:
         meta = report.result.meta
-        if meta.agency is None:
+        if meta.agency is None and not one_agency:
             unplaced.append(Unplaced(source=report.result.source, reason="no_agency",
                                      message="the title names no agency, so the report joins no series"))
         elif meta.year is None:
@@ -43,7 +44,8 @@ def build_series(reports: list[SeriesInput]) -> SeriesResult:
                                      message="the report states no year, so it has no place in a series"))
         else:
             placed.append(report)
-    groups = group_agencies([r.result.meta.agency or "" for r in placed])
+    names = [r.result.meta.agency or "" for r in placed]
+    groups = ([list(range(len(placed)))] if placed else []) if one_agency else group_agencies(names)
     return SeriesResult(series=[_series([placed[i] for i in group]) for group in groups], unplaced=unplaced)
 
 
@@ -80,8 +82,9 @@ def _series(reports: list[SeriesInput]) -> AgencySeries:
         checks += cross_year_checks(year, current.result, previous.result if previous else None)
         reps.append(repetition(year, current.result, current.text, previous.result if previous else None,
                                previous.text if previous else None))
-    names = list(dict.fromkeys(r.result.meta.agency or "" for r in reports))
-    return AgencySeries(agency=max(names, key=lambda n: (len(n), -names.index(n))), names=names, years=years,
+    names = list(dict.fromkeys(r.result.meta.agency for r in reports if r.result.meta.agency))
+    agency = max(names, key=lambda n: (len(n), -names.index(n))) if names else "(unnamed)"
+    return AgencySeries(agency=agency, names=names, years=years,
                         reports=[_ref(year, chosen[year].result) for year in years], checks=checks,
                         repetition=reps, indicators=[indicator_row(year, chosen[year].result) for year in years],
                         gaps=gaps)

@@ -31,7 +31,7 @@ def expand(paths: Sequence[str]) -> list[str]:
 
 
 def read_series(paths: Sequence[str], backend: NarrativeBackend | None, failure: Failure,
-                err: TextIO) -> tuple[SeriesResult, bool]:
+                err: TextIO, *, one_agency: bool = False) -> tuple[SeriesResult, bool]:
     """The series of the files; each file that fails writes ``failure``'s JSON line to ``err``. Also
     whether any failed."""
     inputs: list[SeriesInput] = []
@@ -45,14 +45,14 @@ def read_series(paths: Sequence[str], backend: NarrativeBackend | None, failure:
             print(json.dumps(failure(path, exc), ensure_ascii=False), file=err, flush=True)
             continue
         inputs.append(SeriesInput.of(result, data))
-    return build_series(inputs), failed
+    return build_series(inputs, one_agency=one_agency), failed
 
 
 def run_series(paths: Sequence[str], backend: NarrativeBackend | None, *, fmt: str, charts: str | None,
-               out: TextIO, err: TextIO, failure: Failure) -> int:
+               out: TextIO, err: TextIO, failure: Failure, one_agency: bool = False) -> int:
     """Print the series (``fmt``: terminal, json or csv) and write charts to the ``charts`` directory; the
     exit status (1 when a file failed)."""
-    result, failed = read_series(paths, backend, failure, err)
+    result, failed = read_series(paths, backend, failure, err, one_agency=one_agency)
     if fmt == "json":
         out.write(json.dumps(result.model_dump(mode="json"), ensure_ascii=False) + "\n")
     elif fmt == "csv":
