@@ -22,7 +22,7 @@ from series_support import (
     set_row,
 )
 
-from schemas import Extraction, Meta
+from schemas import Cell, CellState, Extraction, Meta
 from schemas.series import AgencySeries, SeriesCheck
 from service.series import SeriesInput, build_series
 from service.series.agency import group_agencies, parse_agency
@@ -211,6 +211,16 @@ def test_an_unreadable_table_makes_its_cells_not_assessable() -> None:
     total = next(c for c in _checks(series, "carry_over", 2022) if c.id == "carry_over[total]")
     assert total.status == "not_assessable" and total.unassessable_keys == ["2021:requests.carried_forward.total"]
     assert total.left == 0 and total.right is None
+
+
+def test_cells_the_reader_could_not_settle_are_a_gap() -> None:
+    report = read(sample(YUANZHOU), "a")
+    report.result.cells["requests.granted.total"] = Cell(state=CellState.unknown)
+    series = _one(build_series([report]).series)
+    assert [(g.kind, g.tables) for g in series.gaps] == [("unreadable_table", ["requests"])]
+    assert "1 cells unknown" in series.gaps[0].message
+    assert series.indicators[0].disclosure_rate is None
+    assert "requests.granted.total" in series.indicators[0].not_computed["disclosure_rate"]
 
 
 def test_two_reports_for_one_year_are_a_gap_and_the_better_read_is_used() -> None:

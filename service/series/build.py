@@ -101,17 +101,21 @@ def _numbers(report: SeriesInput) -> int:
 
 
 def _unread_tables(result: Extraction) -> dict[str, str]:
-    """Tables not read whole → how: missing, truncated, or no number read (the rows found, no values)."""
+    """Tables not read whole → how: missing, truncated, no number read (the rows found, no values), or
+    with cells the reader could not settle (unknown)."""
     out = {}
     for table in TABLE_PREFIXES:
         info = result.tables.get(table)
-        numbers = any(c.state == CellState.number for k, c in result.cells.items() if k.startswith(table + "."))
+        states = [c.state for k, c in result.cells.items() if k.startswith(table + ".")]
+        unknown = states.count(CellState.unknown)
         if info is None or info.status == "missing":
             out[table] = "missing"
         elif info.status == "truncated":
             out[table] = "truncated"
-        elif not numbers:
+        elif CellState.number not in states:
             out[table] = "no number read"
+        elif unknown:
+            out[table] = f"{unknown} cells unknown"
     return out
 
 
