@@ -42,6 +42,8 @@ class SeriesCheck(BaseModel):
     right_keys: list[str] = Field(description="the cells of the right side, each "
                                   'prefixed with its year; "-" marks a subtracted cell')
     unassessable_keys: list[str] = Field(default_factory=list, description="cells without a number")
+    blank_as_zero: list[str] = Field(default_factory=list, description="blank cells counted as 0 because "
+                                     "their row's printed 总计 equals the numbers written")
     reason: str | None = Field(None, description="why it is not assessable, or what the note means")
 
 

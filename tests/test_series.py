@@ -22,10 +22,11 @@ from series_support import (
     set_row,
 )
 
-from schemas import Cell, CellState, Extraction, Meta
+from schemas import REQUEST_COLUMNS, Cell, CellState, Extraction, Meta
 from schemas.series import AgencySeries, SeriesCheck
 from service.series import SeriesInput, build_series
 from service.series.agency import group_agencies, parse_agency
+from service.series.cells import blanks_proved_zero
 from service.series.repetition import fold, narrative_sentences
 
 
@@ -190,6 +191,35 @@ def test_a_carried_forward_row_must_reappear_next_year() -> None:
     failed = {c.id: (c.left, c.right) for c in _checks(series, "carry_over", 2022) if c.status == "fail"}
     assert failed == {"carry_over[natural_person]": (0, 3), "carry_over[commercial]": (0, 1),
                       "carry_over[total]": (0, 4)}
+
+
+def test_blank_cells_count_as_zero_only_when_their_row_total_proves_it() -> None:
+    blank_row = f"{CARRIED_OVER}\t\t2\t\t\t\t\t\t2\t"
+    unproved_row = f"{CARRIED_OVER}\t\t2\t\t\t\t\t\t3\t"  # 2 written, 总计 3: a blank hides 1 somewhere
+    original = next(line for line in _yuanzhou(2021).split("\n") if line.startswith(CARRIED_OVER))
+    y2020 = read(_yuanzhou(2020, **{CARRIED_FORWARD: [2, 0, 0, 0, 0, 0, 2]}), "2020")
+    proved = read(_yuanzhou(2021).replace(original, blank_row), "2021")
+    assert proved.result.cells["requests.carried_over.commercial"].state == CellState.blank
+    checks = {c.id: c for c in _one(build_series([y2020, proved]).series).checks}
+    assert all(checks[f"carry_over[{col}]"].status == "pass" for col in REQUEST_COLUMNS)
+    assert checks["carry_over[commercial]"].blank_as_zero == ["2021:requests.carried_over.commercial"]
+    assert checks["carry_over[total]"].blank_as_zero == []
+    # The reader cannot place 2 and 3 in that row: its cells are unknown, and nothing is failed on them.
+    unproved = read(_yuanzhou(2021).replace(original, unproved_row), "2021")
+    checks = {c.id: c for c in _one(build_series([y2020, unproved]).series).checks}
+    assert checks["carry_over[total]"].status == "not_assessable"
+    assert checks["carry_over[total]"].unassessable_keys == ["2021:requests.carried_over.total"]
+
+
+def test_a_blank_is_zero_only_when_the_total_adds_up_without_it() -> None:
+    def row(total: int) -> Extraction:
+        cells = {f"requests.carried_over.{c}": Cell(state=CellState.blank) for c in REQUEST_COLUMNS}
+        cells["requests.carried_over.natural_person"] = Cell(state=CellState.number, value=2)
+        cells["requests.carried_over.total"] = Cell(state=CellState.number, value=total)
+        return Extraction(cells=cells)
+
+    assert blanks_proved_zero(row(2)) == {f"requests.carried_over.{c}" for c in REQUEST_COLUMNS[1:-1]}
+    assert blanks_proved_zero(row(3)) == frozenset()
 
 
 def test_a_missing_year_is_not_assessable_and_a_gap() -> None:

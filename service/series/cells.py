@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from schemas import REVIEW_BLOCKS, REVIEW_COLUMNS, CellState, Extraction
+from schemas import APPLICANT_COLUMNS, REVIEW_BLOCKS, REVIEW_COLUMNS, CellState, Extraction
 
 
 def signed_sum(result: Extraction, terms: list[str],
@@ -24,12 +24,16 @@ def signed_sum(result: Extraction, terms: list[str],
 
 
 def blanks_proved_zero(result: Extraction) -> frozenset[str]:
-    """Blank cells of 表四 whose block adds up without them: the printed 总计 equals the numbers written, so
-    each blank of the block is 0 (a report leaves 结果纠正 empty when nothing was corrected)."""
+    """Blank cells that are 0 by their own group's arithmetic: the group's printed 总计 equals the numbers
+    written, so each blank of it is 0 (a report leaves 结果纠正 empty when nothing was corrected). The
+    groups are the blocks of 表四 and the rows of 表三 (six applicant columns and 总计)."""
     zero: set[str] = set()
-    for block in REVIEW_BLOCKS:
-        keys = [f"review.{block}.{c}" for c in REVIEW_COLUMNS if c != "total"]
-        total = result.cell_value(f"review.{block}.total")
+    groups = [(f"review.{b}.total", [f"review.{b}.{c}" for c in REVIEW_COLUMNS if c != "total"])
+              for b in REVIEW_BLOCKS]
+    groups += [(f"requests.{row}.total", [f"requests.{row}.{c}" for c in APPLICANT_COLUMNS])
+               for row in ("new_received", "carried_over", "carried_forward")]
+    for total_key, keys in groups:
+        total = result.cell_value(total_key)
         cells = [result.cells.get(k) for k in keys]
         if total is None or any(c is None or c.state not in (CellState.number, CellState.blank) for c in cells):
             continue

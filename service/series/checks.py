@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from schemas import REQUEST_COLUMNS, Extraction
 from schemas.series import SeriesCheck, SeriesRule, SeriesStatus
-from service.series.cells import signed_sum
+from service.series.cells import blanks_proved_zero, signed_sum
 
 _IN_FORCE_ROWS = ("regulations", "normative_documents")
 _PROJECT_ROWS = ("licensing", "other_services", "punishment", "coercion", "fees")
@@ -48,9 +48,12 @@ def _pair(rule: SeriesRule, column: str, year: int, current: Extraction, previou
         check.reason = (f"{year - 1} is in the {previous.meta.format_version} format and {year} in the "
                         f"{current.meta.format_version} format: their 表二 rows differ")
         return check
-    left, missing_left = signed_sum(current, left_keys)
-    right, missing_right = signed_sum(previous, previous_keys)
-    terms, missing_terms = signed_sum(current, current_terms)
+    zero_now, zero_before = blanks_proved_zero(current), blanks_proved_zero(previous)
+    left, missing_left = signed_sum(current, left_keys, zero_now)
+    right, missing_right = signed_sum(previous, previous_keys, zero_before)
+    terms, missing_terms = signed_sum(current, current_terms, zero_now)
+    check.blank_as_zero = ([_named(year, k) for k in left_keys + current_terms if k.lstrip("-") in zero_now]
+                           + [_named(year - 1, k) for k in previous_keys if k in zero_before])
     missing = [f"{year}:{k}" for k in missing_left + missing_terms] + [f"{year - 1}:{k}" for k in missing_right]
     check.unassessable_keys = missing
     if left is None or right is None or terms is None:
