@@ -78,10 +78,18 @@ def print_terminal(result: SeriesResult, out: TextIO) -> None:
                          f"{rep.repeated_sentences}/{rep.sentences}", str(len(rep.problems_repeated)))
         if reps.row_count:
             console.print(reps)
+        for rep in series.repetition:
+            for problem in rep.problems_repeated:
+                console.print(f"  {rep.year} 问题未改 never fixed: {escape(_clip(problem.text))}")
         for gap in series.gaps:
             console.print(f"[bold]gap[/bold] {gap.kind} {gap.year}: {escape(gap.message)}")
     for item in result.unplaced:
         console.print(f"[bold]unplaced[/bold] {escape(str(item.source))}: {escape(item.message)}")
+
+
+def _clip(text: str, width: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def _cell(key: str, value: Any) -> str:
