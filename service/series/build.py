@@ -50,31 +50,11 @@ def build_series(reports: list[SeriesInput], *, one_agency: bool = False) -> Ser
 
 
 def _series(reports: list[SeriesInput]) -> AgencySeries:
-    by_year: dict[int, list[SeriesInput]] = {}
-    for report in reports:
-        by_year.setdefault(_year(report), []).append(report)
-    gaps: list[Gap] = []
-    chosen: dict[int, SeriesInput] = {}
-    for year in sorted(by_year):
-        candidates = by_year[year]
-        chosen[year] = max(candidates, key=_numbers)  # the best-read one; the first given on a tie
-        if len(candidates) > 1:
-            used = chosen[year].result.source
-            gaps.append(Gap(kind="duplicate_year", year=year, sources=[c.result.source for c in candidates],
-                            used=used, message=f"{len(candidates)} reports for {year}; the series uses {used} "
-                            "(the one with the most cells read)"))
+    chosen, gaps = _choose(reports)
     years = sorted(chosen)
-    for year in range(years[0] + 1, years[-1]):
-        if year not in chosen:
-            gaps.append(Gap(kind="missing_year", year=year, message=f"no report for {year}: the checks and the "
-                            f"repetition of {year + 1} against it are not assessable"))
-    for year in years:
-        unread = _unread_tables(chosen[year].result)
-        if unread:
-            what = "、".join(f"{TABLE_PREFIXES[t]} ({how})" for t, how in unread.items())
-            gaps.append(Gap(kind="unreadable_table", year=year, sources=[chosen[year].result.source],
-                            tables=list(unread), message=f"{what} of the {year} report: the indicators and checks "
-                            "on its unread cells are not assessable"))
+    gaps += [Gap(kind="missing_year", year=year, message=f"no report for {year}: the checks and the repetition "
+                 "against it are not assessable") for year in range(years[0] + 1, years[-1]) if year not in chosen]
+    gaps += [_unread_gap(year, chosen[year].result) for year in years if _unread_tables(chosen[year].result)]
     gaps.sort(key=lambda g: (g.year, g.kind))
     checks, reps = [], []
     for year in years[1:]:
@@ -88,6 +68,31 @@ def _series(reports: list[SeriesInput]) -> AgencySeries:
                         reports=[_ref(year, chosen[year].result) for year in years], checks=checks,
                         repetition=reps, indicators=[indicator_row(year, chosen[year].result) for year in years],
                         gaps=gaps)
+
+
+def _choose(reports: list[SeriesInput]) -> tuple[dict[int, SeriesInput], list[Gap]]:
+    """One report per year, the best-read (the first given on a tie), and a gap for each year given twice."""
+    by_year: dict[int, list[SeriesInput]] = {}
+    for report in reports:
+        by_year.setdefault(_year(report), []).append(report)
+    chosen: dict[int, SeriesInput] = {}
+    gaps: list[Gap] = []
+    for year, candidates in by_year.items():
+        chosen[year] = max(candidates, key=_numbers)
+        if len(candidates) > 1:
+            used = chosen[year].result.source
+            gaps.append(Gap(kind="duplicate_year", year=year, sources=[c.result.source for c in candidates],
+                            used=used, message=f"{len(candidates)} reports for {year}; the series uses {used} "
+                            "(the one with the most cells read)"))
+    return chosen, gaps
+
+
+def _unread_gap(year: int, result: Extraction) -> Gap:
+    unread = _unread_tables(result)
+    what = "、".join(f"{TABLE_PREFIXES[t]} ({how})" for t, how in unread.items())
+    return Gap(kind="unreadable_table", year=year, sources=[result.source], tables=list(unread),
+               message=f"{what} of the {year} report: the indicators and checks on its unread cells are not "
+               "assessable")
 
 
 def _year(report: SeriesInput) -> int:
