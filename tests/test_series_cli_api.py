@@ -16,7 +16,7 @@ from series_support import CARRIED_OVER, LIANCAI, XUANHE, YUANZHOU, as_year, sam
 
 from service.cli import main
 from service.main import create_app
-from service.series import build_series, page_data
+from service.series import build_series, page_data, series_html
 from service.series.command import expand
 from service.series.indicators import INDICATORS
 from service.series.render import CSV_COLUMNS
@@ -98,6 +98,21 @@ def test_page_data_has_the_charts_of_each_agency(tmp_path: Path) -> None:
     # Years without any value (a truncated 表三, no 表四) draw empty charts, without a warning.
     empty = page_data(build_series([read(sample(XUANHE), "c")]))["series"][0]["charts"]
     assert set(empty) == set(INDICATORS)
+
+
+def test_series_html_escapes_report_text() -> None:
+    from series_support import read
+
+    from schemas import Extraction, Meta
+    from service.series import SeriesInput
+
+    hostile = SeriesInput(Extraction(source="x", meta=Meta(agency="<script>alert(1)</script>", year=2020)), "")
+    result = build_series([hostile, read(sample(YUANZHOU), "b")], one_agency=True)
+    html = series_html(result)
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert html.count("<svg") == len(INDICATORS) and "<?xml" not in html
+    assert '<table class="indicators">' in html and "实质公开率" in html and "52.6%" in html
+    assert "<svg" not in series_html(result, charts=False)
 
 
 # --- HTTP ---------------------------------------------------------------------------------------------

@@ -155,3 +155,38 @@ def page_data(result: SeriesResult, *, charts: bool = True) -> dict[str, Any]:
         for entry, series in zip(body["series"], result.series, strict=True):
             entry["charts"] = series_charts(series) if series.years else {}
     return body
+
+
+def series_html(result: SeriesResult, *, charts: bool = True) -> str:
+    """The series as an HTML fragment for the review page: per agency its indicators, the checks that did not
+    pass, the repetition, the gaps and (``charts``) the inline SVG charts. Every text from a report is escaped."""
+    from html import escape
+
+    parts: list[str] = ['<section class="nianbao-series">']
+    for series in result.series:
+        parts.append(f"<h2>{escape(series.agency)} <small>{escape(', '.join(map(str, series.years)))}</small></h2>")
+        head = "".join(f"<th>{escape(INDICATOR_LABELS_ZH[k])}</th>" for k in INDICATORS)
+        rows = "".join("<tr><td>{}</td>{}</tr>".format(row.year, "".join(
+            f"<td>{escape(_cell(k, v))}</td>" for k, v in row.model_dump(include=set(INDICATORS)).items()))
+            for row in series.indicators)
+        parts.append(f'<table class="indicators"><tr><th>年度</th>{head}</tr>{rows}</table>')
+        shown = [c for c in series.checks if c.status != "pass"]
+        if shown:
+            rows = "".join(f'<tr class="{c.status}"><td>{c.year}</td><td>{escape(c.id)}</td><td>{c.status}</td>'
+                           f"<td>{_num(c.left)}</td><td>{_num(c.right)}</td><td>{escape(c.reason or '')}</td></tr>"
+                           for c in shown)
+            parts.append('<table class="checks"><tr><th>年度</th><th>check</th><th>status</th><th>this year</th>'
+                         f"<th>last year</th><th></th></tr>{rows}</table>")
+        for rep in series.repetition:
+            share = "—" if rep.share is None else f"{rep.share:.0%}"
+            never = "".join(f"<li>{escape(p.text)}</li>" for p in rep.problems_repeated)
+            parts.append(f'<p class="repetition">{rep.year} 重复率 {share} ({rep.repeated_sentences}/{rep.sentences})'
+                         f"{escape(' — ' + rep.reason) if rep.reason else ''}</p>"
+                         + (f"<ul class=\"never-fixed\">{never}</ul>" if never else ""))
+        parts += [f'<p class="gap">{escape(g.kind)} {g.year}: {escape(g.message)}</p>' for g in series.gaps]
+        if charts and series.years:
+            # Inline in HTML: the SVG element alone, without its XML declaration and DOCTYPE.
+            svgs = (svg[svg.index("<svg"):] for svg in series_charts(series).values())
+            parts.append('<div class="charts">' + "".join(svgs) + "</div>")
+    parts.append("</section>")
+    return "\n".join(parts)
