@@ -190,3 +190,10 @@ def test_matplotlib_is_loaded_only_to_draw() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).parent.parent)
     assert out.stdout.strip() == "False"
+
+
+def test_the_route_is_documented(client: TestClient) -> None:
+    operation = client.get("/openapi.json").json()["paths"]["/v1/series"]["post"]
+    assert set(operation["requestBody"]["content"]) == {"application/json", "multipart/form-data"}
+    assert {p["name"] for p in operation["parameters"]} == {"charts", "one_agency"}
+    assert {"200", "413", "415", "422"} <= set(operation["responses"])
