@@ -114,7 +114,7 @@ class Gap(BaseModel):
 class AgencySeries(BaseModel):
     """One agency's reports in year order and what comparing them shows."""
 
-    agency: str = Field(description="the agency's name (the most specific name its reports use)")
+    agency: str = Field(description="the agency's name: the one most of its reports use, on a tie the longest")
     names: list[str] = Field(description="every name the reports give it")
     years: list[int] = Field(description="the years that have a report")
     reports: list[ReportRef]

@@ -121,6 +121,14 @@ def test_any_names_are_grouped_without_error(names: list[str]) -> None:
         assert all(parse_agency(names[a]).compatible(parse_agency(names[b])) for a in group for b in group)
 
 
+def test_the_series_is_named_as_most_of_its_reports() -> None:
+    names = ["沙坡头区人民政府", "中卫市沙坡头区人民政府", "沙坡头区人民政府"]
+    reports = [SeriesInput(Extraction(source=str(i), meta=Meta(agency=n, year=2019 + i)), "")
+               for i, n in enumerate(names)]
+    series = _one(build_series(reports).series)
+    assert series.agency == "沙坡头区人民政府" and series.names == names[:2]
+
+
 def test_a_short_name_joins_the_group_it_fits() -> None:
     names = ["甲县城关镇", "乙县城关镇", "城关镇人民政府", "沙坡头区人民政府", "中卫市沙坡头区人民政府"]
     groups = group_agencies(names)

@@ -62,8 +62,10 @@ def _series(reports: list[SeriesInput]) -> AgencySeries:
         checks += cross_year_checks(year, current.result, previous.result if previous else None)
         reps.append(repetition(year, current.result, current.text, previous.result if previous else None,
                                previous.text if previous else None))
-    names = list(dict.fromkeys(r.result.meta.agency for r in reports if r.result.meta.agency))
-    agency = max(names, key=lambda n: (len(n), -names.index(n))) if names else "(unnamed)"
+    given = [r.result.meta.agency for r in reports if r.result.meta.agency]
+    names = list(dict.fromkeys(given))
+    # The name most reports use; on a tie the most specific (longest), then the first given.
+    agency = max(names, key=lambda n: (given.count(n), len(n), -names.index(n))) if names else "(unnamed)"
     return AgencySeries(agency=agency, names=names, years=years,
                         reports=[_ref(year, chosen[year].result) for year in years], checks=checks,
                         repetition=reps, indicators=[indicator_row(year, chosen[year].result) for year in years],
