@@ -69,6 +69,10 @@ def test_csv_and_terminal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     yuanzhou = [dict(zip(rows[0], r, strict=True)) for r in rows[1:] if r[0] == "原州区人民政府办公室"]
     assert [r["year"] for r in yuanzhou] == ["2020", "2021", "2022"]
     assert yuanzhou[0]["disclosure_rate"] == str(round(10 / 19, 4))
+    assert [r["repetition_share"] for r in yuanzhou] == ["", "1.0", "1.0"]
+    assert [r["problems_never_fixed"] for r in yuanzhou] == ["", "3", "3"]
+    assert [json.loads(r["checks_failed"]) for r in yuanzhou] == [
+        [], ["carry_over[natural_person]", "carry_over[total]"], []]
     assert main(["series", str(folder), "--csv", "--one-agency"]) == 0
     assert {r[0] for r in list(csv.reader(io.StringIO(capsys.readouterr().out)))[1:]} == {"原州区人民政府办公室"}
     assert main(["series", str(folder)]) == 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from functools import cache
 from typing import Any, TextIO
 
@@ -25,19 +26,29 @@ INDICATOR_LABELS_EN = {
     "carried_over": "carried over",
     "carried_forward": "carried forward",
 }
-CSV_COLUMNS = ["agency", "year", "source", *INDICATORS]
+CSV_COLUMNS = ["agency", "year", "source", *INDICATORS, "repetition_share", "problems_never_fixed", "checks_failed",
+               "checks_not_assessable"]
 _CJK_FONTS = ("Noto Sans CJK SC", "Noto Serif CJK SC", "WenQuanYi Zen Hei", "SimHei")
 
 
 def write_csv(result: SeriesResult, out: TextIO) -> None:
-    """One row per agency and year with a report: the indicators (rates 0–1, empty when null)."""
+    """One row per agency and year with a report: the indicators (rates 0–1, empty when null), the share of
+    the narrative repeated from last year, the problems never fixed, and the ids of the cross-year checks
+    that failed or could not be assessed on that year (JSON arrays)."""
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for series in result.series:
+        reps = {r.year: r for r in series.repetition}
         for row in series.indicators:
             values = row.model_dump()
+            rep = reps.get(row.year)
+            checks = [c for c in series.checks if c.year == row.year]
             writer.writerow([series.agency, row.year, row.source or "",
-                             *("" if values[k] is None else values[k] for k in INDICATORS)])
+                             *("" if values[k] is None else values[k] for k in INDICATORS),
+                             "" if rep is None or rep.share is None else rep.share,
+                             "" if rep is None or rep.status != "assessed" else len(rep.problems_repeated),
+                             json.dumps([c.id for c in checks if c.status == "fail"]),
+                             json.dumps([c.id for c in checks if c.status == "not_assessable"])])
 
 
 def print_terminal(result: SeriesResult, out: TextIO) -> None:
