@@ -5,7 +5,11 @@ ARG BASE_IMAGE=python:3.12-slim
 # debootstrap base of scripts/make-base-image.sh. No shell heredocs: buildah 1.28 (Debian 12) builds it too.
 #
 #   docker build -t nianbao .
-#   docker run --rm -p 8000:8000 -e WORKERS=2 nianbao      # PORT (8000) and WORKERS (1) from the environment
+#   docker compose up --build        # the way to run it: behind the nginx gateway (compose.yaml), with API keys
+#
+# The app belongs behind the gateway (request and connection limits per client, 405 for odd methods, /metrics for
+# the scraper only). Run alone, it refuses to listen on 0.0.0.0 without API keys; for a local try publish it on
+# loopback only:  docker run --rm -p 127.0.0.1:8000:8000 -e NIANBAO_API_KEYS=a-long-random-key nianbao
 
 FROM ${BASE_IMAGE} AS builder
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PIP_ROOT_USER_ACTION=ignore PYTHONDONTWRITEBYTECODE=1
@@ -44,7 +48,7 @@ LABEL org.opencontainers.image.title="nianbao" \
 RUN groupadd --system --gid 10001 nianbao \
  && useradd --system --uid 10001 --gid nianbao --home-dir /var/lib/nianbao --no-create-home \
         --shell /usr/sbin/nologin nianbao \
- && mkdir -p /var/lib/nianbao \
+ && mkdir -p /var/lib/nianbao /opt/nianbao \
  && chown nianbao:nianbao /var/lib/nianbao
 
 COPY --from=builder /opt/venv /opt/venv
@@ -60,7 +64,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     NIANBAO_LOG_FORMAT=json
 
 USER 10001:10001
-WORKDIR /var/lib/nianbao
+# Settings read a .env from the working directory: a root-owned empty one, not the writable data volume.
+WORKDIR /opt/nianbao
 EXPOSE 8000
 
 # Liveness without curl: the venv's python asks /healthz (on the app itself, not through the gateway).

@@ -2,7 +2,7 @@
 """Set up and run nianbao with nothing but Python (3.11+): ``python3 dev.py run`` or ``python3 dev.py test``.
 
     run     make .venv, install nianbao, serve the API on 127.0.0.1:8000 with the rules backend (no key)
-    test    make .venv, install nianbao with its dev tools, then ruff, mypy, pytest and the eval gate
+    test    make .venv, install nianbao with its dev tools, then ruff, mypy, pytest and the eval gates
     eval    score the extractor on the labelled samples (extra arguments go to ``python -m eval``)
     bench   time the deterministic pipeline (extra arguments go to bench/bench.py)
 
@@ -34,6 +34,10 @@ SYSTEM_PACKAGES = {"nginx": "nginx", "redis-server": "redis-server", "soffice": 
 # The eval gate `test` enforces: thresholds set to what the committed cases reach.
 EVAL_GATE = ["--min-cells", "1.0", "--min-facts-f1", "1.0", "--min-problems-f1", "1.0",
              "--baseline", "eval/baseline.json", "--fail-on-worse"]
+# The corpus split (eval/corpus/: narrative only, shapes of real reports): facts and problems at the level
+# reached, and no field worse than its own baseline.
+CORPUS_GATE = ["--split", "corpus", "--min-facts-f1", "0.99", "--min-problems-f1", "0.99",
+               "--baseline", "eval/corpus/baseline.json", "--fail-on-worse"]
 
 
 def sh(*cmd: str | Path, check: bool = True) -> int:
@@ -93,6 +97,7 @@ def main(argv: list[str]) -> None:
         sh(PY, "-m", "mypy")  # strict, on service/ and schemas/ (pyproject.toml)
         sh(PY, "-m", "pytest", *args)
         sh(PY, "-m", "eval", *EVAL_GATE)
+        sh(PY, "-m", "eval", *CORPUS_GATE)
     elif task == "eval":
         ensure_venv()
         sh(PY, "-m", "eval", *args)

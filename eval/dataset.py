@@ -15,6 +15,9 @@ from typing import Any
 
 EVAL_DIR = Path(__file__).resolve().parent
 DEFAULT_DIRS: tuple[Path, ...] = (EVAL_DIR, EVAL_DIR / "cases")
+# The corpus split: narrative-only cases built from shapes of real reports (eval/corpus/README.md).
+CORPUS_DIRS: tuple[Path, ...] = (EVAL_DIR / "corpus" / "cases",)
+SPLITS: dict[str, tuple[Path, ...]] = {"default": DEFAULT_DIRS, "corpus": CORPUS_DIRS}
 
 
 class DatasetError(Exception):

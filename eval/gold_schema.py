@@ -15,6 +15,11 @@ from typing import Any
 from schemas.keys import FACT_KEYS, QUALIFIERS, VERSIONS, cell_keys
 
 TOP_LEVEL = ("source", "meta", "cells", "missing", "facts", "problems", "notes")
+# A narrative-only label (the corpus split, eval/corpus/): the prose's facts and problems, no table cells.
+NARRATIVE_TOP_LEVEL = ("source", "scope", "meta", "facts", "problems", "notes")
+NARRATIVE = "narrative"
+# Page numbers and running headers of PDF text: a problem label may run across them (checked without them).
+_FURNITURE = re.compile(r"(?m)^[ \t]*(?:[-—－]{1,2}[ \t]*\d{1,3}[ \t]*[-—－]{1,2}|第[ \t]*\d{1,3}[ \t]*页|\d{1,3})[ \t]*$")
 MONEY_KEYS = frozenset({"active.fees.amount", "active.procurement.amount"})
 _FULL_WIDTH_DIGITS = {c: chr(c - 0xFEE0) for c in range(0xFF10, 0xFF1A)}
 _DIGIT_RUN = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
@@ -45,8 +50,12 @@ def under(key: str, prefixes: Iterable[str]) -> bool:
 
 def validate_gold(gold: Mapping[str, Any]) -> list[str]:
     """Structural errors of one gold label (empty when it is valid)."""
-    errs = [f"unknown top-level field {k!r}" for k in gold if k not in TOP_LEVEL]
-    errs += [f"missing top-level field {k!r}" for k in TOP_LEVEL if k not in gold]
+    narrative = is_narrative(gold)
+    fields = NARRATIVE_TOP_LEVEL if narrative else TOP_LEVEL
+    errs = [f"unknown top-level field {k!r}" for k in gold if k not in fields]
+    errs += [f"missing top-level field {k!r}" for k in fields if k not in gold]
+    if "scope" in gold and not narrative:
+        errs.append(f"scope is {gold['scope']!r}; the only scope is {NARRATIVE!r} (a label without cells)")
     meta = gold.get("meta")
     if not isinstance(meta, Mapping):
         return errs + ["meta must be an object with agency, year and format_version"]
@@ -58,7 +67,8 @@ def validate_gold(gold: Mapping[str, Any]) -> list[str]:
     year = meta.get("year")
     if not isinstance(year, int) or isinstance(year, bool) or not 1990 <= year <= 2100:
         errs.append(f"meta.year is {year!r}; it must be the integer year reported on")
-    errs += _validate_cells(str(version), gold.get("cells"), gold.get("missing"))
+    if not narrative:
+        errs += _validate_cells(str(version), gold.get("cells"), gold.get("missing"))
     errs += _validate_facts(gold.get("facts"))
     problems = gold.get("problems")
     if not isinstance(problems, list) or not all(isinstance(p, str) and p.strip() for p in problems):
@@ -66,6 +76,11 @@ def validate_gold(gold: Mapping[str, Any]) -> list[str]:
     if not isinstance(gold.get("notes"), str) or not gold.get("notes", "").strip():
         errs.append("notes must say how the case was read or made")
     return errs
+
+
+def is_narrative(gold: Mapping[str, Any]) -> bool:
+    """Whether a label holds only the narrative (facts and problems), not the tables."""
+    return gold.get("scope") == NARRATIVE
 
 
 def _validate_cells(version: str, cells: Any, missing: Any) -> list[str]:
@@ -132,10 +147,20 @@ def validate_against_text(gold: Mapping[str, Any], text: str) -> list[str]:
         if value is not None and value != 0 and not quote_states(quote, value):
             errs.append(f"fact {key}: quote {quote!r} does not contain the value {fact['value']}")
     flat = _SPACE.sub("", text)
+    bare = _SPACE.sub("", _without_furniture(text))
     for problem in gold.get("problems") or []:
-        if isinstance(problem, str) and _SPACE.sub("", problem) not in flat:
+        if isinstance(problem, str) and _SPACE.sub("", problem) not in flat and _SPACE.sub("", problem) not in bare:
             errs.append(f"problem {problem[:30]!r}… is not in the text; copy it from section 五")
     return errs
+
+
+def _without_furniture(text: str) -> str:
+    """The text without page-number lines and without its first line (the title) where it repeats."""
+    text = _FURNITURE.sub("", text)
+    title = next((line.strip() for line in text.split("\n") if line.strip()), "")
+    if title and text.count(title) > 1:
+        text = "\n".join(line for i, line in enumerate(text.split("\n")) if line.strip() != title or i == 0)
+    return text
 
 
 def quote_states(quote: str, value: Decimal) -> bool:

@@ -27,6 +27,7 @@ _LABELS = {"cells.accuracy": "cells, all tables", "cells.active": "cells 表二 
            "problems.f1": "problems F1", "checks.exact": "failed checks exactly right",
            "cost.llm_calls": "LLM calls (total)", "cost.prompt_tokens": "prompt tokens (total)",
            "cost.completion_tokens": "completion tokens (total)",
+           "cost.rejected_facts": "LLM facts rejected by grounding (total)",
            "cost.llm_calls_per_report": "LLM calls per report", "cost.tokens_per_report": "tokens per report",
            "cost.seconds_per_report": "seconds per report", "cases": "cases", "errors": "cases that failed"}
 

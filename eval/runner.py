@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from eval.dataset import DEFAULT_DIRS, Case, DatasetError, decode_text, load_cases
+from eval.dataset import SPLITS, Case, DatasetError, decode_text, load_cases
 from eval.gold_schema import validate_case
 from eval.report import EvalResult, compare, render, write_reports
 from eval.score import PROBLEM_THRESHOLD, CaseScore, score_case, summarise
@@ -190,7 +190,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--url", help="score a running service (POST {url}/v1/extract), not the code in process")
     p.add_argument("--cases", action="append", type=Path, metavar="DIR",
                    help="folder of labelled cases (gold/ + samples/, or *.json beside their texts); "
-                        "repeatable; default: eval/ samples and eval/cases")
+                        "repeatable; default: the folders of --split")
+    p.add_argument("--split", choices=tuple(SPLITS), default="default",
+                   help="default: eval/ samples and eval/cases (tables and narrative); corpus: eval/corpus/cases "
+                        "(narrative only: facts and problems)")
     p.add_argument("-k", "--only", metavar="TEXT", help="only the cases whose name contains TEXT")
     p.add_argument("--out", type=Path, metavar="DIR", help="write eval.json and eval.md into DIR")
     p.add_argument("--baseline", type=Path, metavar="FILE", help="an earlier eval.json to compare with")
@@ -240,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.replay and (args.backend == "rules" or args.url):
             raise SetupError("--replay needs --backend llm or hybrid, in process (not with --url)")
-        cases = load_checked_cases(args.cases or list(DEFAULT_DIRS), args.only)
+        cases = load_checked_cases(args.cases or list(SPLITS[args.split]), args.only)
         baseline = _load_baseline(args.baseline) if args.baseline else None
         if args.url:
             extractor: Extractor = ServiceExtractor(args.url, args.backend, timeout=args.timeout)

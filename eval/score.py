@@ -16,10 +16,11 @@ from decimal import Decimal
 from difflib import SequenceMatcher
 from typing import Any
 
-from eval.gold_schema import gold_number, under
+from eval.gold_schema import gold_number, is_narrative, under
 from schemas import Cell, CellState, CheckStatus, Extraction, Fact
 from schemas.keys import TABLE_PREFIXES, cell_keys, table_of
 from service.checks import run_checks
+from service.prose_checks import requests_check
 
 TABLES = tuple(TABLE_PREFIXES)  # active (表二), requests (表三), review (表四)
 META_FIELDS = ("agency", "year", "format_version")
@@ -100,6 +101,7 @@ class Cost:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     seconds: float = 0.0
+    rejected_facts: int = 0  # the model's facts that grounding refused (the hallucination guard at work)
 
 
 @dataclass
@@ -117,6 +119,7 @@ class CaseScore:
     checks_exact: bool = False
     cost: Cost = field(default_factory=Cost)
     wrong: list[Wrong] = field(default_factory=list)
+    narrative_only: bool = False  # a corpus label: facts and problems only (no cells, meta or checks)
 
     @property
     def cell_ratio(self) -> Ratio:
@@ -238,16 +241,30 @@ def score_problems(name: str, gold: Sequence[str], pred: Sequence[str],
     return Counts(tp=len(pairs), pred=len(pred), gold=len(gold)), wrong
 
 
-def gold_check_status(version: str, cells: Mapping[str, Any]) -> dict[str, str]:
-    """Status of every rule instance on the gold values (pass, fail, not_assessable)."""
+# Prose rules the gold cannot judge: it labels no reconsideration or litigation counts of the prose.
+UNSCORED_RULES = frozenset({"F-reconsideration", "F-litigation"})
+
+
+def gold_check_status(version: str, cells: Mapping[str, Any],
+                      facts: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """Status of every rule instance on the gold values (pass, fail, not_assessable); with the gold facts,
+    the applications-received prose rule (F-requests_received / F-no_requests) too."""
     values = {k: gold_number(v) for k, v in cells.items()}
-    return {c.id: c.status.value for c in run_checks(version, values)}
+    status = {c.id: c.status.value for c in run_checks(version, values)}
+    said = (facts or {}).get("requests_received")
+    if said is not None:
+        gold = Extraction(cells={k: Cell(state=CellState.number, value=v) if v is not None else
+                                 Cell(state=CellState.blank) for k, v in values.items()})
+        check = requests_check(gold, Decimal(str(said["value"])), said.get("qualifier", "exact"),
+                               said.get("quote", ""), None)
+        status[check.id] = check.status.value
+    return status
 
 
 def score_checks(name: str, gold_status: Mapping[str, str], pred: Extraction) -> tuple[bool, list[Wrong]]:
     """Whether the failed rules reported are exactly those failing on gold; differences as wrong fields."""
     want = {k for k, s in gold_status.items() if s == CheckStatus.failed.value}
-    got_status = {c.id: c.status.value for c in pred.checks}
+    got_status = {c.id: c.status.value for c in pred.checks if c.rule not in UNSCORED_RULES}
     got = {k for k, s in got_status.items() if s == CheckStatus.failed.value}
     wrong = [Wrong(name, f"checks.{k}", "fail", gold_status.get(k, "absent")) for k in sorted(got - want)]
     wrong += [Wrong(name, f"checks.{k}", got_status.get(k, "absent"), "fail") for k in sorted(want - got)]
@@ -259,18 +276,21 @@ def score_case(name: str, gold: Mapping[str, Any], pred: Extraction | None, *, s
     """Every score of one case; a failed extraction (``pred`` None) scores as an empty result."""
     out = CaseScore(name=name, error=error)
     result = pred if pred is not None else Extraction(is_report=False)
-    score_cells(name, gold, result, out)
-    score_meta(name, gold, result, out)
+    out.narrative_only = is_narrative(gold)
+    if not out.narrative_only:
+        score_cells(name, gold, result, out)
+        score_meta(name, gold, result, out)
     out.facts, out.qualifiers, wrong = match_facts(gold.get("facts", {}), result.facts, name)
     out.wrong += wrong
     out.problems, wrong = score_problems(name, gold.get("problems", []), [p.text for p in result.problems],
                                          problem_threshold)
     out.wrong += wrong
-    status = gold_check_status(gold["meta"]["format_version"], gold["cells"])
-    out.checks_exact, wrong = score_checks(name, status, result)
-    out.wrong += wrong
+    if not out.narrative_only:
+        status = gold_check_status(gold["meta"]["format_version"], gold["cells"], gold.get("facts"))
+        out.checks_exact, wrong = score_checks(name, status, result)
+        out.wrong += wrong
     usage = result.narrative
-    out.cost = Cost(usage.llm_calls, usage.prompt_tokens, usage.completion_tokens, seconds)
+    out.cost = Cost(usage.llm_calls, usage.prompt_tokens, usage.completion_tokens, seconds, len(usage.rejected))
     return out
 
 
@@ -288,11 +308,13 @@ def summarise(scores: Sequence[CaseScore]) -> dict[str, float | int | None]:
         facts.add(s.facts)
         qualifiers.add(s.qualifiers)
         problems.add(s.problems)
-        checks.add(Ratio(int(s.checks_exact), 1))
+        if not s.narrative_only:
+            checks.add(Ratio(int(s.checks_exact), 1))
         cost.llm_calls += s.cost.llm_calls
         cost.prompt_tokens += s.cost.prompt_tokens
         cost.completion_tokens += s.cost.completion_tokens
         cost.seconds += s.cost.seconds
+        cost.rejected_facts += s.cost.rejected_facts
     all_cells = Ratio()
     for r in cells.values():
         all_cells.add(r)
@@ -307,7 +329,7 @@ def summarise(scores: Sequence[CaseScore]) -> dict[str, float | int | None]:
                 "facts.qualifier": qualifiers.value, "problems.precision": problems.precision,
                 "problems.recall": problems.recall, "problems.f1": problems.f1, "checks.exact": checks.value,
                 "cost.llm_calls": cost.llm_calls, "cost.prompt_tokens": cost.prompt_tokens,
-                "cost.completion_tokens": cost.completion_tokens,
+                "cost.completion_tokens": cost.completion_tokens, "cost.rejected_facts": cost.rejected_facts,
                 "cost.llm_calls_per_report": cost.llm_calls / n,
                 "cost.tokens_per_report": (cost.prompt_tokens + cost.completion_tokens) / n,
                 "cost.seconds_per_report": cost.seconds / n})

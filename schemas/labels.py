@@ -155,6 +155,43 @@ def label_zh(key: str) -> str:
         name, _, tail = key[len("facts."):].partition(".")
         base = FACTS_ZH.get(name, name)
         return f"{base}（限定）" if tail == "qualifier" else base
+    if key in FLAT_ZH:
+        return FLAT_ZH[key]
     if key.split(".", 1)[0] in TABLE_PREFIXES:
         return "/".join(p for p in row_col_zh(key) if p)
     return key
+
+
+def short_row_zh(row: str) -> str:
+    """A 表三 row's label without its printed note: （二）部分公开（区分处理的…） → （二）部分公开."""
+    label = REQUEST_ROWS_ZH.get(row, row)
+    head, sep, _ = label.partition("（区分")
+    return head if sep else label
+
+
+# Flat-view and CSV columns other than cells and facts (``--header zh``).
+FLAT_ZH: Final = {
+    "problems": "自述问题",
+    "checks.failed": "未通过的核对",
+    "checks.failed_zh": "未通过的核对（说明）",
+    "checks.not_assessable": "无法核对的核对",
+    "verdict": "结论",
+    "counts.checks": "核对数",
+    "counts.checks_failed": "未通过核对数",
+    "counts.checks_not_assessable": "无法核对数",
+    "counts.cells_unknown": "无法确定的单元格数",
+    "counts.cells_missing": "缺失的单元格数",
+    "counts.cells_repaired": "经修复的单元格数",
+    "counts.repaired.arithmetic": "修复单元格数（算术证明）",
+    "counts.repaired.unique": "修复单元格数（唯一读法）",
+    "counts.repaired.layout": "修复单元格数（版式推断，无算术证明）",
+    "counts.sections_missing": "缺失的部分数",
+    "counts.tables_missing": "缺失的表数",
+    "counts.tables_truncated": "不完整的表数",
+    "counts.warnings": "警告数",
+    "cells.unknown": "无法确定的单元格",
+    "cells.repaired": "经修复的单元格",
+    "warnings": "警告",
+}
+VERDICT_ZH: Final = {"pass": "通过", "failed": "有错误", "not_assessable": "无法完全核对"}
+REPAIR_METHODS_ZH: Final = {"arithmetic": "算术证明", "unique": "唯一读法", "layout": "版式推断，无算术证明"}

@@ -18,10 +18,12 @@ SCHEMA_VERSION = "1"
 
 
 class Span(BaseModel):
-    """Character offsets ``[start, end)`` into the text as the user sent it."""
+    """Character offsets ``[start, end)`` into the text as the user sent it, with the line and column of start."""
 
     start: int
     end: int
+    line: int | None = Field(None, description="1-based line number of ``start`` (lines end at \\n, \\r\\n or \\r)")
+    column: int | None = Field(None, description="1-based column of ``start`` in its line, in characters")
 
 
 class CellState(StrEnum):
@@ -52,24 +54,44 @@ class CheckStatus(StrEnum):
     not_assessable = "not_assessable"
 
 
-class Check(BaseModel):
-    """One instance of a consistency rule, with both sides and the cells involved."""
+TableRule = Literal["T3-balance", "T3-results", "T3-columns", "T4-blocks"]
+ProseRule = Literal["F-requests_received", "F-no_requests", "F-reconsideration", "F-litigation"]
+CHECK_RULES: tuple[str, ...] = (*TableRule.__args__, *ProseRule.__args__)  # type: ignore[attr-defined]
 
-    id: str = Field(description='rule instance, e.g. "T3-balance[natural_person]"')
-    rule: Literal["T3-balance", "T3-results", "T3-columns", "T4-blocks"]
+
+class Check(BaseModel):
+    """One instance of a consistency rule, with both sides and the cells involved.
+
+    Table rules (T3-…, T4-…) compare cells; prose rules (F-…, 文表不一致) compare a count the prose states
+    (``quote``, ``quote_span``; its key in ``left_keys``, e.g. ``facts.requests_received``) with the cells
+    that restate it (``right_keys``).
+    """
+
+    id: str = Field(description='rule instance, e.g. "T3-balance[natural_person]" or "F-requests_received"')
+    rule: TableRule | ProseRule
     status: CheckStatus
     left: Decimal | None = None
     right: Decimal | None = None
     left_keys: list[str]
     right_keys: list[str]
     unassessable_keys: list[str] = Field(default_factory=list, description="cells without a number")
+    quote: str | None = Field(None, description="F- rules: the prose that states the count")
+    quote_span: Span | None = Field(None, description="F- rules: where the quote is in the text")
+    message_zh: str = Field("", description="the rule and its outcome as a Chinese sentence, e.g. "
+                            "表三（二）部分公开：总计 2 ≠ 各申请人之和 1")
+
+
+RepairMethod = Literal["arithmetic", "unique", "layout"]
+REPAIR_METHODS: tuple[str, ...] = RepairMethod.__args__  # type: ignore[attr-defined]
 
 
 class Repair(BaseModel):
     """An ambiguity in the printed table that was resolved, and why."""
 
     kind: Literal["spurious_blank", "digit_split", "alignment", "dropped_token"]
-    method: Literal["arithmetic", "layout", "unique"]
+    method: RepairMethod = Field(description="arithmetic: the row's or table's equations hold only for this "
+                                 "reading; unique: the only reading that fits the printed cells; layout: the "
+                                 "layout of the row above (no arithmetic proof)")
     keys: list[str]
     reason: str
     proved_by: list[str] = Field(default_factory=list, description="rule instances that decided it")
@@ -80,6 +102,7 @@ class Warning(BaseModel):  # noqa: A001 - the result's vocabulary, not the built
 
     code: str
     message: str
+    message_zh: str = Field("", description="the same in Chinese")
     keys: list[str] = Field(default_factory=list)
     candidates: list[dict[str, int | Decimal | None]] = Field(
         default_factory=list, description="for an ambiguous row: the readings that fit, each mapping the "
@@ -199,6 +222,26 @@ class DocumentInfo(BaseModel):
     pages: int | None = None
 
 
+Verdict = Literal["pass", "failed", "not_assessable"]
+
+
+class Counts(BaseModel):
+    """What the verdict rests on: how many checks failed or could not be assessed, and what is missing."""
+
+    checks: int = Field(0, description="rule instances run (table and prose rules)")
+    checks_failed: int = 0
+    checks_not_assessable: int = 0
+    cells_unknown: int = Field(0, description="cells whose number the text does not decide")
+    cells_missing: int = Field(0, description="cells of the report's format whose row or table is absent")
+    cells_repaired: int = Field(0, description="cells whose reading rests on a listed repair")
+    repaired_by_method: dict[str, int] = Field(default_factory=dict, description="repaired cells per repair "
+                                               "method: arithmetic, unique, layout (layout has no proof)")
+    sections_missing: int = Field(0, description="of the six statutory sections")
+    tables_missing: int = 0
+    tables_truncated: int = 0
+    warnings: int = 0
+
+
 class Extraction(BaseModel):
     """Everything nianbao read from one report."""
 
@@ -218,8 +261,12 @@ class Extraction(BaseModel):
     facts: dict[str, Fact] = Field(default_factory=dict)
     problems: list[Problem] = Field(default_factory=list)
     narrative: NarrativeUsage = Field(default_factory=NarrativeUsage)
+    verdict: Verdict = Field("not_assessable", description="pass: every check passes, no cell unknown, no "
+                             "section or table missing or truncated; failed: some check fails; not_assessable: "
+                             "nothing fails but something could not be checked")
+    counts: Counts = Field(default_factory=Counts)
     timings_ms: dict[str, float] = Field(default_factory=dict, description="milliseconds per pipeline step: "
-                                         "decode, sections, meta, tables, checks, narrative, total")
+                                         "decode, sections, meta, tables, checks, narrative, review, total")
 
     def cell_value(self, key: str) -> int | Decimal | None:
         """The number of a canonical cell, or None when it has none."""
@@ -249,6 +296,18 @@ class Extraction(BaseModel):
                 flat[f"facts.{key}.qualifier"] = fact.qualifier
         flat["problems"] = [p.text for p in self.problems]
         flat["checks.failed"] = self.failed_checks()
+        flat["verdict"] = self.verdict
+        for name, value in self.counts.model_dump().items():
+            if name == "repaired_by_method":
+                for method in REPAIR_METHODS:
+                    flat[f"counts.repaired.{method}"] = value.get(method, 0)
+            else:
+                flat[f"counts.{name}"] = value
+        flat["checks.failed_zh"] = [c.message_zh for c in self.checks if c.status == CheckStatus.failed]
+        flat["checks.not_assessable"] = [c.id for c in self.checks if c.status == CheckStatus.not_assessable]
+        flat["cells.unknown"] = [k for k, c in self.cells.items() if c.state == CellState.unknown]
+        flat["cells.repaired"] = [k for k, c in self.cells.items() if c.repaired]
+        flat["warnings"] = [w.code for w in self.warnings]
         return flat
 
 

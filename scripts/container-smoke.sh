@@ -138,9 +138,16 @@ mapfile -d '' HC < <(image_field 'c["Healthcheck"]["Test"]')
 log "image user: $(image_field 'c["User"]'); CMD: ${CMD[*]}"
 APP_PORT=$(free_port)
 CTR=$(buildah from "$IMAGE")
+# Without API keys the image's command must refuse to serve on 0.0.0.0 (exit status 2), not start open.
+if buildah run --isolation chroot -e "PORT=$APP_PORT" "$CTR" -- "${CMD[@]}" >"$WORK/open.log" 2>&1; then
+    die "the image served without API keys"
+fi
+grep -q "refusing to serve" "$WORK/open.log" || { cat "$WORK/open.log" >&2; die "no refusal message without keys"; }
+log "without API keys the image refuses to start open"
+SMOKE_KEY=smoke-$RANDOM$RANDOM$RANDOM
 setsid buildah run --isolation chroot -e "PORT=$APP_PORT" -e "WORKERS=$SMOKE_WORKERS" \
     -e NIANBAO_ROOT_PATH=/nianbao -e NIANBAO_FORWARDED_ALLOW_IPS=127.0.0.1 -e NIANBAO_LOG_FORMAT=text \
-    "$CTR" -- "${CMD[@]}" >"$WORK/app.log" 2>&1 &
+    -e "NIANBAO_API_KEYS=$SMOKE_KEY" "$CTR" -- "${CMD[@]}" >"$WORK/app.log" 2>&1 &
 APP_PID=$!
 log "container started (port $APP_PORT, WORKERS=$SMOKE_WORKERS, pid $APP_PID)"
 READY=/readyz
@@ -174,12 +181,13 @@ wait_http "http://127.0.0.1:$GW_PORT/nianbao$READY" 20 "$NGINX_PID" || die "the 
 log "gateway on 127.0.0.1:$GW_PORT -> 127.0.0.1:$APP_PORT"
 
 # 5. A report through the gateway, and the docs under the prefix.
-"$PY" - "http://127.0.0.1:$GW_PORT" "$SAMPLE" "$REPO" <<'EOF'
+"$PY" - "http://127.0.0.1:$GW_PORT" "$SAMPLE" "$REPO" "$SMOKE_KEY" <<'EOF'
 import json, pathlib, sys, urllib.request
-base, sample, repo = sys.argv[1], pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
+base, sample, repo, key = sys.argv[1], pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3]), sys.argv[4]
 body = json.dumps({"text": sample.read_text(encoding="utf-8"), "source": sample.name}, ensure_ascii=False).encode()
 request = urllib.request.Request(f"{base}/nianbao/v1/extract", data=body, method="POST",
-                                 headers={"Content-Type": "application/json", "X-Request-ID": "smoke-1"})
+                                 headers={"Content-Type": "application/json", "X-Request-ID": "smoke-1",
+                                          "Authorization": f"Bearer {key}"})
 with urllib.request.urlopen(request, timeout=60) as response:
     assert response.status == 200, response.status
     assert response.headers["X-Request-ID"] == "smoke-1", response.headers

@@ -15,6 +15,12 @@
 #                 fake LLM that fails a share of its calls (429, 500, timeouts, garbage)
 #   4. load       bench/load.py: the service (rules backend, one worker per CPU) at 1, 8, 32, 128 clients
 #   5. llm-load   bench/llm_load.py: the LLM path against the fake server (calls, tokens, throughput, cache)
+#   6. probes     bench/probes.py: the security review's probes at full size (10^6-key bodies, 100 methods
+#                 of 15 KB, a secret in the LLM URL, an open start on 0.0.0.0, a client asking for llm, a
+#                 quota, idle and half-sent connections held 90 s); figures in probes.json
+#   7. real-llm   scripts/real-llm.sh: the LLM backend against a real llama.cpp server (SmolLM2-135M): the
+#                 opt-in tests marked real_llm, then the eval's scores, tokens, seconds and rejected facts
+#                 (skipped with --quick or NIANBAO_REAL_LLM=0; the first run builds llama.cpp, minutes)
 #
 # Every count can be overridden from the environment (the defaults below are the full size). Results go
 # to $OUT (default .nianbao/reliability-<time>/): one log per step, load.json and llm_load.json.
@@ -28,13 +34,15 @@ if (( QUICK )); then
     : "${NIANBAO_ABUSE_REQUESTS:=1000}" "${NIANBAO_ABUSE_CONCURRENCY:=16}" "${NIANBAO_ABUSE_SLOW_CLIENTS:=40}"
     : "${NIANBAO_PROPERTY_EXAMPLES:=100}" "${NIANBAO_LLM_LOAD_REPORTS:=64}"
     : "${LOAD_ARGS:=--concurrency 1,8 --duration 3 --warmup 0.5}" "${LLM_LOAD_ARGS:=--reports 16}"
+    : "${PROBE_ARGS:=--quick}" "${NIANBAO_ABUSE_METHODS:=20}"
 else
     : "${NIANBAO_ABUSE_REQUESTS:=20000}" "${NIANBAO_ABUSE_CONCURRENCY:=64}" "${NIANBAO_ABUSE_SLOW_CLIENTS:=500}"
     : "${NIANBAO_PROPERTY_EXAMPLES:=5000}" "${NIANBAO_LLM_LOAD_REPORTS:=1000}"
     : "${LOAD_ARGS:=--concurrency 1,8,32,128 --duration 30 --warmup 3}" "${LLM_LOAD_ARGS:=--reports 200}"
+    : "${PROBE_ARGS:=}" "${NIANBAO_ABUSE_METHODS:=100}"
 fi
 export NIANBAO_ABUSE_REQUESTS NIANBAO_ABUSE_CONCURRENCY NIANBAO_ABUSE_SLOW_CLIENTS NIANBAO_PROPERTY_EXAMPLES \
-       NIANBAO_LLM_LOAD_REPORTS
+       NIANBAO_LLM_LOAD_REPORTS NIANBAO_ABUSE_METHODS
 OUT=${OUT:-.nianbao/reliability-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
 # Stalled sockets: the test and the server each hold one descriptor per slow client.
@@ -68,6 +76,12 @@ step load "$OUT/load.log" "$PY" bench/load.py $LOAD_ARGS --out "$OUT/load.json"
 if [[ -f bench/llm_load.py ]]; then
     # shellcheck disable=SC2086
     step llm-load "$OUT/llm_load.log" "$PY" bench/llm_load.py $LLM_LOAD_ARGS --out "$OUT/llm_load.json"
+fi
+
+# shellcheck disable=SC2086
+step probes "$OUT/probes.log" "$PY" bench/probes.py $PROBE_ARGS --out "$OUT/probes.json"
+if (( ! QUICK )) && [[ "${NIANBAO_REAL_LLM:-1}" != 0 ]]; then
+    step real-llm "$OUT/real_llm.log" scripts/real-llm.sh "$OUT/real_llm"
 fi
 
 echo

@@ -1,6 +1,7 @@
 """The ``nianbao`` command.
 
-    nianbao extract PATH... [--flat | --csv] [--backend rules|llm|hybrid]
+    nianbao extract PATH... [--flat | --csv | --excel] [--header keys|zh] [--xlsx FILE] [--lang en|zh]
+                            [--fail-on failed|not_assessable] [--backend rules|llm|hybrid]
     nianbao serve [--host HOST] [--port PORT] [--workers N] [--backend NAME] [--log-level LEVEL]
     nianbao eval [ARGS...]                     (the eval runner: ``nianbao eval --help``)
     nianbao series PATH... [--json | --csv] [--charts DIR] [--one-agency] [--backend NAME]
@@ -8,18 +9,21 @@
 
 ``extract`` reads each PATH as bytes ("-" is stdin) and writes to stdout one result per report, in input
 order: the full result as one JSON line (default), the flat view as one JSON line (``--flat``), or a CSV
-row under a header (``--csv``). A file that cannot be read, cannot be decoded or is not an annual report
+row under a header (``--csv``; ``--excel``: the same as UTF-8 with a BOM, ``--header zh``: Chinese column
+names). ``--xlsx FILE`` also writes the workbook (汇总, 错误清单, 表二, 表三, 表四, 自述问题); alone, it
+writes nothing to stdout. A file that cannot be read, cannot be decoded or is not an annual report
 writes nothing to stdout; it gets one JSON line on stderr instead,
 ``{"source": PATH, "error": CODE, "message": ..., ...}``, and the others go on.
-Exit status: 0 when every file was read, 1 when any failed, 2 for a usage or configuration error.
+Exit status: 0 when every file was read, 1 when any failed, 2 for a usage or configuration error, and 3
+when every file was read but, with ``--fail-on``, some report's verdict is that bad or worse.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 import json
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -28,16 +32,20 @@ from typing import Any, TextIO
 
 from pydantic import ValidationError
 
-from schemas import FACT_KEYS, cell_keys
-from schemas.keys import TABLE_PREFIXES, table_of
-from service.config import BACKENDS, Settings
+from schemas import Extraction
+from service.config import BACKENDS, Settings, is_loopback, open_access_refusal
 from service.errors import NianbaoError
+from service.export import CSV_COLUMNS, CsvExport, WorkbookExport, csv_row
 from service.gate import require_report
 from service.narrative import NarrativeBackend
 from service.narrative.factory import make_backend
 from service.pipeline import extract
+from service.text import decode
+from service.zh import error_zh
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_VERDICT = 0, 1, 2, 3
+VERDICT_RANK = {"pass": 0, "not_assessable": 1, "failed": 2}
+__all__ = ["CSV_COLUMNS", "csv_row", "main", "run_extract"]  # CSV_COLUMNS, csv_row: kept for old imports
 _OVERRIDES = ("backend", "host", "port", "workers", "log_level")  # options that override NIANBAO_* settings
 
 
@@ -67,7 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_series(args.paths, backend, fmt=args.format, charts=args.charts, out=sys.stdout,
                               err=sys.stderr, failure=_failure, one_agency=args.one_agency)
-        return run_extract(args.paths, backend, fmt=args.format, out=sys.stdout, err=sys.stderr)
+        return run_extract(args.paths, backend, fmt=args.format, out=sys.stdout, err=sys.stderr,
+                           header=args.header, lang=args.lang, xlsx=args.xlsx, fail_on=args.fail_on)
     except BrokenPipeError:
         # The reader went away (`... | head`): stop quietly, as other Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -91,7 +100,16 @@ def _parser() -> argparse.ArgumentParser:
                      help="one flat JSON object per report (Extraction.to_flat)")
     fmt.add_argument("--csv", dest="format", action="store_const", const="csv",
                      help="one CSV row per report, one column per canonical key of both format versions")
-    ext.set_defaults(format="full")
+    fmt.add_argument("--excel", dest="format", action="store_const", const="excel",
+                     help="--csv as UTF-8 with a BOM, so that Excel/WPS read the Chinese right")
+    ext.set_defaults(format=None)
+    ext.add_argument("--header", choices=("keys", "zh"), default="keys",
+                     help="CSV column names: canonical keys (default) or the form's Chinese labels")
+    ext.add_argument("--xlsx", metavar="FILE", help="also write a workbook: 汇总, 错误清单, 表二, 表三, 表四, 自述问题 "
+                     "(alone, nothing goes to stdout)")
+    ext.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the failure messages")
+    ext.add_argument("--fail-on", choices=("failed", "not_assessable"),
+                     help="exit 3 when a report's verdict is this or worse (failed > not_assessable > pass)")
     ext.add_argument("--backend", choices=BACKENDS,
                      help="narrative backend (default: NIANBAO_BACKEND or rules)")
     srv = sub.add_parser("serve", help="run the HTTP API (uvicorn)")
@@ -126,36 +144,63 @@ def _series_parser(sub: Any) -> None:
                      help="narrative backend (default: NIANBAO_BACKEND or rules)")
 
 
-def run_extract(paths: Sequence[str], backend: NarrativeBackend, *, fmt: str, out: TextIO,
-                err: TextIO) -> int:
+def run_extract(paths: Sequence[str], backend: NarrativeBackend, *, fmt: str | None, out: TextIO, err: TextIO,
+                header: str = "keys", lang: str = "en", xlsx: str | None = None, fail_on: str | None = None) -> int:
     """Extract each path, writing results to ``out`` and failures to ``err``; the exit status."""
-    writer = None
-    if fmt == "csv":
-        writer = csv.writer(out)
-        writer.writerow(CSV_COLUMNS)
-    failed = False
+    fmt = fmt or ("none" if xlsx else "full")
+    writer = CsvExport(out, header="zh" if header == "zh" else "keys", bom=fmt == "excel") \
+        if fmt in ("csv", "excel") else None
+    book = WorkbookExport() if xlsx else None
+    failed = worst = False
     for path in paths:
         try:
-            result = require_report(extract(_read(path), source=path, narrative=backend))
+            data = _read(path)
+            result = require_report(extract(data, source=path, narrative=backend))
         except Exception as exc:  # one bad file must not stop the others
             failed = True
-            print(json.dumps(_failure(path, exc), ensure_ascii=False), file=err, flush=True)
+            print(json.dumps(_failure(path, exc, lang), ensure_ascii=False), file=err, flush=True)
             continue
+        worst = worst or (fail_on is not None and VERDICT_RANK[result.verdict] >= VERDICT_RANK[fail_on])
+        if book is not None:
+            book.add(result, _text_of(result, data))
         if writer is not None:
-            writer.writerow(csv_row(result.to_flat()))
-        else:
+            writer.add(result.to_flat())
+        elif fmt in ("flat", "full"):
             body = result.to_flat() if fmt == "flat" else result.model_dump(mode="json")
             out.write(json.dumps(body, ensure_ascii=False) + "\n")
         out.flush()
-    return EXIT_FAILED if failed else EXIT_OK
+    if book is not None and xlsx is not None:
+        try:
+            book.save(xlsx)
+        except OSError as exc:  # a bad path must not end in a traceback: one JSON line, like a failed file
+            reason = exc.strerror or str(exc)
+            line = {"source": xlsx, "error": "unwritable", "message": f"cannot write {xlsx}: {reason}"}
+            print(json.dumps(line, ensure_ascii=False), file=err, flush=True)
+            return EXIT_FAILED
+    return EXIT_FAILED if failed else EXIT_VERDICT if worst else EXIT_OK
+
+
+def _text_of(result: Extraction, data: bytes) -> str:
+    """The text the result's spans point into: the document's extracted text, else the decoded bytes."""
+    if result.document is not None and result.document.text is not None:
+        return result.document.text
+    return decode(data)[0]
 
 
 def _read(path: str) -> bytes:
     return sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
 
 
-def _failure(path: str, exc: Exception) -> dict[str, Any]:
-    """The stderr line for a file that failed: its code, what to do, and the error's details."""
+def _failure(path: str, exc: Exception, lang: str = "en") -> dict[str, Any]:
+    """The stderr line for a file that failed: its code, what to do (in ``lang``), and the error's details."""
+    line = _failure_en(path, exc)
+    if lang == "zh":
+        line["message_en"] = line["message"]
+        line["message"] = error_zh(line["error"], line)[1]
+    return line
+
+
+def _failure_en(path: str, exc: Exception) -> dict[str, Any]:
     if isinstance(exc, NianbaoError):
         line: dict[str, Any] = {"source": path, "error": exc.code, "message": exc.message}
         for key, value in exc.detail.items():
@@ -167,33 +212,6 @@ def _failure(path: str, exc: Exception) -> dict[str, Any]:
     return {"source": path, "error": "internal_error", "message": f"{type(exc).__name__}: {exc}"}
 
 
-def _csv_columns() -> list[str]:
-    """source, meta.*, each table's 2021 keys then its 2019-only keys, facts, problems, failed checks."""
-    cells_2021, cells_2019 = cell_keys("2021"), cell_keys("2019")
-    cells = [k for table in TABLE_PREFIXES for k in
-             [*(k for k in cells_2021 if table_of(k) == table),
-              *(k for k in cells_2019 if table_of(k) == table and k not in cells_2021)]]
-    facts = [col for key in FACT_KEYS for col in (f"facts.{key}", f"facts.{key}.qualifier")]
-    return ["source", "meta.agency", "meta.year", "meta.format_version", *cells, *facts,
-            "problems", "checks.failed"]
-
-
-CSV_COLUMNS = _csv_columns()
-
-
-def csv_row(flat: dict[str, Any]) -> list[str]:
-    """One CSV row of a flat view: null is an empty field, lists are JSON arrays."""
-    return [_csv_field(flat.get(column)) for column in CSV_COLUMNS]
-
-
-def _csv_field(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
-
-
 def _serve(settings: Settings, overrides: dict[str, Any]) -> int:
     import uvicorn
 
@@ -202,6 +220,14 @@ def _serve(settings: Settings, overrides: dict[str, Any]) -> int:
     from service.logs import configure_logging, logging_config
 
     configure_logging(settings.log_level, settings.log_format)
+    refusal = open_access_refusal(settings, settings.host)
+    if refusal:
+        print(f"nianbao: {refusal}", file=sys.stderr)
+        return EXIT_USAGE
+    if settings.auth == "off" and not is_loopback(settings.host):
+        logging.getLogger("nianbao.app").warning(
+            "NIANBAO_AUTH=off: serving on %s WITHOUT API keys; anyone who reaches this address can use the "
+            "service and its LLM (keep it behind the gateway)", settings.host)
     server: dict[str, Any] = {
         "host": settings.host, "port": settings.port, "log_level": settings.log_level.lower(),
         # uvicorn applies it in every worker; the app logs each request itself (access log off).
@@ -212,6 +238,9 @@ def _serve(settings: Settings, overrides: dict[str, Any]) -> int:
         # or not; uvicorn's root_path would prefix every path a second time.
         # TCP_NODELAY on every connection: without it, several workers add ~40 ms per keep-alive request.
         "http": HTTP_PROTOCOL,
+        # Bounds for a client that reaches the app directly (it belongs behind the gateway, which has its
+        # own): connections and requests at once, idle keep-alive, and (transport.py) the request timeout.
+        "limit_concurrency": settings.limit_concurrency, "timeout_keep_alive": settings.timeout_keep_alive_s,
     }
     if settings.workers == 1:
         from service.main import create_app

@@ -31,12 +31,31 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+# Control characters (C0, DEL, C1) and the Unicode line separators, as \xNN / \uNNNN escapes.
+_CONTROLS = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
+_CONTROLS.update({0x2028: "\\u2028", 0x2029: "\\u2029"})
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with every control character escaped: a logged path or method cannot start a new line or
+    send an ANSI escape to a terminal."""
+    return text.translate(_CONTROLS)
+
+
+class EscapingFormatter(logging.Formatter):
+    """The text format: one line per record, control characters escaped (JSON lines escape them already)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
+        """The formatted line, escaped; a traceback, when there is one, follows on its own lines."""
+        return escape_controls(super().formatMessage(record))
+
+
 def logging_config(level: str = "INFO", fmt: Literal["json", "text"] = "json") -> dict[str, Any]:
     """A ``logging.config.dictConfig`` for nianbao's and uvicorn's loggers (uvicorn's ``log_config`` takes it)."""
     formatter: dict[str, Any] = (
         {"()": "pythonjsonlogger.json.JsonFormatter", "fmt": list(JSON_FIELDS),
          "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"}}
-        if fmt == "json" else {"format": TEXT_FORMAT})
+        if fmt == "json" else {"()": "service.logs.EscapingFormatter", "fmt": TEXT_FORMAT})
     level = level.upper()
     # Named loggers only (nianbao, uvicorn): the root logger stays as the host process set it.
     logger: dict[str, Any] = {"handlers": ["stderr"], "level": level, "propagate": False}

@@ -15,11 +15,13 @@ from typing import Any
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from service.api import install_error_handlers, probes, v1
-from service.api.auth import api_key_guard
+from service.api import install_error_handlers, probes, transport, v1
+from service.api.auth import admit_request, api_key_guard
 from service.api.backends import Backends
+from service.api.docs import install_docs
 from service.api.middleware import BodyLimit, RequestContext
 from service.api.openapi import install_openapi
+from service.api.quotas import Quotas
 from service.api.readiness import Readiness
 from service.api.routes import package_version
 from service.api.runner import Extractor
@@ -48,11 +50,13 @@ def create_app(settings: Settings | None = None, *, llm_client: Any = None,
     """The HTTP app; ``llm_client`` goes to the LLM backends, ``backends`` replace backends by name."""
     settings = settings or get_settings()
     metrics = Metrics()
+    quotas = Quotas(settings)
+    transport.configure(settings.timeout_request_s)  # the connections of this process (service/api/transport.py)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.backends = Backends(settings, llm_client, backends)
-        app.state.extractor = Extractor(settings, app.state.backends, metrics)
+        app.state.extractor = Extractor(settings, app.state.backends, metrics, quotas)
         app.state.readiness = Readiness(settings)
         try:
             app.state.readiness.start()
@@ -62,13 +66,21 @@ def create_app(settings: Settings | None = None, *, llm_client: Any = None,
             app.state.backends.close()
             await app.state.readiness.aclose()
 
-    app = FastAPI(title="nianbao", description=DESCRIPTION, version=package_version(), lifespan=lifespan)
+    # /docs and /redoc are served from vendored assets (service/api/docs.py), not FastAPI's CDN defaults;
+    # NIANBAO_DOCS=false: no /docs, /redoc or /openapi.json.
+    on = settings.docs
+    app = FastAPI(title="nianbao", description=DESCRIPTION, version=package_version(), lifespan=lifespan,
+                  docs_url=None, redoc_url=None, openapi_url="/openapi.json" if on else None)
     app.state.settings = settings
     app.state.metrics = metrics
+    app.state.quotas = quotas
     install_error_handlers(app)
-    app.include_router(v1, dependencies=[Depends(api_key_guard(settings.api_keys))])
+    # The key guard names the client; the quota counts its request.
+    app.include_router(v1, dependencies=[Depends(api_key_guard(settings.api_keys)), Depends(admit_request)])
     app.include_router(probes)
-    install_openapi(app)
+    if on:
+        install_openapi(app)
+        install_docs(app)
     app.add_middleware(BodyLimit, limit=BODY_OVERHEAD_FACTOR * settings.max_upload_bytes + BODY_OVERHEAD_BYTES)
     # Added after the body guard, so outside it: the request id exists before anything else runs or fails.
     app.add_middleware(RequestContext, metrics=metrics, root_path=settings.root_path,

@@ -14,6 +14,9 @@ from schemas import NarrativeUsage
 
 # Most requests take milliseconds (rules); an LLM reading takes seconds.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"})
+OTHER_METHOD, UNMATCHED, OTHER_STATUS = "other", "unmatched", "other"
+MAX_ROUTES = 64  # distinct route labels; a bound even if a template ever came from the client
 
 
 class Metrics:
@@ -22,6 +25,7 @@ class Metrics:
     content_type = CONTENT_TYPE_LATEST
 
     def __init__(self) -> None:
+        self._routes: set[str] = {UNMATCHED}  # route labels so far; the middleware passes templates only
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.requests = Counter("nianbao_http_requests", "HTTP requests answered, by route template, "
@@ -40,8 +44,18 @@ class Metrics:
                                 "to the rules backend", registry=r)
 
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
-        """Count one HTTP request; ``route`` is the template (``/v1/extract``), never the raw path."""
-        self.requests.labels(route, method, str(status)).inc()
+        """Count one HTTP request; ``route`` is the template (``/v1/extract``), never the raw path.
+
+        Every label takes one of a fixed set of values: a client chooses the method and the path, and a
+        label per invented value would grow the registry (and each scrape) without bound."""
+        if route not in self._routes:  # a template of the app's routes: a few dozen at most
+            if len(self._routes) >= MAX_ROUTES:
+                route = UNMATCHED
+            else:
+                self._routes.add(route)
+        method = method if method in KNOWN_METHODS else OTHER_METHOD
+        code = str(status) if 100 <= status <= 599 else OTHER_STATUS
+        self.requests.labels(route, method, code).inc()
         self.latency.labels(route, method).observe(seconds)
 
     def observe_result(self, usage: NarrativeUsage) -> None:

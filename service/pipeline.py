@@ -1,6 +1,9 @@
 """The pipeline, in the order a reader follows it:
 
-    decode → normalise → sections → meta & version → tables → checks → narrative → result
+    decode → normalise → sections → meta & version → tables → checks → narrative → review → result
+
+The review step (after the narrative, whose facts it needs) adds the 文表不一致 checks, the Chinese
+messages, the spans' line numbers, and the verdict with its counts.
 
 ``extract`` is the entry point of the CLI and the eval harness. ``aextract`` is the same for async callers
 (the HTTP API): the deterministic steps (CPU work) run in a worker thread, then the narrative backend is
@@ -20,13 +23,17 @@ import anyio.to_thread
 from schemas import Cell, CellState, Extraction, ExtractOptions, NarrativeUsage, Section, Span, Warning
 from schemas.keys import TABLE_PREFIXES
 from service.checks import run_checks
+from service.lines import LineIndex, annotate_spans
 from service.meta import read_meta
 from service.narrative import NarrativeBackend, NarrativeInput, NarrativeOutput
 from service.narrative.rules import RulesBackend
+from service.prose_checks import prose_checks
 from service.sections import locate_sections
 from service.tables import ORDER, TableRead, read_tables
 from service.text import decode, normalise, require_text
+from service.verdict import judge
 from service.version import detect_version
+from service.zh import check_message_zh, warning_message_zh
 
 _SECTION_NAMES = {1: "一、总体情况", 2: "二、主动公开政府信息情况", 3: "三、收到和处理政府信息公开申请情况",
                   4: "四、政府信息公开行政复议、行政诉讼情况", 5: "五、存在的主要问题及改进情况",
@@ -50,6 +57,8 @@ def extract(data: bytes | str, *, source: str | None = None, narrative: Narrativ
         _apply(result, out)
     elif not options.narrative:
         result.narrative = NarrativeUsage(backend="none", requested_backend="none")
+    with clock.step("review"):
+        _review(result, doc, options)
     result.timings_ms = clock.finish()
     return result
 
@@ -74,6 +83,8 @@ async def aextract(data: bytes | str, *, source: str | None = None, narrative: N
         _apply(result, out)
     elif not options.narrative:
         result.narrative = NarrativeUsage(backend="none", requested_backend="none")
+    with clock.step("review"):
+        _review(result, doc, options)
     result.timings_ms = clock.finish()
     return result
 
@@ -141,6 +152,19 @@ def _deterministic(data: bytes | str, source: str | None, clock: _Clock) -> tupl
         return result, None
     spans = tuple((t.span.start, t.span.end) for t in result.tables.values() if t.span is not None)
     return result, NarrativeInput(text=text, view=view, sections=sections, meta=meta, tables=spans)
+
+
+def _review(result: Extraction, doc: NarrativeInput | None, options: ExtractOptions) -> None:
+    """文表不一致 checks (when the prose was read), Chinese messages, line numbers, verdict."""
+    if doc is not None and options.narrative:
+        result.checks += prose_checks(result, doc)
+    for check in result.checks:
+        check.message_zh = check_message_zh(check)
+    for warning in result.warnings:
+        warning.message_zh = warning_message_zh(warning)
+    if doc is not None:
+        annotate_spans(result, LineIndex(doc.text))
+    judge(result)
 
 
 def _apply(result: Extraction, out: NarrativeOutput) -> None:

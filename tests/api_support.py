@@ -20,9 +20,10 @@ NOT_A_REPORT = "今天天气很好，我们去公园散步。这段文字与政�
 
 
 def settings(**overrides: Any) -> Settings:
-    """Settings from the arguments alone: no .env, and the rules backend unless told otherwise."""
+    """Settings from the arguments alone: no .env, and the rules backend unless told otherwise. Clients may
+    ask for any backend here (the tests of NIANBAO_CLIENT_BACKENDS set it themselves)."""
     return Settings(**{"_env_file": None, "backend": "rules", "api_keys": "", "cors_origins": "",
-                       "root_path": "", **overrides})
+                       "root_path": "", "client_backends": "rules,llm,hybrid", **overrides})
 
 
 def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:

@@ -125,16 +125,18 @@ def run_app(workdir: Path, settings: Mapping[str, str]) -> Iterator[Proc]:
 
 @contextmanager
 def run_gateway(nginx: str, prefix: Path, *, upstream: str, max_body: str = "20m", read_timeout: str = "180s",
-                wait_for_app: bool = True) -> Iterator[Proc]:
+                wait_for_app: bool = True, **others: str) -> Iterator[Proc]:
     """nginx on a free loopback port with the repo's gateway config rendered for ``upstream``.
 
     Ready when /nianbao/healthz answers 200 through it, or (``wait_for_app=False``, for a gateway whose app is
-    down on purpose) when it answers anything.
+    down on purpose) when it answers anything. ``others``: further placeholders (``rate="2r/s"``); the rate
+    limits default to values no test reaches, except the tests of the limits themselves.
     """
     render = load_render()
     port = free_port()
+    limits = {"rate": "1000r/s", "key_rate": "1000r/s", "burst": "1000", "conn": "256", **others}
     conf = render.render(prefix, upstream=upstream, listen=f"127.0.0.1:{port}", max_body=max_body,
-                         read_timeout=read_timeout)
+                         read_timeout=read_timeout, **limits)
     cmd = render.nginx_command(nginx, conf)
     check = subprocess.run([*cmd, "-t", "-q"], capture_output=True, text=True, check=False)
     if check.returncode:

@@ -29,6 +29,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -123,10 +124,17 @@ def _record(line: str) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """``python -m service.cli serve`` on a free loopback port: rules backend, no cache, a 100 kB limit."""
-    workdir = tmp_path_factory.mktemp("abuse")  # no .env here
+    with serving(tmp_path_factory.mktemp("abuse"), NIANBAO_MAX_UPLOAD_BYTES=str(LIMIT)) as srv:
+        yield srv
+
+
+@contextmanager
+def serving(workdir: Path, **settings: str) -> Iterator[Server]:
+    """A server process with these NIANBAO_* settings over the defaults (rules, no cache, JSON logs)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NIANBAO_", "OPENAI_"))}
-    env.update(NIANBAO_BACKEND="rules", NIANBAO_CACHE_URL="off", NIANBAO_MAX_UPLOAD_BYTES=str(LIMIT),
-               NIANBAO_LOG_FORMAT="json", NIANBAO_WORKERS="1", PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+    env.update(NIANBAO_BACKEND="rules", NIANBAO_CACHE_URL="off", NIANBAO_LOG_FORMAT="json", NIANBAO_WORKERS="1",
+               PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+    env.update(settings)
     port = free_port()
     log = workdir / "server.log"
     with log.open("wb") as out:
@@ -529,3 +537,123 @@ def test_mixed_requests_in_parallel_all_answered_and_memory_stays_flat(server: S
           f"server RSS {baseline:.1f} -> {after:.1f} MB")
     assert after - baseline < RSS_SLACK_MB, (baseline, after)
     server.assert_healthy()
+
+
+# ---- the security review's probes (issue 12); scripts/reliability.sh runs bench/probes.py at full size ------
+
+N_KEYS = int(os.environ.get("NIANBAO_ABUSE_KEYS", "1000000"))
+N_METHODS = int(os.environ.get("NIANBAO_ABUSE_METHODS", "20"))
+KNOWN_METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT", "other"}
+
+
+@pytest.fixture(scope="module")
+def roomy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server with the default 10 MB report limit (a 20 MB body passes the transport guard) and a short
+    request timeout (1 s) for the idle-connection tests."""
+    with serving(tmp_path_factory.mktemp("roomy"), NIANBAO_TIMEOUT_REQUEST_S="1") as srv:
+        yield srv
+
+
+def _many_keys_body(where: str, n: int) -> bytes:
+    keys = ",".join(f'"k{i}":0' for i in range(n))
+    return {"options": f'{{"text":"x","options":{{{keys}}}}}', "top": f'{{"text":"x",{keys}}}',
+            "item": f'{{"items":[{{"text":"x",{keys}}}]}}'}[where].encode()
+
+
+@pytest.mark.parametrize("where", ["options", "top", "item"])
+def test_a_body_of_a_million_unknown_keys_gets_a_small_answer_fast(roomy_server: Server, where: str) -> None:
+    # Before: 100.9 MB of problem+json in 6.6 s (1.5 GB of server memory), /healthz waiting 5 s meanwhile.
+    body = _many_keys_body(where, N_KEYS)
+    path = "/v1/extract/batch" if where == "item" else "/v1/extract"
+    worst = [0.0]
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            started = time.perf_counter()
+            assert httpx.get(roomy_server.url + "/healthz", timeout=30).status_code == 200
+            worst[0] = max(worst[0], time.perf_counter() - started)
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    started = time.perf_counter()
+    response = httpx.post(roomy_server.url + path, content=body, headers={"content-type": "application/json"},
+                          timeout=60)
+    elapsed = time.perf_counter() - started
+    stop.set()
+    watcher.join(timeout=30)
+    problem = _problem(response, 422, "invalid_request")
+    assert len(response.content) < 4_000, len(response.content)
+    assert problem["errors"][0]["type"] == "too_many_keys" and problem["error_count"] == 1
+    assert elapsed < FAST_S and worst[0] < FAST_S, (elapsed, worst)
+    assert roomy_server.rss_mb() < 400  # the body itself is ~12 MB; nothing the size of 10^6 errors was built
+    roomy_server.assert_healthy()
+
+
+def test_unknown_keys_below_the_guard_list_20_errors_and_the_count(roomy_server: Server) -> None:
+    body = _many_keys_body("top", 60)  # under the guard (64 keys): validated, 60 unknown keys
+    problem = _problem(httpx.post(roomy_server.url + "/v1/extract", content=body,
+                                  headers={"content-type": "application/json"}, timeout=30), 422, "invalid_request")
+    assert len(problem["errors"]) == 20 and problem["error_count"] == 60
+
+
+def _metric_labels(text: str) -> list[dict[str, str]]:
+    return [dict(re.findall(r'(\w+)="([^"]*)"', line)) for line in text.splitlines()
+            if line.startswith("nianbao_http_request")]
+
+
+def test_invented_methods_and_paths_never_become_metric_labels(roomy_server: Server) -> None:
+    # Before: 100 methods of 15 KB grew /metrics from 7.7 KB to 30 MB and the process by 81 MB, for good.
+    rng = random.Random(12)
+    for i in range(N_METHODS):
+        method = ("X" + "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(15_000)))
+        path = f"/v1/{rng.randbytes(8).hex()}/{i}"
+        for verb in (method, "PUT", "get"):  # invented, known but unrouted, lower case
+            status, _ = _raw(roomy_server.port, f"{verb} {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+                             .encode())
+            assert status is None or 400 <= status < 500, (verb[:20], status)
+    text = httpx.get(roomy_server.url + "/metrics").text
+    labels = _metric_labels(text)
+    assert labels
+    routes = {"/v1/extract", "/v1/extract/batch", "/v1/schema", "/healthz", "/readyz", "/metrics", "/docs",
+              "/openapi.json", "/docs/oauth2-redirect", "/redoc", "unmatched"}
+    for label in labels:
+        assert label.get("method", "GET") in KNOWN_METHODS, label
+        assert label.get("route", "unmatched") in routes, label
+        assert len(label.get("status", "200")) == 3 or label["status"] == "other", label
+    assert len(text) < 64_000, len(text)
+    roomy_server.assert_healthy()
+
+
+@pytest.mark.parametrize(("name", "data"), [
+    ("silent", b""),
+    ("half a head", b"POST /v1/extract HTTP/1.1\r\nHost: t\r\n"),
+    ("half a body", b"POST /v1/extract HTTP/1.1\r\nHost: t\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\nab"),
+])
+def test_idle_and_half_sent_requests_are_closed_after_the_request_timeout(roomy_server: Server, name: str,
+                                                                          data: bytes) -> None:
+    # Before: such connections stayed open for over 75 s (uvicorn has no head or body timeout).
+    started = time.perf_counter()
+    with socket.create_connection(("127.0.0.1", roomy_server.port), timeout=10) as sock:
+        sock.sendall(data)
+        try:
+            while sock.recv(4096):
+                pass
+        except ConnectionResetError:
+            pass
+    elapsed = time.perf_counter() - started
+    assert 0.8 < elapsed < 5, (name, elapsed)  # NIANBAO_TIMEOUT_REQUEST_S=1 here
+    roomy_server.assert_healthy(allow_disconnects=True)
+
+
+def test_a_slow_but_steady_body_is_not_cut_by_the_request_timeout(roomy_server: Server) -> None:
+    body = json.dumps({"text": TEXTS[0]}, ensure_ascii=False).encode()
+    chunks = [body[i:i + len(body) // 6 + 1] for i in range(0, len(body), len(body) // 6 + 1)]
+    with socket.create_connection(("127.0.0.1", roomy_server.port), timeout=10) as sock:
+        sock.sendall(_post_head(len(body)))
+        for chunk in chunks:  # ~2.5 s in all, over the 1 s timeout, but never a second without data
+            time.sleep(0.4)
+            sock.sendall(chunk)
+        head = sock.recv(64)
+    assert head.startswith(b"HTTP/1.1 200"), head

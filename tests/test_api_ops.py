@@ -105,15 +105,19 @@ def test_readyz_is_503_when_the_llm_is_unreachable(caplog: pytest.LogCaptureFixt
     assert TEST_KEY not in response.text and TEST_KEY not in caplog.text
 
 
-@pytest.mark.parametrize("status", [401, 500])
-def test_readyz_is_503_when_the_llm_refuses(status: int) -> None:
+@pytest.mark.parametrize(("status", "said"), [(401, "refuses the configured key"), (500, "does not answer")])
+def test_readyz_is_503_when_the_llm_refuses(status: int, said: str, caplog: pytest.LogCaptureFixture) -> None:
     server = _Models(status)
     try:
-        with TestClient(create_app(_llm_settings(server.url))) as c:
-            body = assert_problem(c.get("/readyz"), 503, "not_ready")
+        with TestClient(create_app(_llm_settings(server.url))) as c, caplog.at_level(logging.INFO):
+            response = c.get("/readyz")
     finally:
         server.close()
-    assert str(status) in body["checks"]["llm"]["detail"]
+    body = assert_problem(response, 503, "not_ready")
+    assert said in body["checks"]["llm"]["detail"]
+    # The probe's details (URL, status) go to the log, not to the open /readyz.
+    assert server.url not in response.text and "127.0.0.1" not in response.text
+    assert f"with {status}" in caplog.text
 
 
 # ---- metrics ---------------------------------------------------------------------------------------

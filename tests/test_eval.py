@@ -189,3 +189,23 @@ def test_url_mode_scores_the_service_like_in_process() -> None:
         mine = next(s for s in local.scores if s.name == name)
         assert by_name[name].wrong == mine.wrong and by_name[name].cell_ratio == mine.cell_ratio
     assert remote.summary["errors"] == 1
+
+
+# ---- the corpus split: narrative-only cases from shapes of real reports (eval/corpus/) --------------------
+
+def test_the_corpus_split_meets_its_gate_and_its_baseline(capsys: pytest.CaptureFixture[str]) -> None:
+    from eval.dataset import CORPUS_DIRS
+
+    corpus = load_cases(CORPUS_DIRS)
+    assert len(corpus) >= 7 * 40  # at least 40 cases for each problem shape
+    assert main(["--split", "corpus", "--min-facts-f1", "0.99", "--min-problems-f1", "0.99",
+                 "--baseline", str(EVAL_DIR / "corpus" / "baseline.json"), "--fail-on-worse"]) == 0
+    assert "got worse than the baseline (0): none" in capsys.readouterr().out
+
+
+def test_a_corpus_run_scores_only_facts_and_problems(tmp_path: Path) -> None:
+    assert main(["--split", "corpus", "-k", "hand-0", "--out", str(tmp_path)]) == 0
+    data = json.loads((tmp_path / "eval.json").read_text(encoding="utf-8"))
+    assert data["summary"]["cells.accuracy"] is None and data["summary"]["checks.exact"] is None
+    assert not any(w["key"].startswith(("active.", "requests.", "review.", "meta.", "checks."))
+                   for w in data["wrong"])

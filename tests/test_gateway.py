@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -234,3 +236,109 @@ def test_dockerfile_shape() -> None:
     assert users and users[-1].split(":")[0] not in ("root", "0")
     dockerignore = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
     assert ".venv" in dockerignore and ".git" in dockerignore
+
+
+# Hardening (issue 12): methods, rate limits, the scraper-only /metrics, forwarded addresses, nosniff
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "FOO", "X" * 7000])
+def test_gateway_answers_405_to_other_methods(client: httpx.Client, app: Proc, method: str) -> None:
+    # Before: upper-case methods up to ~7 KB reached the app and became metric labels.
+    before = httpx.get(f"{app.url}/metrics", trust_env=False).text
+    response = client.request(method, "/nianbao/v1/extract")
+    assert response.status_code in (405, 414, 400), response.status_code
+    if response.status_code == 405:
+        body = _problem(response, 405, "http_405")
+        assert body["gateway"] is True and response.headers["allow"] == "GET, HEAD, POST, OPTIONS"
+    after = httpx.get(f"{app.url}/metrics", trust_env=False).text
+    assert method[:20] not in after
+    assert _request_counts(after) == _request_counts(before) + 1  # only the /metrics read in between
+
+
+def _request_counts(metrics_text: str) -> float:
+    return sum(float(line.rsplit(" ", 1)[1]) for line in metrics_text.splitlines()
+               if line.startswith("nianbao_http_requests_total{"))
+
+
+def test_answers_carry_one_nosniff_header(client: httpx.Client) -> None:
+    for response in (client.get("/nianbao/healthz"), client.post("/nianbao/v1/extract", json={"text": ""}),
+                     client.get("/elsewhere")):
+        assert response.headers.get_list("x-content-type-options") == ["nosniff"], response.headers
+
+
+def test_metrics_are_for_the_scraper_only(nginx: str, app: Proc, tmp_path: Path) -> None:
+    with run_gateway(nginx, tmp_path / "other", upstream=f"127.0.0.1:{app.port}", metrics_allow="10.9.9.9") as gw:
+        denied = httpx.get(f"{gw.url}/nianbao/metrics", trust_env=False, timeout=10)
+        health = httpx.get(f"{gw.url}/nianbao/healthz", trust_env=False, timeout=10)
+    body = _problem(denied, 403, "forbidden")
+    assert body["gateway"] is True and health.status_code == 200
+    with run_gateway(nginx, tmp_path / "scraper", upstream=f"127.0.0.1:{app.port}") as gw:  # default: 127.0.0.1
+        allowed = httpx.get(f"{gw.url}/nianbao/metrics", trust_env=False, timeout=10)
+    assert allowed.status_code == 200 and "nianbao_http_requests_total" in allowed.text
+
+
+def test_requests_over_the_rate_per_address_get_429(nginx: str, app: Proc, tmp_path: Path) -> None:
+    with run_gateway(nginx, tmp_path / "gw", upstream=f"127.0.0.1:{app.port}", rate="1r/m", burst="3") as gw, \
+            httpx.Client(base_url=gw.url, timeout=10, trust_env=False) as http:
+        # The readiness wait spent one request; the burst lets 3 more through.
+        statuses = [http.get("/nianbao/healthz").status_code for _ in range(6)]
+        limited = http.get("/nianbao/healthz")
+    assert statuses.count(200) <= 4 and statuses[-1] == 429, statuses
+    body = _problem(limited, 429, "rate_limited")
+    assert body["gateway"] is True and limited.headers["retry-after"] == "1"
+
+
+def test_requests_over_the_rate_per_key_get_429_and_other_keys_do_not(nginx: str, app: Proc, tmp_path: Path) -> None:
+    with run_gateway(nginx, tmp_path / "gw", upstream=f"127.0.0.1:{app.port}", key_rate="1r/m", burst="2") as gw, \
+            httpx.Client(base_url=gw.url, timeout=10, trust_env=False) as http:
+        first = [http.get("/nianbao/healthz", headers={"Authorization": "Bearer key-a"}).status_code for _ in range(4)]
+        header = [http.get("/nianbao/healthz", headers={"X-API-Key": "key-a"}).status_code for _ in range(2)]
+        other = http.get("/nianbao/healthz", headers={"X-API-Key": "key-b"}).status_code
+        keyless = [http.get("/nianbao/healthz").status_code for _ in range(5)]
+    assert first[:3] == [200, 200, 200] and first[3] == 429, first  # rate 1 + burst 2
+    assert header == [429, 429]  # the same key in the other header
+    assert other == 200 and keyless == [200] * 5
+
+
+def test_the_app_gets_the_address_nginx_saw_not_the_clients_claim(nginx: str, tmp_path: Path) -> None:
+    seen: list[str | None] = []
+
+    class Echo(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's signature
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's naming
+            seen.append(self.headers.get("X-Forwarded-For"))
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+    upstream = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    thread = threading.Thread(target=upstream.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with run_gateway(nginx, tmp_path / "gw", upstream=f"127.0.0.1:{upstream.server_address[1]}") as gw:
+            httpx.get(f"{gw.url}/nianbao/healthz", headers={"X-Forwarded-For": "6.6.6.6"}, trust_env=False)
+    finally:
+        upstream.shutdown()
+        upstream.server_close()
+    assert seen and seen[-1] == "127.0.0.1", seen
+
+
+def test_compose_hardening() -> None:
+    yaml = pytest.importorskip("yaml")
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
+    app = compose["services"]["nianbao"]
+    assert app["read_only"] is True and any(str(t).startswith("/tmp") for t in app["tmpfs"])
+    assert app["cap_drop"] == ["ALL"] and "no-new-privileges:true" in app["security_opt"]
+    assert app["mem_limit"] and app["pids_limit"]
+    env = app["environment"]
+    assert env["NIANBAO_FORWARDED_ALLOW_IPS"] != "*"  # only the gateway's address
+    assert env["NIANBAO_API_KEYS_FILE"].startswith("/run/secrets/") and "NIANBAO_API_KEYS" not in env
+    assert "NIANBAO_AUTH" not in env  # keys, not an open service, by default
+    assert "nianbao_api_keys" in compose["secrets"]
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    workdir = [line.split()[1] for line in dockerfile.splitlines() if line.startswith("WORKDIR")][-1]
+    assert workdir != "/var/lib/nianbao"  # no .env read from the writable data volume
+    assert "-p 8000:8000" not in dockerfile

@@ -122,3 +122,28 @@ def test_gold_files_are_utf8_json_with_a_final_newline() -> None:
         json.loads(raw.decode("utf-8"))
         if case in HAND_MADE:
             assert raw.endswith(b"\n"), case.name
+
+
+# ---- the corpus split's narrative-only labels -------------------------------------------------------------
+
+CORPUS = load_cases((EVAL_DIR / "corpus" / "cases",))
+
+
+@pytest.mark.parametrize("case", CORPUS, ids=lambda c: c.name)
+def test_corpus_labels_are_valid_and_grounded(case: Case) -> None:
+    assert validate_case(case.gold, case.text, case.text_path.name) == []
+    assert case.gold["scope"] == "narrative" and "cells" not in case.gold
+
+
+def test_a_narrative_label_with_cells_or_an_unknown_scope_is_refused() -> None:
+    gold = dict(CORPUS[0].gold)
+    assert validate_gold({**gold, "cells": {}}) == ["unknown top-level field 'cells'"]
+    assert "scope is 'tables'" in " ".join(validate_gold({**gold, "scope": "tables"}))
+
+
+def test_the_manifest_names_every_corpus_case_with_its_source_and_labelling_record() -> None:
+    manifest = json.loads((EVAL_DIR / "corpus" / "manifest.json").read_text(encoding="utf-8"))
+    rows = {row["name"]: row for row in manifest["cases"]}
+    assert set(rows) == {c.name for c in CORPUS}
+    assert all(row["imitates"] and all(isinstance(a, str) for a in row["imitates"]) for row in rows.values())
+    assert "平潭" not in json.dumps(manifest, ensure_ascii=False)

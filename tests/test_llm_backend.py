@@ -264,7 +264,9 @@ def test_connection_refused_is_llm_unavailable() -> None:
     url = closed_port_url()
     with LLMBackend(settings=settings_for(url)) as backend, pytest.raises(LLMUnavailable) as caught:
         backend.read(sample()[0], REQUIRED)
-    assert "NIANBAO_LLM_BASE_URL" in caught.value.message and url in caught.value.message
+    # Where it failed, as scheme://host:port only: a path or query may carry a secret (issue 12).
+    assert "NIANBAO_LLM_BASE_URL" in caught.value.message and url.removesuffix("/v1") in caught.value.message
+    assert "/v1" not in caught.value.message
     assert caught.value.detail["cause"] == "APIConnectionError"
 
 

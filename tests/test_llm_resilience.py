@@ -247,7 +247,7 @@ def test_aextract_with_rules_matches_extract() -> None:
     text = sample_text()
     result = asyncio.run(aextract(text, source="x", narrative=RulesBackend()))
     assert result.to_flat() == extract(text, source="x").to_flat()
-    assert set(result.timings_ms) == {"decode", "sections", "meta", "tables", "checks", "narrative", "total"}
+    assert set(result.timings_ms) == {"decode", "sections", "meta", "tables", "checks", "narrative", "review", "total"}
     assert result.timings_ms["total"] >= result.timings_ms["tables"] > 0
 
 

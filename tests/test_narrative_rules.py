@@ -337,3 +337,166 @@ def test_samples_read_in_milliseconds() -> None:
             read(text)
     per_report = (time.perf_counter() - started) / (10 * len(texts))
     assert per_report < 0.02  # generous for slow CI machines; the rules take about 0.5 ms here
+
+
+# ---- issue 14: whatever the line structure, the shapes real reports use --------------------------------
+
+def facts_for(prose: str, agency: str) -> dict[str, tuple[Decimal, str]]:
+    """Facts of a report whose title names ``agency`` (the meta the pipeline reads from the title)."""
+    text = report(prose)
+    view = normalise(text)
+    doc = NarrativeInput(text=text, view=view, sections=locate_sections(view), meta=Meta(agency=agency))
+    return {k: (f.value, f.qualifier) for k, f in RulesBackend().read(doc).facts.items()}
+
+
+def wrapped(paragraph: str, width: int = 17, furniture_after: int = 1) -> str:
+    """A paragraph as PDF text: lines of ``width`` characters, a page number and a running header in between."""
+    lines = [paragraph[i:i + width] for i in range(0, len(paragraph), width)]
+    lines[furniture_after:furniture_after] = ["", "- 3 -", "", "某某局2022年政府信息公开工作年度报告"]
+    return "\n".join(lines)
+
+
+SHAPES = {
+    "inline 如X；Y；Z等": ("我局政务公开工作还存在一些不足，如栏目更新不够及时；解读形式比较单一；互动回应不够等。",
+                        ["栏目更新不够及时", "解读形式比较单一", "互动回应不够"]),
+    "inline 问题如X，Y，Z等等": ("还存在一些问题如培训不足，业务不熟，宣传力度不够等等，均有待解决。",
+                           ["培训不足", "业务不熟", "宣传力度不够"]),
+    "一是 after 主要表现在": ("但仍存在一些问题，主要表现在：一是公开内容不够全面；二是更新不够及时；三是解读深度不够。",
+                         ["公开内容不够全面", "更新不够及时", "解读深度不够"]),
+    "一是 after 具体为, sentences": ("工作中还存在不足，具体为：一是基层公开质量参差不齐。二是依申请公开答复的规范性还需加强。",
+                                 ["基层公开质量参差不齐", "依申请公开答复的规范性还需加强"]),
+    "numbered （1）（2） inline": ("还存在一些短板：（1）政策解读的针对性不强；（2）公开专区的作用发挥不充分。",
+                               ["政策解读的针对性不强", "公开专区的作用发挥不充分"]),
+    "plain: praise, 但 …": ("我局2020年各项工作进展顺利，但在信息公开的范围、时效性等方面仍有待提高。",
+                          ["在信息公开的范围、时效性等方面仍有待提高"]),
+    "plain: 由于…，存在X的问题": ("由于专职人员较少，存在信息公开不够及时的问题。", ["信息公开不够及时"]),
+    "plain: 主要存在X、Y等问题": ("我乡政府信息公开工作主要存在公开不及时、缺乏专人管理等问题。", ["公开不及时", "缺乏专人管理"]),
+    "plain: 存在一定的差距，X，Y的问题": ("与要求相比，还存在一定的差距，学习宣传不够，教育培训不足的问题。", ["学习宣传不够", "教育培训不足"]),
+    "一方面…；另一方面… after ：": ("还存在一些不足：一方面，主动性不够，部分信息发布滞后；另一方面，解读形式比较单一。",
+                                 ["主动性不够，部分信息发布滞后", "解读形式比较单一"]),
+    "praise, 但 announcing clause, X，Y": ("我局工作取得了一定的进展，但总体上还存在一些问题与不足，工作动态宣传力度不够，信息质量还有待提高。",
+                                         ["工作动态宣传力度不够", "信息质量还有待提高"]),
+    "yardstick sentence, then 主要是X；Y": ("我区工作取得了积极进展，但对照新要求仍有不足。主要是部分单位重视不够；政策解读的通俗化程度不高。",
+                                          ["部分单位重视不够", "政策解读的通俗化程度不高"]),
+    "其一…；其二… in sentences": ("对照新要求，我厅工作仍有提升空间。其一，政策解读的精准度还不够高；其二，平台集约化程度有待提高。",
+                               ["政策解读的精准度还不够高", "平台集约化程度有待提高"]),
+}
+MEASURES = {
+    "下一步 + 一是 list": "下一步，我局将从以下几个方面加以改进：一是加强培训；二是完善制度；三是丰富解读形式。",
+    "针对上述问题": "针对上述问题，我局将进一步加强业务培训，提升公开质量。",
+    "20XX年将 + 一是 list": "2023年，我局将着力做好以下几点：一是强化督查；二是规范流程。",
+    "为此，将采取以下措施": "为此，我们将采取以下措施：一是健全机制；二是加强考核。",
+    "下一年度，要": "下一年度，我乡要完善政府信息公开的工作机制和措施。",
+    "我们在今后的工作中，将": "我们在今后的工作中，将进一步改进，做到信息公开及时、准确。",
+}
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+@pytest.mark.parametrize("measures", list(MEASURES))
+def test_problem_shapes_end_where_the_measures_begin(shape: str, measures: str) -> None:
+    problems, want = SHAPES[shape]
+    assert problems_of(problems + MEASURES[measures]) == want  # one paragraph
+    assert problems_of(problems + "\n\n" + MEASURES[measures]) == want  # two
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_problem_shapes_wrapped_mid_sentence_with_page_furniture(shape: str) -> None:
+    problems, want = SHAPES[shape]
+    text = report("无。", wrapped(problems + MEASURES["下一步 + 一是 list"]))
+    got = read(text).problems
+    assert [p.text for p in got] == want
+    for problem in got:  # the span covers the item (and the furniture inside it); the text is the item's words
+        assert problem.span is not None
+        assert re.sub(r"\s|- 3 -|某某局2022年政府信息公开工作年度报告", "", text[problem.span.start:problem.span.end]) \
+            == problem.text
+
+
+@pytest.mark.parametrize("section_five", [
+    "（一）存在的主要问题\n对照《条例》要求，我局工作中还存在一些薄弱环节。部分栏目更新不够及时。决策预公开的覆盖面较窄。\n"
+    "（二）改进措施\n下一步，我局将加强栏目维护。",
+    "（一）存在的主要问题 对照《条例》要求，我局工作中还存在一些薄弱环节。部分栏目更新不够及时。决策预公开的覆盖面较窄。 "
+    "（二）改进措施 2025年，我局将加强栏目维护。",
+    "（一）存在的主要问题部分栏目更新不够及时。决策预公开的覆盖面较窄。（二）改进措施下一年度，我局要加强栏目维护。",
+    "（一）存在的主要问题：对照《条例》要求，我局工作中还存在一些薄弱环节。部分栏目更新不够及时。决策预公开的覆盖面较窄。\n"
+    "（二）下一步工作打算：今后，我局将加强栏目维护。",
+    "（一）工作中的不足  部分栏目更新不够及时。决策预公开的覆盖面较窄。  （二）改进情况  针对上述问题，我局将从以下几个方面"
+    "加以改进：一是加强栏目维护；二是完善专区功能。",
+])
+def test_headed_sub_blocks_with_unnumbered_sentences(section_five: str) -> None:
+    assert problems_of(section_five) == ["部分栏目更新不够及时", "决策预公开的覆盖面较窄"]
+
+
+@pytest.mark.parametrize("section_five", [
+    "本年度暂无存在的主要问题。\n下一步，我局将从以下几个方面加以改进：一是及时更新栏目；二是健全审核机制。",
+    "经自查，我局本年度政府信息公开工作无明显问题。2024年，我局将继续做好以下工作：一是加强审核；二是清理过期信息。",
+    "暂无。",
+])
+def test_no_problems_even_with_measures_listed(section_five: str) -> None:
+    assert problems_of(section_five) == []
+
+
+@pytest.mark.parametrize(("prose", "agency", "want"), [
+    # cumulative vs this year
+    ("截至年底，区政府门户网站累计发布信息20437条，本年度新增发布3673条。", "某区审计局", {"website_posts": "3673"}),
+    ("政务微博“某某发布”累计发布信息9183条，2025年发布528条，粉丝累计68323人。", "某区审计局",
+     {"weibo_posts": "528", "weibo_followers": "68323"}),
+    ("自开通以来，政务服务热线累计受理群众诉求39024件，其中本年度受理8825件。", "某区审计局", {"hotline_cases": "8825"}),
+    ("2021年度主动公开政府信息8条；历年累计主动公开政府信息535条。", "某区审计局", {}),
+    # own vs region-wide (a department) or the region's own (a government)
+    ("全区各级政府网站共发布信息23957条，其中区政府门户网站发布4765条。", "某市某区审计局", {"website_posts": "4765"}),
+    ("全区各级各部门共举办新闻发布会114场，其中我局举办新闻发布会17场。", "某市某区审计局", {"press_conferences": "17"}),
+    ("指导全区各单位开设政务新媒体124个，本局自身运营政务新媒体5个。", "某市某区审计局", {"new_media_accounts": "5"}),
+    ("全区开设认证各类政务新媒体22个。", "原州区人民政府办公室", {"new_media_accounts": "22"}),
+    ("全区开设认证各类政务新媒体22个。", "原州区审计局", {}),
+    # own vs superior website
+    ("在市政府网站公开信息447条，通过区政府门户网站发布政府信息2480条。", "哈尔滨市香坊区人民政府", {"website_posts": "2480"}),
+    ("在盐城市政府网站公开信息697条，通过区政府门户网站发布政府信息3167条。", "盐城市大丰区人民政府",
+     {"website_posts": "3167"}),
+    ("在哈尔滨市政府网站公开信息473条，通过五常市政府信息公开专栏发布政府信息2744条。", "五常市民意乡人民政府",
+     {"website_posts": "2744"}),
+    ("在县政府网站发布198条政府信息。", "平罗县头闸镇", {"website_posts": "198"}),
+    # units, numerals, 万
+    ("依托政府网站“解读专栏”，共发布政策解读稿件40次。", "某局", {"policy_interpretations": "40"}),
+    ("组织召开新闻发布会9期。", "某局", {"press_conferences": "9"}),
+    ("2023年度收到政府信息公开申请一件，已办理完毕。", "某局", {"requests_received": "1"}),
+    ("组织政务公开专题培训十二次。", "某局", {"trainings": "12"}),
+    ("全年在区政府网站“政务公开”专栏上传信息一百余条。", "某局", {"website_posts": "100"}),
+    ("全年受理12345政务服务便民热线工单1.6万件。", "某局", {"hotline_cases": "16000"}),
+    # a platform named once, its counts clauses later
+    ("主办的“渭滨发布”微信公众号立足本地特色，及时转载政策文件，全年发布2000余条，粉丝量突破6.1万人。", "某局",
+     {"wechat_posts": "2000", "wechat_followers": "61000"}),
+    ("“幸福大丰”政务微博坚持每日更新，拥有粉丝160多万，全年发布2200条微博。", "某局",
+     {"weibo_followers": "1600000", "weibo_posts": "2200"}),
+    # counts of another thing: columns, seats, departments, people
+    ("区政府网站新开设栏目7个，全年发布信息5998条。", "某局", {"website_posts": "5998"}),
+    ("热线电话接听咨询2903人次，办理诉求518件。", "某局", {"hotline_cases": "518"}),
+    ("“12345”热线共设坐席45个，实行全天候接听。", "某局", {}),
+    ("组织政务公开业务培训，覆盖30个部门。", "某局", {}),
+    ("举办新闻发布会六场，主要负责同志出席新闻发布会12人次。", "某局", {"press_conferences": "6"}),
+    # a part named by its own thing, and one that is not
+    ("全年通过市政府门户网站发布各类信息168条，其中政策解读9篇。", "开平市卫生健康局",
+     {"website_posts": "168", "policy_interpretations": "9"}),
+    ("全年公开以区政府、区政府办名义下发的文件23件。", "某区人民政府办公室", {"documents_disclosed": "23"}),
+    ("全区共收到政府信息公开申请1801件，其中区国资局本级收到68件。", "沈阳市浑南区国资局", {"requests_received": "68"}),
+    ("共受理依申请公开事项59件，其中新收到依申请公开事项47件。", "某区人民政府", {"requests_received": "47"}),
+    ("未收到通过电话来访、网上来信等方式提出的政府信息公开申请。", "某镇人民政府", {"requests_received": "0"}),
+    ("其中局门户网站发布信息764条，微信公众号2841条，微博2465条，快手号242条。", "某省市场监督管理局",
+     {"website_posts": "764", "wechat_posts": "2841", "weibo_posts": "2465"}),
+    ("“番禺政府网”微信公众号推送各类信息750条。", "某区人民政府办公室", {"wechat_posts": "750"}),
+    ("通过政务新媒体（微信公众号等）公开229条。", "某镇人民政府", {}),
+    ("“滦平教育”微信公众号日均发布信息3条以上，全年发布信息800多条，用户总数已逾2万人。", "某局",
+     {"wechat_posts": "800", "wechat_followers": "20000"}),
+])
+def test_fact_scope_wordings(prose: str, agency: str, want: dict[str, str]) -> None:
+    got = {k: str(v) for k, (v, _) in facts_for(prose, agency).items()}
+    assert got == want
+
+
+def test_facts_read_across_wrapped_lines_and_page_furniture() -> None:
+    prose = wrapped("2022年，县政府门户网站全年发布各类政府信息1234条，县政府办公室收到政府信息公开申请12件。", width=19)
+    text = report(prose)
+    out = read(text)
+    assert {k: f.value for k, f in out.facts.items()} == {"website_posts": 1234, "requests_received": 12}
+    for fact in out.facts.values():
+        assert fact.span is not None and text[fact.span.start:fact.span.end] == fact.quote
+        assert fact.value in written_numbers(fact.quote)

@@ -21,7 +21,9 @@ from pathlib import Path
 
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "nianbao.conf.template"
 PLACEHOLDER = re.compile(r"\$\{(GATEWAY_[A-Z0-9_]+)\}")
-DEFAULTS = {"GATEWAY_MAX_BODY": "20m", "GATEWAY_READ_TIMEOUT": "180s"}
+DEFAULTS = {"GATEWAY_MAX_BODY": "20m", "GATEWAY_READ_TIMEOUT": "180s", "GATEWAY_RATE": "10r/s",
+            "GATEWAY_KEY_RATE": "10r/s", "GATEWAY_BURST": "20", "GATEWAY_CONN": "32",
+            "GATEWAY_METRICS_ALLOW": "127.0.0.1"}
 
 
 def render_template(values: dict[str, str], template: Path = TEMPLATE) -> str:
@@ -57,13 +59,14 @@ def main_conf(prefix: Path, *, run_as_root: bool) -> str:
 
 
 def render(prefix: Path, *, upstream: str, listen: str, max_body: str = DEFAULTS["GATEWAY_MAX_BODY"],
-           read_timeout: str = DEFAULTS["GATEWAY_READ_TIMEOUT"]) -> Path:
-    """Write ``prefix/nginx.conf`` and ``prefix/conf.d/nianbao.conf``; returns the main config's path."""
+           read_timeout: str = DEFAULTS["GATEWAY_READ_TIMEOUT"], **others: str) -> Path:
+    """Write ``prefix/nginx.conf`` and ``prefix/conf.d/nianbao.conf``; returns the main config's path.
+    ``others``: further placeholders by lower-case name without the prefix (``rate="5r/s"``)."""
     prefix = prefix.resolve()
     for sub in ("conf.d", "logs", "temp"):
         (prefix / sub).mkdir(parents=True, exist_ok=True)
-    values = {"GATEWAY_UPSTREAM": upstream, "GATEWAY_LISTEN": listen, "GATEWAY_MAX_BODY": max_body,
-              "GATEWAY_READ_TIMEOUT": read_timeout}
+    values = {**DEFAULTS, "GATEWAY_UPSTREAM": upstream, "GATEWAY_LISTEN": listen, "GATEWAY_MAX_BODY": max_body,
+              "GATEWAY_READ_TIMEOUT": read_timeout, **{f"GATEWAY_{k.upper()}": v for k, v in others.items()}}
     (prefix / "conf.d" / "nianbao.conf").write_text(render_template(values), encoding="utf-8")
     conf = prefix / "nginx.conf"
     conf.write_text(main_conf(prefix, run_as_root=hasattr(os, "geteuid") and os.geteuid() == 0), encoding="utf-8")
@@ -82,9 +85,13 @@ def _main(argv: list[str]) -> int:
     parser.add_argument("--listen", required=True, help="the gateway's listen address, e.g. 127.0.0.1:8080")
     parser.add_argument("--max-body", default=DEFAULTS["GATEWAY_MAX_BODY"], help="client_max_body_size (20m)")
     parser.add_argument("--read-timeout", default=DEFAULTS["GATEWAY_READ_TIMEOUT"], help="proxy_read_timeout")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="another placeholder, e.g. --set GATEWAY_RATE=5r/s (defaults: " +
+                        ", ".join(f"{k}={v}" for k, v in DEFAULTS.items()) + ")")
     args = parser.parse_args(argv)
+    others = {name.removeprefix("GATEWAY_").lower(): value for name, _, value in (s.partition("=") for s in args.set)}
     conf = render(args.prefix, upstream=args.upstream, listen=args.listen, max_body=args.max_body,
-                  read_timeout=args.read_timeout)
+                  read_timeout=args.read_timeout, **others)
     print(conf)
     return 0
 

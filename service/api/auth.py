@@ -7,7 +7,7 @@ import hmac
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import SecretStr
 
@@ -21,18 +21,25 @@ def api_key_guard(keys: list[SecretStr]) -> Callable[..., Awaitable[None]]:
     """The dependency that guards the /v1 routes: open without keys, else one of ``keys`` is needed."""
     accepted = [key.get_secret_value().encode() for key in keys]
 
-    async def open_access() -> None:
-        """No keys configured: every request is let in."""
+    async def open_access(request: Request) -> None:
+        """No keys configured: every request is let in; the client is its address (for the quotas)."""
+        request.state.client = f"addr:{request.client.host if request.client else '-'}"
 
-    async def require_key(bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    async def require_key(request: Request,
+                          bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
                           header: Annotated[str | None, Depends(_header)]) -> None:
         """Let the request in when it carries one of the keys, in either header."""
         presented = [value.encode() for value in (bearer.credentials if bearer else None, header) if value]
         # Every comparison runs, and each in constant time: the answer's timing says nothing about a key.
         match = False
+        client = 0
         for value in presented:
-            for key in accepted:
-                match |= hmac.compare_digest(value, key)
+            for index, key in enumerate(accepted, start=1):
+                found = hmac.compare_digest(value, key)
+                match |= found
+                client = client or (index if found else 0)
+        # The client is the key's position, never the key: it is a label in the quotas' counts.
+        request.state.client = f"key:{client}"
         if not match:
             raise Unauthorized("send a valid API key as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
                                if presented else "this service needs an API key: send it as 'Authorization: "
@@ -40,3 +47,13 @@ def api_key_guard(keys: list[SecretStr]) -> Callable[..., Awaitable[None]]:
 
     # Only a guarded app documents the security schemes, so the OpenAPI document tells the truth.
     return require_key if accepted else open_access
+
+
+async def admit_request(request: Request) -> None:
+    """Count the request against its client's quota (after the key guard named the client)."""
+    request.app.state.quotas.admit_request(client_of(request))
+
+
+def client_of(request: Request) -> str:
+    """The quotas' name of the request's client (its key's position, or its address without keys)."""
+    return str(getattr(request.state, "client", None) or "-")

@@ -6,16 +6,25 @@ contract, and what it calls invalid is refused."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
+import anyio.to_thread
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from starlette.datastructures import UploadFile
 
 from schemas.options import ExtractOptions
-from service.api.errors import InvalidOptions, TooManyItems, UnsupportedMediaType, too_large, validation_errors
+from service.api.errors import (
+    InvalidOptions,
+    TooManyItems,
+    UnsupportedMediaType,
+    error_count,
+    too_large,
+    validation_errors,
+)
 from service.api.models import BatchItem, ExtractRequest
 from service.api.sniff import decode_bytes, require_plain_text
 from service.config import Backend
@@ -26,6 +35,12 @@ ACCEPTED_TYPES = [JSON_TYPE, TEXT_TYPE, FORM_TYPE]
 _FORM_FIELDS = frozenset({"file", "source", "options", "backend"})
 _Body = TypeVar("_Body", bound=BaseModel)
 _backend_name: TypeAdapter[Backend | None] = TypeAdapter(Backend | None)
+# A report's body has at most a handful of keys (text, source, options and its fields): no valid body comes
+# near this many per report, and a body far over it would only make one validation error per extra key.
+KEYS_PER_REPORT = 64
+OFF_LOOP_BYTES = 64 * 1024  # JSON bodies larger than this are parsed in a worker thread
+_STRING_REST = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*"', re.S)  # a string's rest, after its opening quote
+_KEY_COLON = re.compile(rb"\s*:")
 
 
 @dataclass(frozen=True)
@@ -36,6 +51,7 @@ class Document:
     source: str | None
     options: ExtractOptions
     encoding: str | None = None
+    client: str = "-"  # who asked (service.api.auth.client_of), for the quotas
 
 
 async def read_document(request: Request, limit: int, *, source: str | None = None) -> Document:
@@ -77,14 +93,15 @@ async def read_batch(request: Request, max_items: int) -> tuple[list[Any], Extra
     if not _is_json(media_type):
         raise UnsupportedMediaType(f"Content-Type {media_type or '(none)'!r} is not accepted; send "
                                    'application/json {"items": [{"text": …}, …]}', detail={"accepted": [JSON_TYPE]})
-    envelope = await _json_body(request, _BatchEnvelope, '{"items": [{"text": …}, …]}')
+    envelope = await _json_body(request, _BatchEnvelope, '{"items": [{"text": …}, …]}',
+                                KEYS_PER_REPORT * (max_items + 1))
     if len(envelope.items) > max_items:
         raise TooManyItems(f"the batch has {len(envelope.items)} items, over the limit of {max_items}; split "
                            "it, or raise NIANBAO_BATCH_MAX_ITEMS", detail={"limit_items": max_items})
     return envelope.items, envelope.options or ExtractOptions()
 
 
-def document_of_item(item: Any, defaults: ExtractOptions, limit: int) -> Document:
+def document_of_item(item: Any, defaults: ExtractOptions, limit: int, client: str = "-") -> Document:
     """One batch item as a Document; its options override the batch's, field by field."""
     try:
         parsed = BatchItem.model_validate(item, strict=True)
@@ -92,7 +109,8 @@ def document_of_item(item: Any, defaults: ExtractOptions, limit: int) -> Documen
         raise _invalid(exc) from None
     _check_size(parsed.text, limit)
     require_plain_text(parsed.text)
-    return Document(text=parsed.text, source=parsed.source, options=merge_options(defaults, parsed.options))
+    return Document(text=parsed.text, source=parsed.source, options=merge_options(defaults, parsed.options),
+                    client=client)
 
 
 def merge_options(defaults: ExtractOptions, override: ExtractOptions | None) -> ExtractOptions:
@@ -103,19 +121,59 @@ def merge_options(defaults: ExtractOptions, override: ExtractOptions | None) -> 
                                           **override.model_dump(exclude_unset=True)})
 
 
-async def _json_body(request: Request, model: type[_Body], shape: str) -> _Body:
-    """The JSON body as ``model``, strictly; ``shape`` tells the caller what to send instead of nothing."""
+async def _json_body(request: Request, model: type[_Body], shape: str, max_keys: int) -> _Body:
+    """The JSON body as ``model``, strictly; ``shape`` tells the caller what to send instead of nothing.
+    A body of more than ``max_keys`` object keys is refused before it is validated."""
     raw = await request.body()
     if not raw.strip():
         raise EmptyInput(f"the request body is empty; send {shape}")
+    if len(raw) <= OFF_LOOP_BYTES:
+        return _validated_json(raw, model, max_keys)
+    # Parsing megabytes takes the CPU for a while: in a worker thread, /healthz and others still answer.
+    return await anyio.to_thread.run_sync(_validated_json, raw, model, max_keys)
+
+
+def _validated_json(raw: bytes | str, model: type[_Body], max_keys: int) -> _Body:
+    _check_keys(raw, max_keys)
     try:
         return model.model_validate_json(raw, strict=True)
     except ValidationError as exc:
         raise _invalid(exc) from None
 
 
+def count_keys(raw: bytes | str, stop_after: int) -> int:
+    """The object keys in a JSON text (every string token followed by ``:``), counted up to ``stop_after``;
+    counting stops too once ``2 * stop_after`` strings were seen (returning ``stop_after``): no valid body has
+    more strings than twice its keys' bound either. Linear in the text, whatever it holds."""
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    keys = strings = pos = 0
+    while keys < stop_after:
+        start = data.find(b'"', pos)  # outside strings JSON has no quotes: this opens the next string
+        if start < 0:
+            break
+        end = _STRING_REST.match(data, start + 1)  # anchored: each byte is read once (no retries mid-string)
+        if end is None:
+            break  # an unterminated string: not JSON, which the parser will say
+        pos = end.end()
+        strings += 1
+        if _KEY_COLON.match(data, pos):
+            keys += 1
+        elif strings >= 2 * stop_after:
+            return stop_after
+    return keys
+
+
+def _check_keys(raw: bytes | str, max_keys: int) -> None:
+    """Refuse a body with more object keys (or strings) than any valid one has: validating it would list each
+    as an error, or take long for nothing."""
+    if count_keys(raw, max_keys + 1) > max_keys:
+        raise CappedValidationError([{"loc": ("body",), "type": "too_many_keys",
+                                      "msg": f"the body has more than {max_keys} object keys (or twice as many "
+                                      "strings); no valid body has that many (see /docs for its shape)"}], total=1)
+
+
 async def _from_json(request: Request, limit: int) -> Document:
-    body = await _json_body(request, ExtractRequest, '{"text": "…"}')
+    body = await _json_body(request, ExtractRequest, '{"text": "…"}', KEYS_PER_REPORT)
     _check_size(body.text, limit)
     require_plain_text(body.text)
     return Document(text=body.text, source=body.source, options=_with_backend(body.options, body.backend))
@@ -127,8 +185,15 @@ async def _from_text(request: Request, limit: int, charset: str | None) -> Docum
         data += chunk
         if len(data) > limit:
             raise too_large(len(data), limit)
-    text, encoding = decode_bytes(bytes(data), charset)
+    text, encoding = await _decoded(bytes(data), charset)
     return Document(text=text, source=None, options=ExtractOptions(), encoding=encoding)
+
+
+async def _decoded(data: bytes, charset: str | None = None) -> tuple[str, str]:
+    """``decode_bytes``, in a worker thread for a large body (detecting megabytes takes tens of ms)."""
+    if len(data) <= OFF_LOOP_BYTES:
+        return decode_bytes(data, charset)
+    return await anyio.to_thread.run_sync(decode_bytes, data, charset)
 
 
 async def _from_form(request: Request, limit: int) -> Document:
@@ -145,10 +210,12 @@ async def _from_form(request: Request, limit: int) -> Document:
         data = await upload.read(limit + 1)  # one byte more than allowed tells "too large" apart
         if len(data) > limit:
             raise too_large(upload.size or len(data), limit)
-        text, encoding = decode_bytes(data)
+        text, encoding = await _decoded(data)
         source, backend, options = (_field(form.get(name)) for name in ("source", "backend", "options"))
         try:
             name = _backend_name.validate_python(backend)
+            if options:
+                _check_keys(options, KEYS_PER_REPORT)
             parsed = ExtractOptions.model_validate_json(options, strict=True) if options else None
         except ValidationError as exc:
             raise _invalid(exc, "options" if options else "backend") from None
@@ -199,5 +266,13 @@ def _invalid(exc: ValidationError, *field: str) -> Exception:
     if all("options" in error["loc"] or "backend" in error["loc"] for error in errors):
         where = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in errors[:5])
         return InvalidOptions(f"the options are not valid ({where}); see ExtractOptions in /docs",
-                              detail={"errors": errors})
-    return RequestValidationError(errors)
+                              detail=error_count(errors, exc.error_count()))
+    return CappedValidationError(errors, total=exc.error_count())
+
+
+class CappedValidationError(RequestValidationError):
+    """FastAPI's validation error holding the first ``MAX_ERRORS`` errors and how many there were."""
+
+    def __init__(self, errors: list[dict[str, Any]], *, total: int) -> None:
+        super().__init__(errors)
+        self.total = total

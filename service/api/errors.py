@@ -7,6 +7,7 @@
     │   ├── InvalidOptions (here)          422 (with ``errors``)
     │   ├── NotText (here)                 415
     │   ├── UnsupportedMediaType (here)    415
+    │   ├── BackendNotAllowed (here)       403
     │   └── PayloadTooLarge, TooManyItems  413 (here)
     ├── BackendError                       502
     │   ├── LLMUnavailable                 503
@@ -14,6 +15,7 @@
     │   └── LLMBudgetExceeded              422 (retrying cannot help; a shorter report or no llm_required can)
     ├── Overloaded                         503 with Retry-After
     ├── Unauthorized (here)                401 with WWW-Authenticate
+    ├── RateLimited (here)                 429 with Retry-After
     └── NotReady (here)                    503
     RequestValidationError (FastAPI)       422, code "invalid_request", with ``errors``
     HTTPException (Starlette: 404, 405…)   its own status, code "http_<status>"
@@ -22,6 +24,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from http import HTTPStatus
 from typing import Any
 
@@ -41,10 +44,14 @@ from service.errors import (
     NianbaoError,
     Overloaded,
 )
+from service.zh import error_zh
 
+# The language problem documents are written in, from the request's Accept-Language (set by the middleware).
+lang_var: ContextVar[str] = ContextVar("nianbao_lang", default="en")
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:nianbao:problem:"
 AUTH_CHALLENGE = 'Bearer realm="nianbao"'
+MAX_ERRORS = 20  # validation errors listed in one answer; ``error_count`` tells how many there were
 
 
 class PayloadTooLarge(InputError):
@@ -77,6 +84,22 @@ class InvalidOptions(InputError):
     code = "invalid_options"
 
 
+class RateLimited(NianbaoError):
+    """Too many requests or LLM tokens for this client or this service in the current minute."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int, detail: dict[str, object] | None = None) -> None:
+        super().__init__(message, detail=detail)
+        self.retry_after = retry_after
+
+
+class BackendNotAllowed(InputError):
+    """The client asked for something this server does not let clients choose."""
+
+    code = "backend_not_allowed"
+
+
 class Unauthorized(NianbaoError):
     """The request carries no valid API key."""
 
@@ -100,10 +123,12 @@ _STATUS: tuple[tuple[type[NianbaoError], int], ...] = (
     (PayloadTooLarge, 413),
     (TooManyItems, 413),
     (UnsupportedMediaType, 415),
+    (BackendNotAllowed, 403),
     (NotText, 415),
     (DecodeError, 415),
     (InputError, 422),
     (Unauthorized, 401),
+    (RateLimited, 429),
     (Overloaded, 503),
     (NotReady, 503),
     (LLMBudgetExceeded, 422),
@@ -137,7 +162,7 @@ def status_for(exc: NianbaoError) -> int:
 
 def headers_for(exc: NianbaoError) -> dict[str, str]:
     """Response headers an error calls for: Retry-After when overloaded, the challenge when unauthorised."""
-    if isinstance(exc, Overloaded):
+    if isinstance(exc, Overloaded | RateLimited):
         return {"Retry-After": str(max(1, int(exc.retry_after)))}
     if isinstance(exc, Unauthorized):
         return {"WWW-Authenticate": AUTH_CHALLENGE}
@@ -146,13 +171,34 @@ def headers_for(exc: NianbaoError) -> dict[str, str]:
 
 def problem_body(status: int, code: str, title: str, detail: str, *, request_id: str | None = None,
                  extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A problem document; ``extra`` members never overwrite the standard ones."""
+    """A problem document; ``extra`` members never overwrite the standard ones. Under ``Accept-Language: zh``
+    the title and detail are Chinese, and the English detail stays in ``detail_en``."""
     body: dict[str, Any] = {"type": TYPE_PREFIX + code, "title": title, "status": status, "detail": detail,
                             "code": code, "request_id": request_id}
     for key, value in (extra or {}).items():
         if key not in _RESERVED:
             body[key] = value
+    if lang_var.get() == "zh":
+        body["title"], body["detail"] = error_zh(code, body)
+        body["detail_en"] = detail
     return body
+
+
+def preferred_language(accept_language: str) -> str:
+    """``zh`` when the client prefers Chinese (zh, zh-CN, zh-Hans…, by q-value), else ``en``."""
+    best, best_q = "en", 0.0
+    for part in accept_language.split(","):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                continue
+        tag = tag.strip().lower()
+        if q > best_q and (tag == "zh" or tag.startswith("zh-") or tag == "en" or tag.startswith("en-")):
+            best, best_q = tag[:2], q
+    return best
 
 
 def problem_response(status: int, code: str, title: str, detail: str, *, request_id: str | None = None,
@@ -189,26 +235,37 @@ def internal_error_response(request_id: str | None) -> JSONResponse:
 
 
 def validation_errors(errors: Any) -> list[dict[str, Any]]:
-    """Pydantic/FastAPI errors as ``{loc, msg, type}``, without ``input`` (it may hold the report's text)."""
-    return [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in errors]
+    """Pydantic/FastAPI errors as ``{loc, msg, type}``, without ``input`` (it may hold the report's text);
+    the first ``MAX_ERRORS`` only: an answer must not grow with the mistakes a body makes."""
+    return [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in errors[:MAX_ERRORS]]
 
 
-def invalid_request_body(errors: list[dict[str, Any]], request_id: str | None) -> dict[str, Any]:
-    """The 422 problem document of a request that does not match the API."""
+def error_count(errors: list[dict[str, Any]], total: int | None) -> dict[str, Any]:
+    """The ``errors`` member, and ``error_count`` (all of them, also those left out)."""
+    return {"errors": errors, "error_count": max(total or 0, len(errors))}
+
+
+def invalid_request_body(errors: list[dict[str, Any]], request_id: str | None,
+                         total: int | None = None) -> dict[str, Any]:
+    """The 422 problem document of a request that does not match the API (``total``: errors before the cap)."""
     where = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors[:5])
     return problem_body(422, "invalid_request", "Invalid request",
                         f"the request does not match the API ({where}); see /docs for its shape",
-                        request_id=request_id, extra={"errors": errors})
+                        request_id=request_id, extra=error_count(errors, total))
 
 
 # Descriptions of the statuses in the OpenAPI document, and the headers that come with some.
 _TITLES = {400: "Bad request", 401: "Missing or wrong API key (only when NIANBAO_API_KEYS is set)",
+           403: "A backend or option this server does not let clients choose",
+           429: "Too many requests or LLM tokens this minute (Retry-After)",
            413: "Report or batch too large", 415: "Unsupported media type, not text, or undecodable",
            422: "Invalid request or options, empty, or not an annual report", 500: "Internal error",
            502: "The narrative backend returned unusable output",
            503: "Overloaded (Retry-After), not ready, or the LLM is unavailable while required"}
 _HEADERS: dict[int, dict[str, Any]] = {
     401: {"WWW-Authenticate": {"description": AUTH_CHALLENGE, "schema": {"type": "string"}}},
+    429: {"Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "string"}}},
     503: {"Retry-After": {"description": "seconds to wait before retrying (when overloaded)",
                           "schema": {"type": "string"}}},
 }
@@ -244,7 +301,9 @@ async def _nianbao_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    body = invalid_request_body(validation_errors(exc.errors()), request_id_of(request))
+    errors = exc.errors()
+    total = getattr(exc, "total", None)  # bodies.CappedValidationError: the errors were capped already
+    body = invalid_request_body(validation_errors(errors), request_id_of(request), total or len(errors))
     return JSONResponse(body, status_code=422, media_type=PROBLEM_MEDIA_TYPE)
 
 

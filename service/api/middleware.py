@@ -17,11 +17,23 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.api.errors import error_response, internal_error_response, too_large
+from service.api.errors import error_response, internal_error_response, lang_var, preferred_language, too_large
 from service.logs import request_id_var
 from service.metrics import Metrics
 
 log = logging.getLogger("nianbao.http")
+
+_LOGGED_CHARS = 32
+# The review pages (issue 15) load their own scripts and styles from /static: nothing inline, nothing foreign.
+# Swagger's /docs loads its bundle from a CDN with an inline script, so it goes without.
+PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+            "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+_DOCS_PATHS = ("/docs", "/redoc")
+
+
+def _is_docs(path: str) -> bool:
+    return any(path == p or path.endswith(p) or p + "/" in path for p in _DOCS_PATHS)
+
 
 CLIENT_CLOSED = 499  # nginx's status for "the client closed the connection", in logs and metrics only
 _CLIENT_ID = re.compile(r"[A-Za-z0-9._:+/=-]{1,128}")  # ids, UUIDs, trace ids; no spaces or quotes
@@ -41,7 +53,8 @@ class RequestContext:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = Headers(scope=scope).get("x-request-id", "")
+        headers = Headers(scope=scope)
+        incoming = headers.get("x-request-id", "")
         # A client's id is echoed only when it is a plain token: it goes into logs and headers verbatim.
         request_id = incoming if _CLIENT_ID.fullmatch(incoming) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
@@ -50,6 +63,7 @@ class RequestContext:
             # openapi.json, the OpenAPI servers) need it. Paths with the prefix still route (Starlette).
             scope["root_path"] = self.root_path
         token = request_id_var.set(request_id)
+        lang_token = lang_var.set(preferred_language(headers.get("accept-language", "")))
         started = perf_counter()
         received = 0
         status: int | None = None
@@ -65,7 +79,11 @@ class RequestContext:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                MutableHeaders(scope=message)["X-Request-ID"] = request_id
+                headers = MutableHeaders(scope=message)
+                headers["X-Request-ID"] = request_id
+                headers["X-Content-Type-Options"] = "nosniff"
+                if headers.get("content-type", "").startswith("text/html") and not _is_docs(scope["path"]):
+                    headers.setdefault("Content-Security-Policy", PAGE_CSP)
             await send(message)
 
         try:
@@ -82,11 +100,14 @@ class RequestContext:
             elapsed = perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or "unmatched"
             self.metrics.observe_request(route, scope["method"], status or 500, elapsed)
-            log.info("%s %s -> %s in %.1f ms", scope["method"], scope["path"], status, elapsed * 1e3,
-                     extra={"request_id": request_id, "method": scope["method"], "path": scope["path"],
+            # The client chose the method and the path: cut to a sane length (text logs escape controls).
+            method, path = scope["method"][:_LOGGED_CHARS], scope["path"][:_LOGGED_CHARS * 32]
+            log.info("%s %s -> %s in %.1f ms", method, path, status, elapsed * 1e3,
+                     extra={"request_id": request_id, "method": method, "path": path,
                             "route": route, "status": status, "bytes_in": received,
                             "duration_ms": round(elapsed * 1e3, 1)})
             request_id_var.reset(token)
+            lang_var.reset(lang_token)
 
 
 def log_unexpected(exc: BaseException, request_id: str | None, with_message: bool) -> None:

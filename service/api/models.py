@@ -84,7 +84,8 @@ class Health(BaseModel):
     version: str
     schema_version: str
     backend: str
-    pid: int = Field(description="the worker process that answered (several run with NIANBAO_WORKERS > 1)")
+    worker: str = Field(description="a random id of the worker process that answered (several run with "
+                        "NIANBAO_WORKERS > 1)")
 
 
 class ReadinessCheck(BaseModel):

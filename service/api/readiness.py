@@ -13,7 +13,7 @@ import time
 import httpx
 
 from service.api.models import ReadinessCheck
-from service.config import Settings
+from service.config import Settings, public_url
 from service.narrative.prompt import load_prompt
 
 log = logging.getLogger("nianbao.ready")
@@ -57,22 +57,26 @@ class Readiness:
             return self._probed[1]
 
     async def _probe(self) -> ReadinessCheck:
+        # /readyz is open to anyone who reaches it: its answer names no URL and no endpoint's reply. The
+        # details go to the log, with the URL cut to scheme://host:port (user, path and query may hold secrets).
         settings = self.settings
         key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else ""
-        url = f"{settings.llm_base_url}/models"
+        where = public_url(settings.llm_base_url)
         try:
-            response = await self._client.get(url, headers={"Authorization": f"Bearer {key}"})
+            response = await self._client.get(f"{settings.llm_base_url}/models",
+                                              headers={"Authorization": f"Bearer {key}"})
         except httpx.HTTPError as exc:
-            # The exception's text can quote the URL, never the key (it travels in a header).
-            log.warning("llm endpoint unreachable: %s", type(exc).__name__)
-            return ReadinessCheck(ok=False, detail=f"GET {url} failed: {type(exc).__name__}")
+            log.warning("llm endpoint %s unreachable: %s", where, type(exc).__name__)
+            return ReadinessCheck(ok=False, detail="the LLM endpoint is unreachable")
         if response.status_code in (401, 403):
-            return ReadinessCheck(ok=False, detail=f"GET {url} answered {response.status_code}: the endpoint "
-                                  "refuses NIANBAO_LLM_API_KEY")
+            log.warning("llm endpoint %s answered GET /models with %d: it refuses NIANBAO_LLM_API_KEY", where,
+                        response.status_code)
+            return ReadinessCheck(ok=False, detail="the LLM endpoint refuses the configured key")
         if not response.is_success:
-            return ReadinessCheck(ok=False, detail=f"GET {url} answered {response.status_code}; check "
-                                  "NIANBAO_LLM_BASE_URL (it usually ends in /v1)")
-        return ReadinessCheck(ok=True, detail=f"GET {url} answered {response.status_code}")
+            log.warning("llm endpoint %s answered GET /models with %d; check NIANBAO_LLM_BASE_URL (it usually "
+                        "ends in /v1)", where, response.status_code)
+            return ReadinessCheck(ok=False, detail="the LLM endpoint does not answer as expected")
+        return ReadinessCheck(ok=True, detail="the LLM endpoint answers")
 
 
 def _load_prompts() -> ReadinessCheck:

@@ -3,7 +3,8 @@ readiness, metrics; always open). Handlers read the body, call the runner, and s
 
 from __future__ import annotations
 
-import os
+import secrets
+from dataclasses import replace
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated, Any
@@ -12,6 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from schemas import SCHEMA_VERSION, Extraction
+from service.api.auth import client_of
 from service.api.bodies import read_batch, read_document
 from service.api.deps import BackendsDep, ExtractorDep, MetricsDep, ReadinessDep, SettingsDep
 from service.api.errors import NotReady, problem_responses, request_id_of
@@ -22,6 +24,8 @@ from service.api.series import SeriesResponse, read_series_body, run_series
 
 v1 = APIRouter(prefix="/v1", responses=problem_responses(401, 500))
 probes = APIRouter()
+# Which worker answered, without telling the process id: random per process.
+WORKER_ID = secrets.token_hex(4)
 
 ViewQuery = Annotated[View, Query(description="full: the Extraction; flat: its flat view (Extraction.to_flat), "
                                   "canonical key → number or null, meta.*, facts.*, problems, checks.failed")]
@@ -35,7 +39,7 @@ SourceQuery = Annotated[str | None, Query(description="a name for the report whe
     response_model=None,
     responses={200: {"description": "the extraction (or its flat view)",
                      "content": {"application/json": {"schema": RESULT_SCHEMA}}},
-               **problem_responses(400, 413, 415, 422, 502, 503)},
+               **problem_responses(400, 403, 413, 415, 422, 429, 502, 503)},
     openapi_extra=EXTRACT_BODY,
     summary="Extract one annual report",
 )
@@ -54,13 +58,13 @@ async def extract_report(
     its span in the text. A text that is not an annual report is refused with 422 and `not_found`.
     """
     document = await read_document(request, settings.max_upload_bytes, source=source)
-    return respond(await extractor.run(document), view)
+    return respond(await extractor.run(replace(document, client=client_of(request))), view)
 
 
 @v1.post(
     "/extract/batch",
     response_model=BatchResponse,
-    responses=problem_responses(400, 413, 415, 422),
+    responses=problem_responses(400, 413, 415, 422, 429),
     openapi_extra=BATCH_BODY,
     summary="Extract several reports",
 )
@@ -74,14 +78,15 @@ async def extract_batch(request: Request, extractor: ExtractorDep, settings: Set
     bad item never fails the others. Only a malformed or oversized batch as a whole is refused.
     """
     items, defaults = await read_batch(request, settings.batch_max_items)
-    results = await extractor.run_batch(items, defaults, view=view, request_id=request_id_of(request))
+    results = await extractor.run_batch(items, defaults, view=view, request_id=request_id_of(request),
+                                        client=client_of(request))
     return JSONResponse({"results": results})
 
 
 @v1.post(
     "/series",
     response_model=SeriesResponse,
-    responses=problem_responses(400, 413, 415, 422),
+    responses=problem_responses(400, 413, 415, 422, 429),
     openapi_extra=SERIES_BODY,
     summary="One agency across years",
 )
@@ -98,7 +103,8 @@ async def series(request: Request, extractor: ExtractorDep, settings: SettingsDe
     "options": {…}}`; at most NIANBAO_BATCH_MAX_ITEMS. A report that cannot be read is listed in `failures`
     with its problem document; the others still make their series.
     """
-    reports = await read_series_body(request, settings.max_upload_bytes, settings.batch_max_items)
+    reports = await read_series_body(request, settings.max_upload_bytes, settings.batch_max_items,
+                                     client_of(request))
     return JSONResponse(await run_series(extractor, reports, charts=charts, one_agency=one_agency,
                                          request_id=request_id_of(request)))
 
@@ -113,7 +119,7 @@ async def result_schema() -> dict[str, Any]:
 async def healthz(backends: BackendsDep) -> Health:
     """Report that the process is up and which narrative backend it uses by default (no LLM is called)."""
     return Health(version=package_version(), schema_version=SCHEMA_VERSION, backend=backends.default,
-                  pid=os.getpid())
+                  worker=WORKER_ID)
 
 
 @probes.get("/readyz", response_model=Ready, responses=problem_responses(503), summary="Readiness")

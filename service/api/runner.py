@@ -18,6 +18,7 @@ from service.api.bodies import Document, document_of_item
 from service.api.errors import error_body, internal_error_body, invalid_request_body, validation_errors
 from service.api.middleware import log_unexpected
 from service.api.models import View
+from service.api.quotas import Quotas
 from service.config import Settings
 from service.errors import NianbaoError
 from service.gate import require_report
@@ -27,17 +28,25 @@ from service.metrics import Metrics
 class Extractor:
     """Runs documents through the pipeline with the app's backends, and counts the outcomes."""
 
-    def __init__(self, settings: Settings, backends: Backends, metrics: Metrics) -> None:
+    def __init__(self, settings: Settings, backends: Backends, metrics: Metrics, quotas: Quotas | None = None) -> None:
         self.settings = settings
         self.backends = backends
         self.metrics = metrics
+        self.quotas = quotas or Quotas(settings)
 
     async def run(self, document: Document) -> Extraction:
         """The extraction of one document; raises ``NianbaoError`` (not a report, LLM required and down…)."""
         try:
-            backend = self.backends.get(document.options.backend)
+            options = document.options
+            self.quotas.check_options(options)
+            llm = self.quotas.uses_llm(options)
+            if llm:
+                self.quotas.admit_llm(document.client)
+            backend = self.backends.get(options.backend)
             result = require_report(await pipeline.aextract(document.text, source=document.source,
-                                                            narrative=backend, options=document.options))
+                                                            narrative=backend, options=options))
+            if llm:
+                self.quotas.charge(document.client, result.narrative.prompt_tokens + result.narrative.completion_tokens)
         except NianbaoError as exc:
             self.metrics.observe_failure(exc.code)
             raise
@@ -50,14 +59,14 @@ class Extractor:
         return result
 
     async def run_batch(self, items: list[Any], defaults: ExtractOptions, *, view: View,
-                        request_id: str | None) -> list[dict[str, Any]]:
+                        request_id: str | None, client: str = "-") -> list[dict[str, Any]]:
         """One entry per item, in order; at most ``batch_concurrency`` items are in the pipeline at once."""
         slots = asyncio.Semaphore(self.settings.batch_concurrency)
 
         async def one(index: int, item: Any) -> dict[str, Any]:
             async with slots:
-                outcome = await self.attempt(lambda: document_of_item(item, defaults, self.settings.max_upload_bytes),
-                                             request_id)
+                outcome = await self.attempt(
+                    lambda: document_of_item(item, defaults, self.settings.max_upload_bytes, client), request_id)
             if isinstance(outcome, dict):
                 return {"index": index, "ok": False, "error": outcome}
             return {"index": index, "ok": True, "result": render(outcome, view)}
@@ -72,7 +81,9 @@ class Extractor:
         except NianbaoError as exc:
             return error_body(exc, request_id)
         except RequestValidationError as exc:
-            return invalid_request_body(validation_errors(exc.errors()), request_id)
+            errors = exc.errors()
+            return invalid_request_body(validation_errors(errors), request_id,
+                                        getattr(exc, "total", None) or len(errors))
         except Exception as exc:  # one item's crash is that item's 500, not the request's
             log_unexpected(exc, request_id, self.settings.log_report_text)
             return internal_error_body(request_id)

@@ -55,20 +55,23 @@ class SeriesResponse(SeriesResult):
     failures: list[SeriesFailure] = Field(default_factory=list)
 
 
-async def read_series_body(request: Request, limit: int, max_items: int) -> list[tuple[str | None, MakeDocument]]:
-    """Each report of the body as (its name, a function making its Document — which raises its own error)."""
+async def read_series_body(request: Request, limit: int, max_items: int,
+                           client: str = "-") -> list[tuple[str | None, MakeDocument]]:
+    """Each report of the body as (its name, a function making its Document — which raises its own error);
+    ``client`` is who asked (for the quotas)."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type == FORM_TYPE:
-        return await _from_form(request, limit, max_items)
+        return await _from_form(request, limit, max_items, client)
     if media_type == JSON_TYPE or media_type.endswith("+json"):
         items, defaults = await read_batch(request, max_items)
-        return [(_source_of(item), partial(document_of_item, item, defaults, limit)) for item in items]
+        return [(_source_of(item), partial(document_of_item, item, defaults, limit, client)) for item in items]
     raise UnsupportedMediaType(f"Content-Type {media_type or '(none)'!r} is not accepted; send multipart/form-data "
                                'with the reports in "file" fields, or application/json {"items": [{"text": …}]}',
                                detail={"accepted": [FORM_TYPE, JSON_TYPE]})
 
 
-async def _from_form(request: Request, limit: int, max_items: int) -> list[tuple[str | None, MakeDocument]]:
+async def _from_form(request: Request, limit: int, max_items: int,
+                     client: str) -> list[tuple[str | None, MakeDocument]]:
     # One file more than allowed is read so that "too many" is our 413, not the parser's 400.
     async with request.form(max_files=max_items + 1, max_fields=len(_FORM_FIELDS) + max_items) as form:
         unknown = sorted(set(form.keys()) - _FORM_FIELDS)
@@ -86,7 +89,7 @@ async def _from_form(request: Request, limit: int, max_items: int) -> list[tuple
         out: list[tuple[str | None, MakeDocument]] = []
         for upload in uploads:
             data = await upload.read(limit + 1)
-            out.append((upload.filename, partial(_document, data, upload.filename, options, limit)))
+            out.append((upload.filename, partial(_document, data, upload.filename, options, limit, client)))
         return out
 
 
@@ -101,11 +104,11 @@ def _options(raw: Any) -> ExtractOptions:
                                                 for e in exc.errors(include_url=False, include_input=False)]}) from None
 
 
-def _document(data: bytes, source: str | None, options: ExtractOptions, limit: int) -> Document:
+def _document(data: bytes, source: str | None, options: ExtractOptions, limit: int, client: str) -> Document:
     if len(data) > limit:
         raise too_large(len(data), limit)
     text, encoding = decode_bytes(data)
-    return Document(text=text, source=source, options=options, encoding=encoding)
+    return Document(text=text, source=source, options=options, encoding=encoding, client=client)
 
 
 def _too_many(count: int, limit: int) -> TooManyItems:

@@ -21,11 +21,12 @@ from decimal import Decimal
 from typing import Literal
 
 from schemas import Fact, Span
+from service.narrative.flow import Flow, flow
 from service.narrative.grounding import NUMBER, clean_bounds, parse_number
 
 # ---- the pieces rules are written in ---------------------------------------------------------------
 
-_PRE_WORDS = r"大约|约|将近|近|超过|逾|多达|达到|达|共计|共|合计|累计|总计|计|为|不少于|不低于"
+_PRE_WORDS = r"大约|约|将近|近|超过|突破|逾|多达|达到|达|共计|共|合计|累计|总计|计|为|不少于|不低于"
 _NUM = rf"(?<![\d.第零〇一二两三四五六七八九十百千])(?<!\d,)(?P<num>{NUMBER})"
 # Spaces that PDF extraction puts around numbers ("1500 余条"). Each optional token carries its own spaces:
 # several optional spaces in a row would make the engine try every split of a run of blanks (table rows).
@@ -38,20 +39,23 @@ _COUNT = (rf"(?P<pre>{_PRE_WORDS})?{_S}{_NUM}(?:{_S}(?P<mult>万|千))?(?:{_S}(?
           rf"(?:{_S}(?P<mult2>万))?{_S}(?P<unit>{{units}})(?!{_COUNTED_NOUNS})(?P<post>以上|左右|有余)?")
 # Followers are often written without a unit (关注量382), so the number must end there.
 _FOLLOWERS = (rf"(?P<pre>{_PRE_WORDS})?{_S}{_NUM}(?:{_S}(?P<mult>万|千))?(?:{_S}(?P<more>余|多))?"
-              rf"(?:{_S}(?P<unit>人|名|个|户))?(?P<post>以上|左右)?(?![\d.%‰])")
-_FOLLOW = r"关注量|关注人数|关注数|关注者|关注用户|粉丝量|粉丝数|粉丝|订阅量|订阅数|订阅人数|用户数"
+              rf"(?:{_S}(?P<mult2>万))?(?:{_S}(?P<unit>人|名|个|户))?(?P<post>以上|左右)?(?![\d.%‰])")
+_FOLLOW = r"关注量|关注人数|关注数|关注者|关注用户|粉丝量|粉丝数|粉丝|订阅量|订阅数|订阅人数|用户总数|总用户数|用户数"
 _TEMPLATE = {
     "<g>": r"[^,;:。!?\n]{0,10}?",  # a short gap inside one clause
     "<G>": r"[^;。!?\n]{0,80}?",  # a gap inside one sentence (a platform named a few clauses before)
     "<NOUN>": r"(?:信息|内容|稿件|文章|动态|新闻|图文|消息|推文|微博|博文)",
     "<ANY>": rf"(?<![\d.]){NUMBER}[ \t]{{0,3}}(?:件|份|个)",  # another count, only as context
-    "<WEB>": r"(?:网站|政务网|政府网|门户网)",
-    "<WX>": r"(?:微信公众号|公众号|微信)",
+    "<WEB>": r"(?:网站|政务网|政府网|门户网|信息公开专栏)",
+    # 政务新媒体（微信公众号等）: a group, not the account
+    "<WX>": r"(?:微信公众号|公众号|微信(?!公众号))(?!等)",
     # Not 报送 (reporting to superiors) nor 发送 (text messages): those are not posts.
     "<PUB>": r"(?:发布|公开|更新|上传|推送|公布|刊发|发表|推出|编发|转发)",
     "<FOLLOW>": rf"(?:{_FOLLOW})",
     "<RUN>": r"(?:开设|开通|运营|运行|管理|注册|认证|共有|现有|拥有|建立|建成)",  # what an agency does with accounts
     "<GET>": r"(?:收到|受理|接到|接收|新收)",
+    # A clause about this year, after a cumulative one: 本年度新增发布…, 2024年发布…
+    "<YEAR>": r"(?:本年度?|全年|今年|年内|当年|\d{4}\s*年度?)(?:新增|共|累计)?",
 }
 _POSTS = "条|篇|则|期"
 _ITEMS = "件|份|个"
@@ -62,7 +66,7 @@ _OTHER_PLATFORMS = (r"微博|微信|公众号|新媒体|两微|抖音|头条|快
 _NOT_WEBSITE = _OTHER_PLATFORMS + "|留言|信箱"
 _NOT_WEIBO = "微信|公众号|网站|政务网|政府网|抖音|头条|快手|客户端|两微"
 _NOT_WECHAT = "微博|网站|政务网|政府网|抖音|头条|快手|客户端|两微"
-_NOT_ISSUED = "规范性|解读|申请|会议|简报|信息"
+_NOT_ISSUED = "规范性|解读|申请|会议|简报|信息|公开"
 _NOT_DISCLOSED = "申请|规范性|不公开|不予公开|部分公开"
 # New followers or accounts are this year's growth, not the number the agency has.
 _GROWTH = "新增|增加|增长"
@@ -74,7 +78,7 @@ _FIXTURES = "专栏|栏目|板块|专区|频道|坐席|座席|席位|线路|接�
 _NOT_HOTLINE = "留言|信箱|网民|信访|" + _FIXTURES + "|" + _EVENTS
 # 信访举报投诉类申请 is a kind of disclosure application (表三), not a petition case.
 _NOT_PETITION = "热线|12345|留言|信箱|申请|" + _EVENTS
-_NOT_MESSAGES = "热线|" + _EVENTS
+_NOT_MESSAGES = "热线|电话|" + _EVENTS
 # Trainings of the public (farming, jobs, safety) are not the agency's disclosure trainings.
 _NOT_TRAINING = "技能|就业|职业|农|种植|养殖|安全生产|消防|创业|家政|电商|培训人员|人次"
 _NOT_REQUESTS = "结转|上年|去年|办结|答复|行政复议|诉讼|举报|投诉|信访|" + _EVENTS
@@ -118,16 +122,32 @@ RULES: tuple[Rule, ...] = (
     _rule("documents_issued", r"(?:印发|制发|下发)<g><N><g>(?:文件|公文)", _ITEMS, _NOT_ISSUED),
 
     _rule("documents_disclosed", r"公开(?:政府|行政)?(?:文件|公文)<g><N>", _ITEMS, _NOT_DISCLOSED, part_ok=True),
+    # 公开以区政府、区政府办名义下发的文件23件
+    _rule("documents_disclosed", r"公开[^,;:。!?\n]{0,16}?(?:下发|印发|制发)的(?:文件|公文)<g><N>", _ITEMS,
+          _NOT_DISCLOSED,
+          part_ok=True),
     _rule("documents_disclosed", r"(?:发文|印发|制发)[^,;:。!?\n]{0,20}?<ANY>\s*[,、]\s*(?:其中)?\s*"
           r"(?P<q>(?:主动)?公开<N>)", _ITEMS, part_ok=True),
 
     _rule("website_posts", r"<WEB><G><PUB><g><NOUN><N>", _POSTS + "|件", _NOT_WEBSITE, part_ok=True),
     _rule("website_posts", r"<WEB><G><PUB><N>(?:<g><NOUN>)?", _POSTS, _NOT_WEBSITE, part_ok=True),
+    # A part of the year's total by channel: 主动公开信息775条，其中政务网站162条
+    _rule("website_posts", r"<WEB><N>", _POSTS, _NOT_WEBSITE, part_ok=True),
+    # The site named before a cumulative count, then this year's (…累计发布信息20437条，本年度新增发布3673条).
+    _rule("website_posts", rf"<WEB>{_gap_without(_NOT_WEBSITE)}[,;](?P<q><YEAR><PUB>(?:<g><NOUN>)?<N>)", _POSTS,
+          _NOT_WEBSITE, part_ok=True),
 
-    _rule("weibo_posts", r"微博<G>(?:<PUB>|发博)(?:<g><NOUN>)?<N>(?:<g><NOUN>)?", _POSTS, _NOT_WEIBO, part_ok=True),
+    _rule("weibo_posts", r"微博(?!等)<G>(?:<PUB>|发博)(?:<g><NOUN>)?<N>(?:<g><NOUN>)?", _POSTS, _NOT_WEIBO,
+          part_ok=True),
     _rule("weibo_posts", r"<PUB>(?:政务)?微博(?:信息|博文)?<N>", _POSTS, _NOT_WEIBO, part_ok=True),
+    _rule("weibo_posts", r"微博<N>", _POSTS, _NOT_WEIBO, part_ok=True),
+    _rule("weibo_posts", rf"微博{_gap_without(_NOT_WEIBO)}[,;](?P<q><YEAR><PUB>(?:<g><NOUN>)?<N>)", _POSTS,
+          _NOT_WEIBO, part_ok=True),
     _rule("wechat_posts", r"<WX><G><PUB>(?:<g><NOUN>)?<N>(?:<g><NOUN>)?", _POSTS, _NOT_WECHAT, part_ok=True),
     _rule("wechat_posts", r"<PUB>(?:政务)?(?:微信|公众号)(?:信息|文章|推文)?<N>", _POSTS, _NOT_WECHAT, part_ok=True),
+    _rule("wechat_posts", r"<WX><N>", _POSTS, _NOT_WECHAT, part_ok=True),  # 其中…，微信公众号2841条
+    _rule("wechat_posts", rf"<WX>{_gap_without(_NOT_WECHAT)}[,;](?P<q><YEAR><PUB>(?:<g><NOUN>)?<N>)", _POSTS,
+          _NOT_WECHAT, part_ok=True),
 
     _rule("weibo_followers", r"微博<g><FOLLOW><g><N>", exclude=_NOT_WEIBO + "|" + _GROWTH, followers=True),
     # The platform a clause or two before (微博全年发博1024条，粉丝数8900人), with no other platform named
@@ -144,12 +164,19 @@ RULES: tuple[Rule, ...] = (
     _rule("new_media_accounts", r"<RUN><g><N><g>新媒体", "个|家", _NOT_ACCOUNTS),
     _rule("new_media_accounts", r"政务新媒体(?:账号|帐号|平台)?(?:共|总数|数量)?(?:为|达)?<N>", "个|家", _NOT_ACCOUNTS),
 
-    _rule("policy_interpretations", r"解读(?:文章|材料|稿件|信息|文件|类信息)?<g><N>", "篇|件|条|期|个|份",
+    _rule("policy_interpretations", r"解读(?:文章|材料|稿件|信息|文件|类信息)?<g><N>", "篇|件|条|期|个|份|次",
           _FIXTURES + "|" + _EVENTS),
     _rule("policy_interpretations", r"(?:发布|制作|推出|编发|撰写|刊发)<g><N><g>解读", "篇|件|条|期|个|份",
           _FIXTURES + "|" + _EVENTS),
 
-    _rule("hotline_cases", r"(?:热线|12345|咨询电话)<g><N>", "件|个|次|通|条|宗|起|单|人次", _NOT_HOTLINE),
+    # Not 人次: people served (接听咨询2903人次) are not the cases handled (办理诉求518件).
+    _rule("hotline_cases", r"(?:热线|12345|咨询电话)<g><N>", "件|个|次|通|条|宗|起|单", _NOT_HOTLINE),
+    _rule("hotline_cases", r"(?:热线|12345)<G>(?:办理|受理|办结|转办)(?:群众)?(?:诉求|工单|来电|事项)<g><N>",
+          "件|个|条|单", _NOT_HOTLINE),
+    # 热线累计受理…39024件，其中本年度受理8825件: this year's count after the cumulative one
+    _rule("hotline_cases", rf"(?:热线|12345){_gap_without(_NOT_HOTLINE)}[,;]"
+          r"(?P<q>(?:其中)?<YEAR>(?:受理|办理|办结|接听|转办)"
+          r"<g><N>)", "件|个|条|单", _NOT_HOTLINE),
 
     _rule("petition_cases", r"(?:信访|来信来访)<g><N>", "件|起|宗|批次|批|个|次|封", _NOT_PETITION),
 
@@ -164,13 +191,19 @@ RULES: tuple[Rule, ...] = (
     _rule("trainings", r"培训(?:会|班|活动|课)?<g><N>", "场次|次|场|期|轮|批|个", _NOT_TRAINING),
     _rule("trainings", r"(?:开展|组织|举办|召开|参加|参与)<g><N><g>培训", "场次|次|场|期|轮|批|个", _NOT_TRAINING),
 
+    # The table's own term first: 共受理…59件，其中新收到…47件 (受理 counts the carried-over ones too).
+    _rule("requests_received", r"(?:新收到|新收|新受理)<g><APPLICATION>(?:数量|事项)?<g><N>", "件|份|个|条|宗|例",
+          _NOT_REQUESTS, part_ok=True),
     _rule("requests_received", r"<GET><g><APPLICATION>(?:数量|事项)?<g><N>", "件|份|个|条|宗|例", _NOT_REQUESTS),
     _rule("requests_received", r"<GET><g><N><g>(?:(?:政府)?信息公开申请|依申请公开)", "件|份|个|条|宗|例",
           _NOT_REQUESTS),
+    # 全区共收到…申请1801件，其中本局本级收到68件: the agency's part of a region's total
+    _rule("requests_received", r"<GET><g><APPLICATION>[^;。!?\n]{0,20}?,(?P<q>其中[^,;。!?\n]{0,12}?<GET><N>)",
+          "件|份|个|条|宗|例", _NOT_REQUESTS),
     # The subject may be named between (未收到公民、法人或其他组织提出的…申请), but not 申请 itself:
     # "未收到申请超出一定数量…的申请" is about fees, not about receiving none.
-    _rule("requests_received", r"(?:未|没有|无)<GET>(?:过)?(?:\([^)]{0,4}\))?(?:任何)?"
-          r"(?:[^,;:。!?\n申]{0,12}?(?:提出|提交)的)?<APPLICATION>", zero=True),
+    _rule("requests_received", r"(?:未|没有|无)<GET>(?:过)?(?:\([^)]{0,4}\))?(?:任何(?:形式)?的?)?"
+          r"(?:[^,;:。!?\n申]{0,24}?(?:提出|提交)的)?<APPLICATION>", zero=True),
     _rule("requests_received", r"(?:无|没有|未发生)依申请公开(?:政府信息)?(?:的)?(?:申请|事项|情况)", zero=True),
 
     _rule("fees_collected", r"处理费<g><N>", "元"),
@@ -182,7 +215,8 @@ RULES: tuple[Rule, ...] = (
 # Words every wording of a key contains: a text without any of them is not searched for that key (a
 # literal test is far cheaper than a regex scan). Keep in step with RULES.
 TRIGGERS: dict[str, tuple[str, ...]] = {
-    "documents_issued": ("发文", "文件", "公文"), "documents_disclosed": ("公开",), "website_posts": ("网",),
+    "documents_issued": ("发文", "文件", "公文"), "documents_disclosed": ("公开",),
+    "website_posts": ("网", "信息公开专栏"),
     "weibo_posts": ("微博",), "wechat_posts": ("微信", "公众号"), "weibo_followers": ("微博",),
     "wechat_followers": ("微信", "公众号"), "new_media_accounts": ("新媒体",), "policy_interpretations": ("解读",),
     "hotline_cases": ("热线", "12345", "咨询电话"), "petition_cases": ("信访", "来信来访"),
@@ -204,28 +238,58 @@ _COUNT_NUMBER = (r"(?:(?<!\d)\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<!\d)\d+(?:\.\d+)?"
 assert re.sub(r"\(\?<!(?:\\d|\[[^]]+\])\)", "", _COUNT_NUMBER) == NUMBER  # the same number, anchored
 _ANY_COUNT = re.compile(rf"{_COUNT_NUMBER}(?:{_S}[万千])?(?:{_S}[余多])?{_S}{_UNITS_OF_ANY}")
 _CLAUSE_CHARS = ",;:。!?\n"
+_FIXTURE_BEFORE = re.compile(rf"(?:{_FIXTURES})$")
 _CLAUSE_END = re.compile(f"[{_CLAUSE_CHARS}]")
 # In the number's own clause: a part (其中, 分别), a frequency (每月), a change (增加, 同比), a plan (将, 计划).
-_NOT_THE_TOTAL = re.compile(r"其中|分别|每(?:年|月|周|季度?|天|日|半年)|平均|人均"
+_FREQUENCY = re.compile(r"每(?:年|月|周|季度?|天|日|半年)|平均|人均|日均|周均|月均|年均")
+_NOT_THE_TOTAL = re.compile(r"其中|分别|每(?:年|月|周|季度?|天|日|半年)|平均|人均|日均|周均|月均|年均"
                             r"|同比|环比|较上年|较去年|比上年|增加|减少|增长|下降"
                             r"|将|计划|拟|预计|力争|争取|目标")
+# Before a count in its scope: the count is region-wide (全区各级…, 指导各单位…), not the agency's own.
+_REGION = re.compile(r"全(?:省|市|州|盟|县|区|旗|镇|乡|街道|系统)|各级|各地|各(?:县|区|市|乡镇|镇|乡|街道|单位|部门)"
+                     r"|指导")
+# A cumulative figure (历年累计, 截至年底, 自开通以来): not this year's. 全年累计 is this year's total.
+_CUMULATIVE = re.compile(r"(?<!全年)(?<!本年)(?<!年度)(?<!今年)(?<!年内)累计|历年|自[^,;。]{0,10}以来|至今")
+# 其中 that narrows to this year (其中本年度受理…): the part wanted, not a part of the total.
+_THIS_YEAR_PART = re.compile(r"其中[^,;。]{0,4}?(?:本年度?|今年|全年|当年|\d{4}\s*年)")
+# A body whose region's figures are its own: the people's government of a place, its office (which reports
+# for it: 原州区人民政府办公室's 全区开设…政务新媒体22个), a street office; a title may name the place alone
+# (隆德县联财镇: 全镇已通过政务网公开发布…82条).
+_GOVERNMENT = re.compile(r"(?:省|市|州|盟|县|区|旗|镇|乡|街道)(?:人民政府|政府)?(?:办公室|办公厅)?$|办事处$")
+_RANK = {"省": 4, "自治区": 4, "市": 3, "州": 3, "盟": 3, "县": 2, "区": 2, "旗": 2, "乡": 1, "镇": 1, "街道": 1}
+# The places an agency's name is made of, each with its level word (盐城市 大丰区).
+_PLACE = re.compile(r"[\u4e00-\u9fff]{1,8}?(?P<lvl>省|自治区|市(?!场)|州(?!市)|盟|县|区|旗|乡|镇|街道)")
+# A government website named by its level, maybe after a place (哈尔滨市政府网站, 县政府门户网站).
+_SITE = re.compile(r"(?P<cn>中国政府网)|(?:(?<=[在通过托用于向、,和及])|(?<=其中)|^)"
+                   r"(?P<place>[^\W\d_在通过依托利用于向和及的对其]{0,5}?)"
+                   r"(?P<lvl>省|市|州|县|区)(?:人民)?政府(?:门户)?(?:网|信息公开)", re.M)
+_CUMULATIVE_OK = frozenset({"weibo_followers", "wechat_followers", "new_media_accounts"})
+_SENTENCE_END = ";。!?\n"
 Qualifier = Literal["exact", "approx", "more_than", "at_least"]
 _QUALIFIER_PRE: dict[str, Qualifier] = {
     "大约": "approx", "约": "approx", "将近": "approx", "近": "approx", "超过": "more_than", "逾": "more_than",
-    "多达": "more_than", "不少于": "at_least", "不低于": "at_least"}
+    "多达": "more_than", "突破": "more_than", "不少于": "at_least", "不低于": "at_least"}
 _QUALIFIER_POST: dict[str, Qualifier] = {"以上": "at_least", "左右": "approx", "有余": "more_than"}
 
 
 def read_facts(text: str, view: str, skip: tuple[int, int] | None = None,
-               tables: Sequence[tuple[int, int]] = ()) -> dict[str, Fact]:
-    """The facts the prose states; ``skip`` (section 五) and ``tables`` (their spans) are not read."""
+               tables: Sequence[tuple[int, int]] = (), agency: str | None = None) -> dict[str, Fact]:
+    """The facts the prose states; ``skip`` (section 五) and ``tables`` (their spans) are not read.
+
+    ``agency`` (the reporting body) decides whether a region-wide figure is its own: 全区… is the own
+    figure of a 区人民政府, and another body's region in the report of a department or an office.
+
+    The rules read the prose as a flow (``flow.py``): a sentence wrapped across lines or a page break is one
+    sentence again; spans map back to the text.
+    """
     facts: dict[str, Fact] = {}
-    absent = {key for key, words in TRIGGERS.items() if not any(w in view for w in words)}
-    zones = _zones(len(view), [*([skip] if skip else []), *tables])
+    prose = flow(view, _zones(len(view), [*([skip] if skip else []), *tables]))
+    governs = agency is None or _GOVERNMENT.search(agency) is not None  # unknown: region figures kept
+    absent = {key for key, words in TRIGGERS.items() if not any(w in prose.text for w in words)}
     for rule in RULES:
         if rule.key in facts or rule.key in absent:
             continue
-        fact = _first(rule, text, view, zones)
+        fact = _first(rule, text, prose, governs, agency)
         if fact is not None:
             facts[rule.key] = fact
     return facts
@@ -243,21 +307,22 @@ def _zones(size: int, skips: Sequence[tuple[int, int]]) -> list[tuple[int, int]]
     return zones
 
 
-def _first(rule: Rule, text: str, view: str, zones: list[tuple[int, int]]) -> Fact | None:
-    """The first match of ``rule`` in ``zones`` that its context confirms."""
-    for start, end in zones:
-        pos = start
-        # search, not finditer: a rejected match must not hide a later keyword inside it.
-        while (m := rule.pattern.search(view, pos, end)) is not None:
-            fact = _judge(rule, m, text, view)
-            if fact is not None:
-                return fact
-            pos = m.start() + 1
+def _first(rule: Rule, text: str, prose: Flow, governs: bool = False, agency: str | None = None) -> Fact | None:
+    """The first match of ``rule`` in the flow that its context confirms."""
+    pos, view = 0, prose.text
+    # search, not finditer: a rejected match must not hide a later keyword inside it.
+    while (m := rule.pattern.search(view, pos)) is not None:
+        fact = _judge(rule, m, text, prose, governs, agency)
+        if fact is not None:
+            return fact
+        pos = m.start() + 1
     return None
 
 
-def _judge(rule: Rule, m: re.Match[str], text: str, view: str) -> Fact | None:
+def _judge(rule: Rule, m: re.Match[str], text: str, prose: Flow, governs: bool = False,
+           agency: str | None = None) -> Fact | None:
     """The fact a match states, or None when its context says it is not the agency's own total."""
+    view = prose.text
     anchor = m.start("q") if "q" in rule.pattern.groupindex and m.group("q") is not None else m.start()
     at = m.end() if rule.zero else m.start("num")
     qualifier: Qualifier = "exact"
@@ -274,22 +339,92 @@ def _judge(rule: Rule, m: re.Match[str], text: str, view: str) -> Fact | None:
     scope = _clause_start(view, anchor)
     for before in _counts(view, scope, anchor):
         scope = before.end()
-    if rule.exclude is not None and rule.exclude.search(view, scope, at):
+    if rule.exclude is not None and _names_other(rule.exclude, view, scope, at):
         return None
-    if not rule.zero and not rule.part_ok and _NOT_THE_TOTAL.search(view, _clause_start(view, at), at):
+    # A platform named clauses before its count: its own clause must not name another (微博、微信公众号，…).
+    if rule.exclude is not None and anchor != m.start() and rule.exclude.search(view, _clause_start(view, m.start()),
+                                                                                m.start()):
+        return None
+    if not rule.zero and not _own_total(rule, view, scope, at, governs, agency, anchor):
         return None
     # Quote from the keyword's clause, unless the keyword stands several clauses before the number.
     near = len(_CLAUSE_END.findall(view, anchor, at)) <= 1
     start, end = clean_bounds(view, _clause_start(view, anchor if near else at), m.end())
     if start >= end:
         return None
+    start, end = prose.span(start, end)
     return Fact(value=value, qualifier=qualifier, quote=text[start:end], span=Span(start=start, end=end),
                 grounding="exact")
 
 
+def _superior_site(view: str, scope: int, at: int, agency: str | None) -> bool:
+    """Whether the website named last before ``at`` is a superior's (盐城市政府网站 in 大丰区's report).
+
+    The agency's name is a chain of places (盐城市 大丰区; 五常市 民意乡). Its own site is at its own
+    place, or, for a township or street, which publishes on its county's portal, at the place above it. A
+    site named with a place higher in the chain or outside it (哈尔滨市政府网站 for 五常市民意乡), or by a
+    level word above that (市政府网站 for a county), is a superior's; 中国政府网 always.
+    """
+    chain = [(m.group(0), _RANK[m.group("lvl")]) for m in _PLACE.finditer(agency or "")]
+    if not chain:
+        return False
+    site = None
+    for site in _SITE.finditer(view, scope, at):  # noqa: B007 - the last site named before the count
+        pass
+    if site is None:
+        return False
+    if site.group("cn"):
+        return True
+    allowed = len(chain) - (2 if chain[-1][1] == 1 and len(chain) > 1 else 1)
+    place, level = site.group("place"), site.group("lvl")
+    if place:
+        names = [name for name, _ in chain]
+        return place + level not in names or names.index(place + level) < allowed
+    return _RANK[level] > chain[allowed][1]
+
+
+def _names_other(exclude: re.Pattern[str], view: str, lo: int, hi: int) -> bool:
+    """Whether ``view[lo:hi]`` names an excluded word outside quotes (“番禺政府网”微信公众号 names no website)."""
+    for m in exclude.finditer(view, lo, hi):
+        if view.count("“", lo, m.start()) <= view.count("”", lo, m.start()):
+            return True
+    return False
+
+
+def _own_total(rule: Rule, view: str, scope: int, at: int, governs: bool = False,
+               agency: str | None = None, anchor: int = -1) -> bool:
+    """Whether the count at ``at`` is the agency's own figure for the year, as its words before it say.
+
+    Not when its scope is region-wide (全区各级政府网站…) or cumulative (累计, 截至年底); not a part
+    (其中), a frequency, a change or a plan, unless 其中 narrows a region-wide or cumulative figure down to
+    this one (全区…共举办52场，其中本机关举办6场; 累计受理…，其中本年度受理…) or names the key's own thing.
+    """
+    if not governs and _REGION.search(view, scope, at):
+        return False
+    if rule.key == "website_posts" and _superior_site(view, scope, at, agency):
+        return False
+    if rule.key not in _CUMULATIVE_OK and _CUMULATIVE.search(view, scope, at):
+        return False
+    clause = _clause_start(view, at)
+    if _FREQUENCY.search(view, clause, at):
+        return False  # 日均发布信息3条: a rate, whatever the wording
+    if rule.part_ok:
+        return True
+    hit = _NOT_THE_TOTAL.search(view, clause, at)
+    if hit is None:
+        return True
+    if hit.group(0) != "其中" or _NOT_THE_TOTAL.search(view, hit.end(), at):
+        return False
+    if anchor >= hit.end() and view[hit.end():anchor] in ("", "政策", "政务", "各类"):
+        return True  # 其中 names this very thing: 发布信息168条，其中政策解读9篇 (all the interpretations)
+    sentence = max(view.rfind(c, 0, clause) for c in _SENTENCE_END) + 1
+    return bool(_THIS_YEAR_PART.match(view, hit.start(), at) or not governs and _REGION.search(view, sentence, clause)
+                or _CUMULATIVE.search(view, sentence, clause))
+
+
 def _count_in(view: str, lo: int, hi: int) -> bool:
-    """Is there a count of things in ``view[lo:hi]``?"""
-    return _ANY_COUNT_HERE.match(view, lo, hi) is not None or _ANY_COUNT.search(view, lo, hi) is not None
+    """Is there a count of things in ``view[lo:hi]``? A platform's fixtures (栏目7个) compete with no count."""
+    return any(_FIXTURE_BEFORE.search(view, max(0, m.start() - 4), m.start()) is None for m in _counts(view, lo, hi))
 
 
 def _counts(view: str, lo: int, hi: int) -> Iterator[re.Match[str]]:

@@ -39,7 +39,7 @@ from pydantic import ValidationError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
 from schemas import ExtractOptions, NarrativeUsage
-from service.config import Settings, llm_settings_missing
+from service.config import Settings, llm_settings_missing, public_url
 from service.errors import BackendError, LLMBudgetExceeded, LLMOutputInvalid, LLMUnavailable
 from service.logs import redact_logs, withhold_details
 from service.narrative.aio import IO
@@ -103,7 +103,7 @@ class LLMBackend:
 
     def __repr__(self) -> str:
         return (f"LLMBackend(model={self._settings.llm_model!r}, mode={self._settings.llm_mode!r}, "
-                f"base_url={str(self._client.base_url)!r})")
+                f"base_url={public_url(str(self._client.base_url))!r})")
 
     # ---- lifetime ----------------------------------------------------------------------------------
 
@@ -258,7 +258,7 @@ def translate_error(exc: BaseException, meter: Meter, settings: Settings, *, bud
         error = LLMUnavailable(_unavailable_message(cause, settings), detail=detail)
     elif meter.calls == 0:
         # Not one chat completion came back (e.g. an HTML page with status 200): the endpoint is wrong.
-        error = LLMUnavailable(f"the LLM endpoint {settings.llm_base_url or ''} did not answer with an OpenAI "
+        error = LLMUnavailable(f"the LLM endpoint {public_url(settings.llm_base_url)} did not answer with an OpenAI "
                                f"chat completion ({type(cause).__name__}); check NIANBAO_LLM_BASE_URL",
                                detail=detail)
     elif budget_hit:
@@ -281,7 +281,7 @@ def translate_error(exc: BaseException, meter: Meter, settings: Settings, *, bud
 
 
 def _unavailable_message(cause: openai.APIError, settings: Settings) -> str:
-    where = settings.llm_base_url or "the configured endpoint"
+    where = public_url(settings.llm_base_url) if settings.llm_base_url else "the configured endpoint"
     if isinstance(cause, openai.APITimeoutError):
         return (f"the LLM endpoint {where} did not answer within {settings.llm_timeout_s:g} s "
                 f"({settings.llm_max_retries} retries); raise NIANBAO_LLM_TIMEOUT_S or check the endpoint")
@@ -304,8 +304,10 @@ def _unavailable_message(cause: openai.APIError, settings: Settings) -> str:
 
 
 def redact(message: str, settings: Settings) -> str:
-    """``message`` without the configured key."""
+    """``message`` without the configured key, and the endpoint's URL cut to scheme, host and port."""
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key is not None else ""
+    if settings.llm_base_url and settings.llm_base_url in message:
+        message = message.replace(settings.llm_base_url, public_url(settings.llm_base_url))
     return message.replace(key, "**********") if len(key) >= 4 else message
 
 

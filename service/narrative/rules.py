@@ -26,7 +26,8 @@ class RulesBackend:
     def read(self, doc: NarrativeInput, options: ExtractOptions | None = None) -> NarrativeOutput:
         """Facts and problems of one report (``options`` change nothing here)."""
         section = doc.section(PROBLEM_SECTION)
-        return NarrativeOutput(facts=read_facts(doc.text, doc.view, skip=section, tables=doc.tables),
+        return NarrativeOutput(facts=read_facts(doc.text, doc.view, skip=section, tables=doc.tables,
+                                                     agency=doc.meta.agency),
                                problems=read_problems(doc.text, doc.view, section),
                                usage=NarrativeUsage(backend=self.name))
 
