@@ -25,6 +25,8 @@ class ReportRef(BaseModel):
     year: int
     agency: str | None = Field(description="the agency as the report's title names it")
     format_version: str | None = None
+    verdict: str | None = Field(None, description="the report's own verdict (pass, failed, not_assessable): its "
+                                "checks within the year")
 
 
 class SeriesCheck(BaseModel):

@@ -153,6 +153,7 @@ def test_consistent_years_pass_every_carry_over() -> None:
     reports = [read(_yuanzhou(2020), "2020"), read(sample(YUANZHOU), "2021"), read(_yuanzhou(2022), "2022")]
     series = _one(build_series(reports).series)
     assert series.years == [2020, 2021, 2022]
+    assert [r.verdict for r in series.reports] == [r.result.verdict for r in sorted(reports, key=lambda r: r.result.source or "")]
     checks = _checks(series, "carry_over")
     assert len(checks) == 14 and {c.status for c in checks} == {"pass"}
     assert {c.year for c in checks} == {2021, 2022}

@@ -128,4 +128,4 @@ def _unread_tables(result: Extraction) -> dict[str, str]:
 
 def _ref(year: int, result: Extraction) -> ReportRef:
     return ReportRef(source=result.source, year=year, agency=result.meta.agency,
-                     format_version=result.meta.format_version)
+                     format_version=result.meta.format_version, verdict=result.verdict)

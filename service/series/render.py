@@ -26,8 +26,8 @@ INDICATOR_LABELS_EN = {
     "carried_over": "carried over",
     "carried_forward": "carried forward",
 }
-CSV_COLUMNS = ["agency", "year", "source", *INDICATORS, "repetition_share", "problems_never_fixed", "checks_failed",
-               "checks_not_assessable"]
+CSV_COLUMNS = ["agency", "year", "source", "verdict", *INDICATORS, "repetition_share", "problems_never_fixed",
+               "checks_failed", "checks_not_assessable"]
 _CJK_FONTS = ("Noto Sans CJK SC", "Noto Serif CJK SC", "WenQuanYi Zen Hei", "SimHei")
 
 
@@ -39,11 +39,12 @@ def write_csv(result: SeriesResult, out: TextIO) -> None:
     writer.writerow(CSV_COLUMNS)
     for series in result.series:
         reps = {r.year: r for r in series.repetition}
+        verdicts = {r.year: r.verdict or "" for r in series.reports}
         for row in series.indicators:
             values = row.model_dump()
             rep = reps.get(row.year)
             checks = [c for c in series.checks if c.year == row.year]
-            writer.writerow([series.agency, row.year, row.source or "",
+            writer.writerow([series.agency, row.year, row.source or "", verdicts.get(row.year, ""),
                              *("" if values[k] is None else values[k] for k in INDICATORS),
                              "" if rep is None or rep.share is None else rep.share,
                              "" if rep is None or rep.status != "assessed" else len(rep.problems_repeated),
@@ -60,10 +61,11 @@ def print_terminal(result: SeriesResult, out: TextIO) -> None:
     console = Console(file=out, width=160, highlight=False, soft_wrap=False)
     for series in result.series:
         console.rule(escape(f"{series.agency}  {', '.join(map(str, series.years))}"))
-        table = Table("年度", *(INDICATOR_LABELS_ZH[k] for k in INDICATORS), title="指标 indicators")
+        table = Table("年度", "本年核对", *(INDICATOR_LABELS_ZH[k] for k in INDICATORS), title="指标 indicators")
+        verdicts = {r.year: r.verdict or "—" for r in series.reports}
         for row in series.indicators:
             values = row.model_dump()
-            table.add_row(str(row.year), *(_cell(k, values[k]) for k in INDICATORS))
+            table.add_row(str(row.year), verdicts.get(row.year, "—"), *(_cell(k, values[k]) for k in INDICATORS))
         console.print(table)
         checks = Table("年度", "check", "status", "this year", "last year (expected)", "cells",
                        title="跨年度核对 cross-year checks (not pass)")
