@@ -36,8 +36,16 @@ class Case:
 
     @property
     def text(self) -> str:
-        """The report's text, decoded without the service's decoder (BOM, UTF-8, then GB18030)."""
+        """The report's text: a text file decoded without the service's decoder (BOM, UTF-8, then GB18030); a
+        web page, Word file or PDF as the document readers extract it (what the spans and quotes point into)."""
+        if self.text_path.suffix.lower() in DOCUMENT_SUFFIXES:
+            from service.documents import read_document
+
+            return read_document(self.data, filename=self.text_path.name).text
         return decode_text(self.data)
+
+
+DOCUMENT_SUFFIXES = (".html", ".htm", ".docx", ".pdf")
 
 
 def decode_text(data: bytes) -> str:

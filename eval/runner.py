@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from eval.dataset import SPLITS, Case, DatasetError, decode_text, load_cases
+from eval.dataset import DOCUMENT_SUFFIXES, SPLITS, Case, DatasetError, decode_text, load_cases
 from eval.gold_schema import validate_case
 from eval.report import EvalResult, compare, render, write_reports
 from eval.score import PROBLEM_THRESHOLD, CaseScore, score_case, summarise
@@ -140,9 +140,13 @@ class ServiceExtractor:
         """The service's extraction of one case; an HTTP error status raises RuntimeError with its body."""
         import httpx
 
-        payload = {"text": decode_text(case.data), "source": case.text_path.name, "backend": self.backend}
         try:
-            response = self.client.post(f"{self.url}/v1/extract", json=payload)
+            if case.text_path.suffix.lower() in DOCUMENT_SUFFIXES:  # the file itself, as a user uploads it
+                response = self.client.post(f"{self.url}/v1/extract", files={"file": (case.text_path.name, case.data)},
+                                            data={"backend": self.backend})
+            else:
+                payload = {"text": decode_text(case.data), "source": case.text_path.name, "backend": self.backend}
+                response = self.client.post(f"{self.url}/v1/extract", json=payload)
         except httpx.TransportError as exc:
             raise SetupError(f"cannot reach the service at {self.url} ({exc}); start it with "
                              "`nianbao serve` or check --url") from exc

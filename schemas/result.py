@@ -36,6 +36,16 @@ class CellState(StrEnum):
     unknown = "unknown"  # present, but the text does not decide which number goes here
 
 
+class GridRef(BaseModel):
+    """Where a cell read from a grid (HTML, DOCX or PDF table) was printed."""
+
+    table: int = Field(description="index of the table among the document's tables, from 0")
+    row: int = Field(description="row in that table's grid, from 0")
+    col: int = Field(description="column in that table's grid, from 0 (after expanding merged cells)")
+    page: int | None = Field(None, description="PDF page, from 1")
+    bbox: list[float] | None = Field(None, description="PDF: x0, top, x1, bottom in points from the page's top left")
+
+
 class Cell(BaseModel):
     """One canonical cell of 表二/表三/表四."""
 
@@ -44,6 +54,9 @@ class Cell(BaseModel):
     raw: str | None = Field(None, description="the characters of the cell as written (numbers only)")
     span: Span | None = None
     repaired: bool = Field(False, description="the reading of this cell rests on a listed repair")
+    # Left out of the JSON when None: results of plain-text input stay exactly as they were.
+    grid: GridRef | None = Field(None, exclude_if=lambda v: v is None,
+                                 description="the table cell it was read from (HTML, DOCX and PDF input only)")
 
 
 class CheckStatus(StrEnum):

@@ -7,7 +7,8 @@
     nianbao series PATH... [--json | --csv] [--charts DIR] [--one-agency] [--backend NAME]
                                                (one agency across years: service/series/command.py)
 
-``extract`` reads each PATH as bytes ("-" is stdin) and writes to stdout one result per report, in input
+``extract`` reads each PATH as bytes ("-" is stdin): a text file, a web page (.html), a Word file (.docx) or a PDF,
+told apart by their magic bytes or extension. It writes to stdout one result per report, in input
 order: the full result as one JSON line (default), the flat view as one JSON line (``--flat``), or a CSV
 row under a header (``--csv``; ``--excel``: the same as UTF-8 with a BOM, ``--header zh``: Chinese column
 names). ``--xlsx FILE`` also writes the workbook (汇总, 错误清单, 表二, 表三, 表四, 自述问题); alone, it
@@ -92,8 +93,9 @@ def _parser() -> argparse.ArgumentParser:
                                      description="Structured data from 政府信息公开工作年度报告.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="{extract,serve,eval,series}")
     ext = sub.add_parser("extract", help="read reports into JSON Lines or CSV on stdout",
-                         description="Read reports (text files in UTF-8, UTF-16 or GB18030/GBK) into JSON "
-                         "Lines or CSV on stdout; failures go to stderr as JSON lines, exit status 1.")
+                         description="Read reports (text files in UTF-8, UTF-16 or GB18030/GBK, web pages, "
+                         ".docx or PDF files) into JSON Lines or CSV on stdout; failures go to stderr as JSON lines, "
+                         "exit status 1.")
     ext.add_argument("paths", nargs="+", metavar="PATH", help='report files ("-" reads stdin)')
     fmt = ext.add_mutually_exclusive_group()
     fmt.add_argument("--flat", dest="format", action="store_const", const="flat",

@@ -1,6 +1,7 @@
 """The pipeline, in the order a reader follows it:
 
-    decode → normalise → sections → meta & version → tables → checks → narrative → review → result
+    document (decode, or read HTML/DOCX/PDF) → normalise → sections → meta & version → tables → checks
+    → narrative → review → result
 
 The review step (after the narrative, whose facts it needs) adds the 文表不一致 checks, the Chinese
 messages, the spans' line numbers, and the verdict with its counts.
@@ -20,9 +21,11 @@ from functools import partial
 
 import anyio.to_thread
 
-from schemas import Cell, CellState, Extraction, ExtractOptions, NarrativeUsage, Section, Span, Warning
+from schemas import Cell, CellState, DocumentInfo, Extraction, ExtractOptions, NarrativeUsage, Section, Span, Warning
 from schemas.keys import TABLE_PREFIXES
+from schemas.result import GridRef
 from service.checks import run_checks
+from service.documents import Document, read_document
 from service.lines import LineIndex, annotate_spans
 from service.meta import read_meta
 from service.narrative import NarrativeBackend, NarrativeInput, NarrativeOutput
@@ -30,7 +33,8 @@ from service.narrative.rules import RulesBackend
 from service.prose_checks import prose_checks
 from service.sections import locate_sections
 from service.tables import ORDER, TableRead, read_tables
-from service.text import decode, normalise, require_text
+from service.tables.grids import read_grid_tables
+from service.text import looks_like_markup, normalise, require_text
 from service.verdict import judge
 from service.version import detect_version
 from service.zh import check_message_zh, warning_message_zh
@@ -42,15 +46,16 @@ FALLBACK_VERSION = "2021"
 
 
 def extract(data: bytes | str, *, source: str | None = None, narrative: NarrativeBackend | None = None,
-            options: ExtractOptions | None = None) -> Extraction:
-    """Read one report (bytes in any supported encoding, or text) into an ``Extraction``.
+            options: ExtractOptions | None = None, content_type: str | None = None) -> Extraction:
+    """Read one report (text, or the bytes of a text, HTML, DOCX or PDF file) into an ``Extraction``.
 
+    The format of bytes is decided by their magic bytes, ``content_type`` or the extension of ``source``.
     ``narrative`` reads the prose (the rules backend when None; the caller resolves ``options.backend`` to
     it); ``options.narrative=False`` skips that step.
     """
     options = options or ExtractOptions()
     clock = _Clock()
-    result, doc = _deterministic(data, source, clock)
+    result, doc = _deterministic(data, source, clock, content_type)
     if doc is not None and options.narrative:
         with clock.step("narrative"):
             out = (narrative or RulesBackend()).read(doc, options)
@@ -64,7 +69,7 @@ def extract(data: bytes | str, *, source: str | None = None, narrative: Narrativ
 
 
 async def aextract(data: bytes | str, *, source: str | None = None, narrative: NarrativeBackend | None = None,
-                   options: ExtractOptions | None = None) -> Extraction:
+                   options: ExtractOptions | None = None, content_type: str | None = None) -> Extraction:
     """``extract`` for async callers: the deterministic steps in a worker thread, the narrative awaited.
 
     Raises what the backend raises: ``Overloaded`` when too many reports wait for the LLM, and the LLM's
@@ -74,9 +79,9 @@ async def aextract(data: bytes | str, *, source: str | None = None, narrative: N
     if narrative is None or type(narrative) is RulesBackend:
         # Nothing to await: the whole report in one trip to a worker thread, not one per step.
         return await anyio.to_thread.run_sync(partial(extract, data, source=source, narrative=narrative,
-                                                      options=options))
+                                                      options=options, content_type=content_type))
     clock = _Clock()
-    result, doc = await anyio.to_thread.run_sync(_deterministic, data, source, clock)
+    result, doc = await anyio.to_thread.run_sync(_deterministic, data, source, clock, content_type)
     if doc is not None and options.narrative:
         with clock.step("narrative"):
             out = await narrative.aread(doc, options)
@@ -89,9 +94,10 @@ async def aextract(data: bytes | str, *, source: str | None = None, narrative: N
     return result
 
 
-def prepare(data: bytes | str, *, source: str | None = None) -> tuple[Extraction, NarrativeInput | None]:
+def prepare(data: bytes | str, *, source: str | None = None,
+            content_type: str | None = None) -> tuple[Extraction, NarrativeInput | None]:
     """Every step but the narrative, and the narrative's input (None when the text is not a report)."""
-    return _deterministic(data, source, _Clock())
+    return _deterministic(data, source, _Clock(), content_type)
 
 
 class _Clock:
@@ -115,12 +121,15 @@ class _Clock:
         return {**self.steps, "total": round((time.perf_counter() - self.started) * 1000, 3)}
 
 
-def _deterministic(data: bytes | str, source: str | None, clock: _Clock) -> tuple[Extraction, NarrativeInput | None]:
+def _deterministic(data: bytes | str, source: str | None, clock: _Clock,
+                   content_type: str | None = None) -> tuple[Extraction, NarrativeInput | None]:
     """Every step but the narrative; the narrative's input when the text is a report."""
     with clock.step("decode"):
         encoding = None
+        document: Document | None = None
         if isinstance(data, bytes):
-            text, encoding = decode(data)
+            document = read_document(data, filename=source, content_type=content_type)
+            text, encoding = document.text, document.encoding
         else:
             text = data
         require_text(text)
@@ -132,6 +141,10 @@ def _deterministic(data: bytes | str, source: str | None, clock: _Clock) -> tupl
         meta.encoding = encoding
         version, evidence = detect_version(view, meta.year)
     result = Extraction(source=source, meta=meta)
+    if document is not None and document.format != "text":
+        result.document = DocumentInfo(format=document.format, text=text, pages=document.pages)
+        result.warnings += [Warning(code=n, message=_NOTES[n].format(fmt=document.format)) for n in document.notes
+                            if n in _NOTES]
     if version is None:
         version = FALLBACK_VERSION
         result.warnings.append(Warning(code="version_unknown", message="neither format version shows in the "
@@ -142,8 +155,18 @@ def _deterministic(data: bytes | str, source: str | None, clock: _Clock) -> tupl
     result.sections = [Section(number=s.number, title=s.title, span=Span(start=s.start, end=s.end),
                                occurrences=s.occurrences) for s in sections]
     with clock.step("tables"):
-        tables = read_tables(view, sections, version)
+        # Markup sent as text: its tags and attributes are not cells, so nothing is tokenised as a table (a
+        # file or body that is markup went to the HTML reader instead: service.documents).
+        markup = looks_like_markup(view) if document is None or document.format == "text" else False
+        tables = read_tables("" if markup else view, [] if markup else sections, version)
+        if markup:
+            result.warnings.append(Warning(code="markup_as_text", message="the text is markup (HTML or XML "
+                                           "tags); its tables are not read as text: send it as an HTML file"))
+        if document is not None and document.grids:
+            tables = _prefer_grids(tables, read_grid_tables(view, document.grids, sections, version))
         _merge_tables(result, tables)
+        if document is not None and document.grids:
+            _grid_refs(result, document)
     with clock.step("checks"):
         values = {k: (c.value if c.state == CellState.number else None) for k, c in result.cells.items()}
         result.checks = run_checks(version, values)
@@ -152,6 +175,47 @@ def _deterministic(data: bytes | str, source: str | None, clock: _Clock) -> tupl
         return result, None
     spans = tuple((t.span.start, t.span.end) for t in result.tables.values() if t.span is not None)
     return result, NarrativeInput(text=text, view=view, sections=sections, meta=meta, tables=spans)
+
+
+_NOTES = {
+    "no_table": "the {fmt} file has no table; the tables were read from its text",
+    "tables_as_images": "the {fmt} file shows its tables as images, which hold no text; only numbers written "
+                        "as text were read",
+    "table_search_bounded": "the PDF took too long to search for tables; its later pages were read from "
+                            "their text",
+    "table_search_failed": "a PDF page's drawing could not be made into tables; it was read from its text",
+    "pages_without_text": "some pages of the PDF have no text layer (scanned images): what they show could "
+                          "not be read",
+}
+
+
+def _prefer_grids(text: dict[str, TableRead], grids: dict[str, TableRead]) -> dict[str, TableRead]:
+    """A table read from its grid replaces the text path's reading unless the text found more of its rows (or
+    as many, with fewer cells left unknown or missing)."""
+    out = dict(text)
+    for table, read in grids.items():
+        if (read.info.rows_found, -_unread(read)) >= (text[table].info.rows_found, -_unread(text[table])):
+            out[table] = read
+    return out
+
+
+def _unread(read: TableRead) -> int:
+    return sum(1 for c in read.cells.values() if c.state in (CellState.unknown, CellState.missing))
+
+
+def _grid_refs(result: Extraction, document: Document) -> None:
+    """Each cell read from a grid says which table, row and column (and PDF page and box) it came from."""
+    for table in ORDER:
+        if result.tables[table].source != "grid":
+            continue
+        for key, cell in result.cells.items():
+            if cell.span is None or not key.startswith(table + "."):
+                continue
+            hit = document.cell_at(cell.span.start)
+            if hit is not None:
+                index, grid, doc_cell = hit
+                cell.grid = GridRef(table=index, row=doc_cell.row, col=doc_cell.col, page=grid.page,
+                                    bbox=list(doc_cell.bbox) if doc_cell.bbox else None)
 
 
 def _review(result: Extraction, doc: NarrativeInput | None, options: ExtractOptions) -> None:

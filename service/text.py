@@ -82,6 +82,32 @@ def normalise(text: str) -> str:
     return _PAGE_MARK.sub(lambda m: " " * len(m.group(0)), view)
 
 
+# Markup tags: HTML (<td>, </p>, <br/>) and XML (<w:t xml:space="preserve">). A report's own prose never
+# holds them; a stray "<5>" or "<一>" is not one (a tag's name is a Latin letter, then a name or attributes).
+_TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^<>\n]*)?/?>")
+_TABLE_TAG = re.compile(r"<(?:td|th|tr|table|w:tc|w:tr|w:tbl)[\s>/]", re.IGNORECASE)
+_MARKUP_SCAN = 200_000  # characters looked at: enough to see the tags of any markup document
+
+
+def looks_like_markup(text: str) -> bool:
+    """Is this text markup (HTML or XML sent as text), which the text path must not tokenise?
+
+    Table cell tags anywhere in the first characters (two or more), or twenty tags of any kind: tags and
+    attributes read as cells would put their digits ("<td width=120>") among the table's numbers.
+    """
+    head = text[:_MARKUP_SCAN]
+    if "<" not in head:
+        return False
+    if len(_TABLE_TAG.findall(head, 0)) >= 2:
+        return True
+    count = 0
+    for _ in _TAG.finditer(head):
+        count += 1
+        if count >= 20:
+            return True
+    return False
+
+
 def require_text(text: str) -> None:
     """Refuse text with nothing in it."""
     if not text.strip():

@@ -101,7 +101,20 @@ def warning_message_zh(warning: Warning) -> str:
         return f"这一行印出了标签却没有数字，以下单元格记为“缺失”：{cells}"
     if warning.code == "version_unknown":
         return "正文中看不出报告格式的版本，表格按 2021 版格式读取"
+    if warning.code == "markup_as_text":
+        return "文本是网页标记（HTML/XML），未按纯文本读取表格；请以网页文件（.html）提交"
+    if warning.code in DOCUMENT_WARNINGS_ZH:
+        return DOCUMENT_WARNINGS_ZH[warning.code]
     return f"{warning.message}{'（' + cells + '）' if cells else ''}"
+
+
+DOCUMENT_WARNINGS_ZH: Mapping[str, str] = {
+    "no_table": "文件中没有表格，表二、表三、表四按正文文字读取",
+    "tables_as_images": "文件中的表格是图片，图片中的数字无法读取，只读取了以文字写出的数字",
+    "table_search_bounded": "PDF 查找表格超时，后面的页面按文字读取",
+    "table_search_failed": "PDF 某一页的线条无法还原成表格，该页按文字读取",
+    "pages_without_text": "PDF 有的页面没有文字层（扫描图片），这些页面上的内容无法读取",
+}
 
 
 def repair_message_zh(repair: Repair) -> str:
@@ -124,7 +137,15 @@ ERRORS_ZH: Mapping[str, tuple[str, str]] = {
     "empty_input": ("内容为空", "没有收到任何文本，请发送报告全文"),
     "not_a_report": ("不是年度报告",
                      "文本中既没有年度报告的六个部分，也没有表二、表三、表四，请确认是政府信息公开工作年度报告"),
-    "not_text": ("不是文本", "收到的是二进制数据（PDF、图片或 Word 文件），请发送文本"),
+    "not_text": ("不是文本", "收到的是二进制数据，既不是文本，也不是网页、.docx 或 PDF 文件，请发送报告文本或文件"),
+    "unsupported_format": ("不支持的文件格式",
+                           "不读取 .doc、.wps、.xls 等格式：请另存为 .docx、打印为 PDF 或另存为网页（.html）后重试"),
+    "no_text_layer": ("PDF 没有文字层",
+                      "该 PDF 的页面是图片（扫描件），没有可读的文字；请先做文字识别，或发送网页或 Word 版本"),
+    "corrupt_document": ("文件已损坏", "PDF 或 .docx 文件损坏或不完整，请重新下载或重新导出后再试"),
+    "encrypted_document": ("PDF 已加密", "该 PDF 需要密码才能打开，请另存一份未加密的副本后再试"),
+    "decompressed_too_large": ("文件解压后过大", ".docx 文件解压后超过上限（疑似压缩炸弹），不是年度报告"),
+    "too_many_pages": ("PDF 页数过多", "该 PDF 的页数超过上限，年度报告远没有这么长；请只发送报告本身的页面"),
     "unsupported_media_type": ("不支持的媒体类型", "请以 application/json、text/plain 或 multipart/form-data 发送"),
     "too_large": ("报告过大", "报告超过服务接受的大小上限，请发送较小的报告或调高 NIANBAO_MAX_UPLOAD_BYTES"),
     "too_many_items": ("批量条目过多", "一次批量请求的报告数超过上限，请分批发送"),

@@ -280,7 +280,9 @@ def render_case(seed: int) -> Case:
         lines += _header(table_shape if not (run and version == "2019") else "spaces", [title + "\t\t\t", head])
         for label, row, cols in rows:
             vals = [_fmt(truth[f"active.{row}.{c}"]) for c in cols]
-            t2_shape = "spaces" if run and version == "2019" else table_shape
+            # Run together, a 表二 row of several columns (no equation) is unknown unless its digits admit
+            # one reading even with empty cells vanished ("000"); tests/test_text_never_wrong.py covers that.
+            t2_shape = "spaces" if run and (version == "2019" or len(cols) > 1) else table_shape
             lines.append(_render_row(t2_shape, [label], vals, rng, 0, rng.random() < .3))
     lines += ["", "三、收到和处理政府信息公开申请情况", ""]
     lines += _header(table_shape, ["(本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和)\t\t申请人情况\t\t\t\t\t\t总计",
@@ -358,3 +360,102 @@ def render_case(seed: int) -> Case:
     case.truth = truth
     case.notes += [f"shape={shape}", f"spurious={spurious}", f"marks={marks}", f"broken={broken}"]
     return case
+
+
+# ---- run-together reports (bench/text_corpus.py, the "never wrong" property) -----------------------------
+# Every table printed as a crawled web page flattens it: each row's label, then its numbers with nothing
+# between them. Unlike ``render_case`` the values are not chosen to be decidable: a reader must leave what
+# no equation decides unknown, never guess it.
+
+def _signed(rng: random.Random) -> tuple[str, int]:
+    """A printed 本年增/减 cell and its value: "+5", "-3", "0", "增加5", "减少2"."""
+    n = rng.choice([0, 0, rng.randint(1, 9), rng.randint(1, 30), -rng.randint(1, 9)])
+    if n == 0:
+        return "0", 0
+    if rng.random() < 0.25:
+        return ("增加" if n > 0 else "减少") + str(abs(n)), n
+    return (f"+{n}" if n > 0 else str(n)), n
+
+
+def render_run_together(seed: int, gaps: float = 0.0, mistakes: float = 0.0) -> Case:
+    """One report whose three tables are printed run together (labels then digits, no separators).
+
+    ``gaps``: the share of the places between cells printed with a separator after all (a space, spaces,
+    a tab or a line break), drawn from a second generator so that the values stay those of ``seed``.
+    ``mistakes``: the chance that the report's own arithmetic is off: one 表三 cell printed 1 to 3 higher
+    than the sums say (the truth is what is printed; the equations no longer all hold).
+    """
+    rng = random.Random(seed)
+    sep_rng = random.Random(seed * 7919 + 1)
+
+    def join(cells: list[str]) -> str:
+        if not gaps:
+            return "".join(cells)
+        return "".join(c + (sep_rng.choice([" ", "   ", "\t", "\n"]) if sep_rng.random() < gaps else "")
+                       for c in cells[:-1]) + cells[-1]
+
+    version = rng.choice(["2021", "2021", "2019"])
+    case = Case(seed, version, "run_together", "")
+    truth: dict[str, Value] = {}
+    lines = [f"某县某镇人民政府{rng.choice(['2019', '2020']) if version == '2019' else '2022'}年政府信息公开工作年度报告",
+             "一、总体情况", "本机关全年主动公开政府信息120条。", "二、主动公开政府信息情况"]
+    for title, head, rows in _ACTIVE_ROWS[version]:
+        lines += [title, head.replace("\t", "")]
+        for label, row, cols in rows:
+            printed = []
+            for col in cols:
+                key = f"active.{row}.{col}"
+                if col == "change":
+                    raw, value = _signed(rng)
+                    truth[key] = value
+                elif col == "amount" and row == "procurement":
+                    value = rng.choice([Decimal(0), Decimal(rng.randint(1, 10**8)) / 100])
+                    raw = f"{value:.2f}" if value else "0"
+                    truth[key] = Decimal(raw)
+                    raw += rng.choice(["", "元"]) if value else ""
+                elif col == "amount":
+                    value = rng.choice([Decimal(0), Decimal(rng.randint(1, 10**6)) / 10000])
+                    raw = str(value.normalize()) if value else "0"
+                    truth[key] = Decimal(raw)
+                else:
+                    truth[key] = int(raw := str(_count(rng, big=True)))
+                printed.append(raw)
+            lines.append(label + join(["", *printed]))
+    lines += ["三、收到和处理政府信息公开申请情况",
+              "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）申请人情况",
+              "自然人法人或其他组织总计", "商业企业科研机构社会公益组织法律服务机构其他"]
+    t3 = _t3_values(rng, version)
+    if rng.random() < 0.3:  # a busy office: some counts in the tens and hundreds
+        for key in [k for k in t3 if k.endswith(".natural_person") and t3[k]]:
+            t3[key] *= rng.choice([1, 3, 11])
+        t3 = _rebalance(t3, version)
+    if mistakes and sep_rng.random() < mistakes:
+        key = sep_rng.choice(sorted(t3))
+        t3[key] += sep_rng.randint(1, 3)
+        case.notes.append(f"mistake in {key}")
+    truth.update(t3)
+    for cells, vals, _row in _t3_rows(version, t3):
+        lines.append("".join(c for c in cells if c) + join(["", *vals]))
+    lines += ["四、政府信息公开行政复议、行政诉讼情况", "行政复议行政诉讼",
+              "结果维持结果纠正其他结果尚未审结总计未经复议直接起诉复议后起诉",
+              "结果维持结果纠正其他结果尚未审结总计结果维持结果纠正其他结果尚未审结总计"]
+    t4 = _t4_values(rng, small=rng.random() < 0.6)
+    truth.update(t4)
+    lines.append(join([str(t4[f"review.{b}.{c}"]) for b in REVIEW_BLOCKS for c in REVIEW_COLUMNS]))
+    lines += ["五、存在的主要问题及改进情况", "一是公开内容不够全面。", "六、其他需要报告的事项", "无。"]
+    case.text = "\n".join(lines)
+    case.truth = truth
+    return case
+
+
+def _rebalance(v: dict[str, int], version: str) -> dict[str, int]:
+    """Totals, 总计 and 新收 again after result cells changed (keeps every 表三 equation true)."""
+    for col in APPLICANT_COLUMNS:
+        total = sum(v[f"requests.{row}.{col}"] for row in result_rows(version))
+        v[f"requests.total.{col}"] = total
+        over = min(v[f"requests.carried_over.{col}"], total + v[f"requests.carried_forward.{col}"])
+        v[f"requests.carried_over.{col}"] = over
+        v[f"requests.new_received.{col}"] = total + v[f"requests.carried_forward.{col}"] - over
+    for row in request_rows(version):
+        v[f"requests.{row}.total"] = sum(v[f"requests.{row}.{c}"] for c in APPLICANT_COLUMNS)
+    return v

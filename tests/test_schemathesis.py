@@ -19,6 +19,10 @@ from schemathesis.specs.openapi.checks import negative_data_rejection, positive_
 from service.main import create_app
 
 APP = create_app(settings(max_upload_bytes=200_000, batch_max_items=4))
+# The file bodies (a PDF or a .docx posted as itself) are generated as bytes, like application/octet-stream.
+schemathesis.serializer.alias(["application/pdf",
+                               "application/vnd.openxmlformats-officedocument.wordprocessingml.document"],
+                              "application/octet-stream")
 SCHEMA = schemathesis.openapi.from_asgi("/openapi.json", APP)
 
 

@@ -6,6 +6,8 @@ contract, and what it calls invalid is refused."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
@@ -28,10 +30,14 @@ from service.api.errors import (
 from service.api.models import BatchItem, ExtractRequest
 from service.api.sniff import decode_bytes, require_plain_text
 from service.config import Backend
+from service.documents.sniff import looks_like_markup, sniff_format
 from service.errors import EmptyInput
 
 JSON_TYPE, TEXT_TYPE, FORM_TYPE = "application/json", "text/plain", "multipart/form-data"
-ACCEPTED_TYPES = [JSON_TYPE, TEXT_TYPE, FORM_TYPE]
+# A file posted as the body itself: its bytes go to the document readers (the format sniffed as well).
+FILE_TYPES = ["text/html", "application/xhtml+xml", "application/pdf",
+              "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "application/octet-stream"]
+ACCEPTED_TYPES = [JSON_TYPE, TEXT_TYPE, FORM_TYPE, *FILE_TYPES]
 _FORM_FIELDS = frozenset({"file", "source", "options", "backend"})
 _Body = TypeVar("_Body", bound=BaseModel)
 _backend_name: TypeAdapter[Backend | None] = TypeAdapter(Backend | None)
@@ -45,12 +51,20 @@ _KEY_COLON = re.compile(rb"\s*:")
 
 @dataclass(frozen=True)
 class Document:
-    """One report as posted, decoded: its text, the encoding its bytes were in, its name and options."""
+    """One report as posted: its text (decoded) or, for HTML, DOCX and PDF, its bytes; its name and options."""
 
     text: str
     source: str | None
     options: ExtractOptions
     encoding: str | None = None
+    data: bytes | None = None  # a file for the document readers (``text`` is then empty)
+    content_type: str | None = None
+    filename: str | None = None
+
+    @property
+    def payload(self) -> bytes | str:
+        """What the pipeline reads: the file's bytes, or the text."""
+        return self.data if self.data is not None else self.text
     client: str = "-"  # who asked (service.api.auth.client_of), for the quotas
 
 
@@ -72,10 +86,17 @@ async def _read(request: Request, limit: int) -> Document:
         return await _from_text(request, limit, params.get("charset"))
     if media_type == FORM_TYPE:
         return await _from_form(request, limit)
+    if media_type in FILE_TYPES:
+        data = await _body_bytes(request, limit)
+        # .doc, .xls… posted as octet-stream: say what to convert to; binary data that is no document: not_text
+        if sniff_format(data, content_type=media_type) == "text":
+            text, encoding = decode_bytes(data)
+            return Document(text=text, source=None, options=ExtractOptions(), encoding=encoding)
+        return Document(text="", source=None, options=ExtractOptions(), data=data, content_type=media_type)
     raise UnsupportedMediaType(
         f"Content-Type {media_type or '(none)'!r} is not accepted; send application/json {{\"text\": …}}, "
-        'text/plain, or multipart/form-data with the report in a "file" field',
-        detail={"accepted": ACCEPTED_TYPES})
+        'text/plain, multipart/form-data with the report in a "file" field, or the file itself as text/html, '
+        "application/pdf or the .docx type", detail={"accepted": ACCEPTED_TYPES})
 
 
 class _BatchEnvelope(BaseModel):
@@ -107,10 +128,28 @@ def document_of_item(item: Any, defaults: ExtractOptions, limit: int, client: st
         parsed = BatchItem.model_validate(item, strict=True)
     except ValidationError as exc:
         raise _invalid(exc) from None
+    options = merge_options(defaults, parsed.options)
+    if parsed.content_base64 is not None:
+        try:
+            data = base64.b64decode(parsed.content_base64, validate=True)
+        except (binascii.Error, ValueError):
+            raise RequestValidationError([{"loc": ("body", "content_base64"), "type": "base64",
+                                           "msg": "not valid base64"}]) from None
+        if len(data) > limit:
+            raise too_large(len(data), limit)
+        fmt = sniff_format(data, filename=parsed.filename, content_type=parsed.content_type)
+        if fmt == "text":
+            text, encoding = decode_bytes(data)
+            return Document(text=text, source=parsed.source or parsed.filename, options=options, encoding=encoding,
+                            client=client)
+        return Document(text="", source=parsed.source or parsed.filename, options=options, data=data,
+                        content_type=parsed.content_type, filename=parsed.filename, client=client)
+    if parsed.text is None:
+        raise RequestValidationError([{"loc": ("body", "text"), "type": "missing",
+                                       "msg": "send the report as text, or a file as content_base64"}])
     _check_size(parsed.text, limit)
     require_plain_text(parsed.text)
-    return Document(text=parsed.text, source=parsed.source, options=merge_options(defaults, parsed.options),
-                    client=client)
+    return Document(text=parsed.text, source=parsed.source, options=options, client=client)
 
 
 def merge_options(defaults: ExtractOptions, override: ExtractOptions | None) -> ExtractOptions:
@@ -179,13 +218,23 @@ async def _from_json(request: Request, limit: int) -> Document:
     return Document(text=body.text, source=body.source, options=_with_backend(body.options, body.backend))
 
 
-async def _from_text(request: Request, limit: int, charset: str | None) -> Document:
+async def _body_bytes(request: Request, limit: int) -> bytes:
     data = bytearray()
     async for chunk in request.stream():
         data += chunk
         if len(data) > limit:
             raise too_large(len(data), limit)
-    text, encoding = await _decoded(bytes(data), charset)
+    return bytes(data)
+
+
+async def _from_text(request: Request, limit: int, charset: str | None) -> Document:
+    data = await _body_bytes(request, limit)
+    if looks_like_markup(data):  # a web page sent as text/plain is read as the page it is, never as text
+        if charset is not None:
+            text, encoding = await _decoded(data, charset)
+            data = text.encode("utf-8")
+        return Document(text="", source=None, options=ExtractOptions(), data=data, content_type="text/html")
+    text, encoding = await _decoded(data, charset)
     return Document(text=text, source=None, options=ExtractOptions(), encoding=encoding)
 
 
@@ -210,7 +259,11 @@ async def _from_form(request: Request, limit: int) -> Document:
         data = await upload.read(limit + 1)  # one byte more than allowed tells "too large" apart
         if len(data) > limit:
             raise too_large(upload.size or len(data), limit)
-        text, encoding = await _decoded(data)
+        ctype = upload.content_type if upload.content_type not in (None, "", "application/octet-stream") else None
+        if sniff_format(data, filename=upload.filename, content_type=ctype) != "text":
+            text, encoding, file = "", None, data  # HTML, DOCX, PDF: the document readers take the bytes
+        else:
+            (text, encoding), file = await _decoded(data), None
         source, backend, options = (_field(form.get(name)) for name in ("source", "backend", "options"))
         try:
             name = _backend_name.validate_python(backend)
@@ -220,7 +273,7 @@ async def _from_form(request: Request, limit: int) -> Document:
         except ValidationError as exc:
             raise _invalid(exc, "options" if options else "backend") from None
         return Document(text=text, source=source or upload.filename, options=_with_backend(parsed, name),
-                        encoding=encoding)
+                        encoding=encoding, data=file, content_type=ctype, filename=upload.filename)
 
 
 def _field(value: Any) -> str | None:

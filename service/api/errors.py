@@ -7,6 +7,12 @@
     │   ├── InvalidOptions (here)          422 (with ``errors``)
     │   ├── NotText (here)                 415
     │   ├── UnsupportedMediaType (here)    415
+    │   ├── UnsupportedFormat              415 (.doc, .wps, .xls…: the message says what to convert to)
+    │   ├── NoTextLayer                    422 (a scanned PDF)
+    │   ├── CorruptDocument                422 (a damaged or truncated PDF or DOCX)
+    │   ├── EncryptedDocument              422 (a PDF that needs a password)
+    │   ├── DecompressedTooLarge           413 (a DOCX zip bomb)
+    │   ├── TooManyPages                   413 (a PDF far longer than a report)
     │   ├── BackendNotAllowed (here)       403
     │   └── PayloadTooLarge, TooManyItems  413 (here)
     ├── BackendError                       502
@@ -34,6 +40,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.documents.errors import DecompressedTooLarge, TooManyPages, UnsupportedFormat
 from service.errors import (
     BackendError,
     DecodeError,
@@ -123,6 +130,9 @@ _STATUS: tuple[tuple[type[NianbaoError], int], ...] = (
     (PayloadTooLarge, 413),
     (TooManyItems, 413),
     (UnsupportedMediaType, 415),
+    (UnsupportedFormat, 415),
+    (DecompressedTooLarge, 413),
+    (TooManyPages, 413),
     (BackendNotAllowed, 403),
     (NotText, 415),
     (DecodeError, 415),

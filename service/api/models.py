@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from schemas import Extraction
 from schemas.options import ExtractOptions
@@ -40,10 +40,20 @@ class BatchItem(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(description="the report's whole text")
+    text: str | None = Field(None, description="the report's whole text (or send content_base64)")
+    content_base64: str | None = Field(None, description="instead of text: the report's file (HTML, DOCX, PDF "
+                                       "or text), base64-encoded")
+    filename: str | None = Field(None, description="the file's name: its extension helps tell the format")
+    content_type: str | None = Field(None, description="the file's media type, e.g. application/pdf")
     source: str | None = Field(None, description="a name for the report, echoed in its result")
     options: ExtractOptions | None = Field(None, description="options of this report; fields set here "
                                            "override the batch's options")
+
+    @model_validator(mode="after")
+    def _one_body(self) -> BatchItem:
+        if (self.text is None) == (self.content_base64 is None):
+            raise ValueError("send exactly one of text and content_base64")
+        return self
 
 
 class BatchRequest(BaseModel):

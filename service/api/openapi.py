@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from schemas import Extraction
-from service.api.bodies import FORM_TYPE, JSON_TYPE, TEXT_TYPE
+from service.api.bodies import FILE_TYPES, FORM_TYPE, JSON_TYPE, TEXT_TYPE
 from service.api.models import FLAT_VIEW_SCHEMA, BatchRequest, ExtractRequest
 from service.api.series import SeriesRequest
 
@@ -37,7 +37,9 @@ EXTRACT_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
         "additionalProperties": False,
         "properties": {
             "file": {"type": "string", "format": "binary",
-                     "description": "the report as a text file: UTF-8 (BOM or not), UTF-16 or GB18030/GBK"},
+                     "description": "the report's file: text (UTF-8 with or without BOM, UTF-16, GB18030/GBK), "
+                     "a web page (.html), a Word file (.docx) or a PDF, told apart by magic bytes, content "
+                     "type or extension"},
             "source": {"type": "string", "description": "a name for the report (default: the file's name)"},
             "options": _OPTIONS_FIELD,
             "backend": {"type": "string", "enum": ["rules", "llm", "hybrid"], "deprecated": True,
@@ -45,6 +47,10 @@ EXTRACT_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
         },
     }},
 }}}
+for _media in FILE_TYPES:
+    EXTRACT_BODY["requestBody"]["content"][_media] = {"schema": {
+        "type": "string", "format": "binary", "description": "the report's file itself (HTML, PDF or .docx; "
+        "octet-stream: told apart by its magic bytes); name it with ?source="}}
 BATCH_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {JSON_TYPE: {"schema": ref(BatchRequest)}}}}
 SERIES_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
     JSON_TYPE: {"schema": ref(SeriesRequest)},

@@ -53,9 +53,12 @@ async def extract_report(
     """Read one 政府信息公开工作年度报告 into tables, checks, facts and problems.
 
     Send the report as JSON `{"text": "…", "options": {…}}`, as `text/plain` (its charset from
-    Content-Type, else detected), or as a multipart upload in the field `file` (bytes in UTF-8, UTF-16 or
-    GB18030/GBK; the service detects which) with an optional `options` field (JSON). Every number carries
-    its span in the text. A text that is not an annual report is refused with 422 and `not_found`.
+    Content-Type, else detected), as a multipart upload in the field `file` (a text file in UTF-8, UTF-16 or
+    GB18030/GBK, a web page, a .docx or a PDF; the service detects which) with an optional `options` field
+    (JSON), or as the file itself (`text/html`, `application/pdf`, the .docx type, `application/octet-stream`).
+    Every number carries its span in the text (for a document, in `document.text`); a table cell read from a
+    document's table says which one (`grid`). A text that is not an annual report is refused with 422 and
+    `not_found`; .doc/.wps/.xls with 415 `unsupported_format`, a scanned PDF with 422 `no_text_layer`.
     """
     document = await read_document(request, settings.max_upload_bytes, source=source)
     return respond(await extractor.run(replace(document, client=client_of(request))), view)
@@ -72,7 +75,8 @@ async def extract_batch(request: Request, extractor: ExtractorDep, settings: Set
                         view: ViewQuery = "full") -> JSONResponse:
     """Read up to NIANBAO_BATCH_MAX_ITEMS reports, a few at a time (NIANBAO_BATCH_CONCURRENCY).
 
-    Each item is `{"text": "…", "source": "…", "options": {…}}`; the batch's `options` are the defaults of
+    Each item is `{"text": "…", "source": "…", "options": {…}}`, or carries a file instead of `text`:
+    `{"content_base64": "…", "filename": "r.pdf"}` (HTML, .docx, PDF or text); the batch's `options` are the defaults of
     every item. The answer has one entry per item, in order: `{"index", "ok": true, "result"}` or
     `{"index", "ok": false, "error"}` with the problem document a single request would have returned — one
     bad item never fails the others. Only a malformed or oversized batch as a whole is refused.

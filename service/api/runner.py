@@ -43,8 +43,11 @@ class Extractor:
             if llm:
                 self.quotas.admit_llm(document.client)
             backend = self.backends.get(options.backend)
-            result = require_report(await pipeline.aextract(document.text, source=document.source,
-                                                            narrative=backend, options=options))
+            # A file's name (its extension) tells its format; the result keeps the source the caller chose.
+            result = require_report(await pipeline.aextract(document.payload, source=document.filename or
+                                                            document.source, narrative=backend, options=options,
+                                                            content_type=document.content_type))
+            result.source = document.source
             if llm:
                 self.quotas.charge(document.client, result.narrative.prompt_tokens + result.narrative.completion_tokens)
         except NianbaoError as exc:

@@ -26,6 +26,7 @@ from service.api.errors import InvalidOptions, ProblemDetails, TooManyItems, Uns
 from service.api.models import BatchItem
 from service.api.runner import Extractor
 from service.api.sniff import decode_bytes
+from service.documents.sniff import sniff_format
 from service.series import SeriesInput, build_series, page_data
 
 _FORM_FIELDS = frozenset({"file", "options"})
@@ -89,7 +90,8 @@ async def _from_form(request: Request, limit: int, max_items: int,
         out: list[tuple[str | None, MakeDocument]] = []
         for upload in uploads:
             data = await upload.read(limit + 1)
-            out.append((upload.filename, partial(_document, data, upload.filename, options, limit, client)))
+            ctype = upload.content_type if upload.content_type not in (None, "", "application/octet-stream") else None
+            out.append((upload.filename, partial(_document, data, upload.filename, ctype, options, limit, client)))
         return out
 
 
@@ -104,11 +106,16 @@ def _options(raw: Any) -> ExtractOptions:
                                                 for e in exc.errors(include_url=False, include_input=False)]}) from None
 
 
-def _document(data: bytes, source: str | None, options: ExtractOptions, limit: int, client: str) -> Document:
+def _document(data: bytes, filename: str | None, content_type: str | None, options: ExtractOptions, limit: int,
+              client: str) -> Document:
+    """One uploaded file as a Document: text decoded here; HTML, DOCX and PDF handed to the document readers."""
     if len(data) > limit:
         raise too_large(len(data), limit)
+    if sniff_format(data, filename=filename, content_type=content_type) != "text":
+        return Document(text="", source=filename, options=options, data=data, content_type=content_type,
+                        filename=filename, client=client)
     text, encoding = decode_bytes(data)
-    return Document(text=text, source=source, options=options, encoding=encoding, client=client)
+    return Document(text=text, source=filename, options=options, encoding=encoding, client=client)
 
 
 def _too_many(count: int, limit: int) -> TooManyItems:

@@ -1,5 +1,6 @@
 """Bytes and text at the HTTP boundary: decode as the core does (or as a declared charset says), and refuse
-binary data (a PDF, an image, a Word file) with ``not_text`` instead of reading it as garbage."""
+binary data that no document reader takes (an image, an archive) with ``not_text`` instead of reading it as
+garbage. HTML, .docx and PDF files go to the document readers (service/documents) before this."""
 
 from __future__ import annotations
 
@@ -85,6 +86,6 @@ def _decode_declared(data: bytes, charset: str) -> tuple[str, str]:
 
 
 def _not_text() -> NotText:
-    return NotText("the body is binary data, not text (NUL bytes or many control characters); send the "
-                   "report's text (copy it out of the PDF or Word file first), not the file itself",
+    return NotText("the body is binary data, not text (NUL bytes or many control characters), and not a web "
+                   "page, .docx or PDF either; send the report's text or its HTML, .docx or PDF file",
                    detail={"accepted": ACCEPTED})

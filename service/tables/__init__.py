@@ -1,6 +1,7 @@
 """Step 3: read the statutory tables (表二, 表三, 表四) into canonical cells.
 
-    locate (regions) → rows (labels → raw rows; text or grid) → fit (tokens → columns) → assemble (cells)
+    locate (regions) → rows (labels → raw rows; text or grid) → fit (tokens → columns)
+    → settle (the equations across rows; joint: several rows at once) → assemble (cells)
 """
 
 from __future__ import annotations

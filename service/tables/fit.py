@@ -9,8 +9,12 @@ decide; still several → the layout of neighbouring rows (how many empty cells 
 several → the cells the readings disagree on stay unknown. Every choice is reported.
 
 Beyond tier 0 a reading is only taken when the row's equations accept it (a split no sum supports is an
-invention). A row printed as one digit run takes a fast path (``digits.sum_block_cuts``); a "- 4 -" page
-number caught inside a row with too many cells is dropped first.
+invention); a row without equations is cut only when one cut alone fills the columns, no number was dropped
+and the run does not touch text that may hold some of its digits (``open_end``). A sign starts a cell and
+stays with it ("+517" → "+5", "17"); pieces must fit their column (a sign only in a signed column, never an
+amount). When several readings remain, the cells they all agree on are kept (with equations: every reading
+they accept; without: only cells printed whole). A row printed as one digit run takes a fast path
+(``digits.sum_block_cuts``); a "- 4 -" page number caught inside a row with too many cells is dropped first.
 
 The search is bounded whatever the text: MAX_STEPS partial readings a row, MAX_REPORT_STEPS a report
 (``Budget``), and rows longer than MAX_ROW_TOKENS or with more than MAX_PAGE_MARKS page marks are not searched.
@@ -25,9 +29,9 @@ from decimal import Decimal
 from typing import Literal, NamedTuple
 
 from service.checks import Equation, holds
-from service.tables.digits import cuts, sum_block_cuts, sum_blocks
+from service.tables.digits import cuts, sum_block_cuts, sum_blocks, valid_piece
 from service.tables.specs import ValueKind
-from service.tables.tokens import MAX_ROW_CELLS, Token
+from service.tables.tokens import MAX_ROW_CELLS, Token, parse_number, sign_length
 
 _new = tuple.__new__  # builds a NamedTuple without its Python-level __new__ (rows make hundreds of cells)
 
@@ -82,9 +86,9 @@ class Budget:
         self.left = steps
 
 
-@dataclass
+@dataclass(slots=True)
 class Fit:
-    """The outcome for one row."""
+    """The outcome for one row (slots: a report builds one per row, and most rows need only the first fields)."""
 
     cells: list[CellReading | None]  # None = unknown (readings disagree)
     method: Literal["unique", "arithmetic", "layout", "ambiguous", "empty"]
@@ -93,13 +97,21 @@ class Fit:
     proved_by: list[str] = field(default_factory=list)
     tier: int = 0
     too_many: bool = False
+    complete: bool = True  # ``alternatives`` holds every reading the row's own equations accept
+    jointly: int = 0  # decided together with this many other ambiguous rows (``joint``)
+    realigned: bool = False  # numbers taken from the next row's label line (``settle._realign``)
+    contradicted: bool = False  # an interpretation the table's other equations refute (``settle``)
+    shifted_by_layout: bool = False  # its numbers may be the row above's (``settle._realign``)
+    agreed_by: tuple[str, ...] = ()  # the equations whose every solution gives the cells kept (when ambiguous)
 
 
 def fit_row(tokens: Sequence[Token], keys: Sequence[str], kinds: Sequence[ValueKind],
-            equations: Sequence[Equation], layout_prior: int | None, budget: Budget | None = None) -> Fit:
+            equations: Sequence[Equation], layout_prior: int | None, budget: Budget | None = None,
+            open_end: bool = False) -> Fit:
     """Read ``tokens`` into ``len(keys)`` columns (see the module docstring for the order of evidence).
 
     A search for readings spends at most MAX_STEPS of ``budget`` (the report's; a row of its own when None).
+    ``open_end``: the row's last digits touch text that may have taken some of them (``tokens.Tokens``).
     """
     if len(tokens) > MAX_ROW_CELLS:  # not a row (see ``tokens``): unknown, never guessed
         return Fit([None] * len(keys), "ambiguous", None, too_many=True)
@@ -115,18 +127,19 @@ def fit_row(tokens: Sequence[Token], keys: Sequence[str], kinds: Sequence[ValueK
     if len(options) > MAX_PAGE_MARKS:
         return Fit([None] * len(keys), "ambiguous", None, too_many=True)
     if options:
-        fits = [_fit_tokens(o, keys, kinds, equations, layout_prior, budget) for o in options]
+        fits = [_fit_tokens(o, keys, kinds, equations, layout_prior, budget, open_end) for o in options]
         if len(fits) == 1:
             return fits[0]
         # Two dash-number-dash runs: the row's equations must say which one was the page number.
         adding_up = [f for f in fits if equations and f.chosen is not None
                      and len(_passing(f.chosen, keys, equations)) == len(equations)]
         return adding_up[0] if len(adding_up) == 1 else Fit([None] * len(keys), "ambiguous", None)
-    return _fit_tokens(tokens, keys, kinds, equations, layout_prior, budget)
+    return _fit_tokens(tokens, keys, kinds, equations, layout_prior, budget, open_end)
 
 
 def _fit_tokens(tokens: Sequence[Token], keys: Sequence[str], kinds: Sequence[ValueKind],
-                equations: Sequence[Equation], layout_prior: int | None, budget: Budget) -> Fit:
+                equations: Sequence[Equation], layout_prior: int | None, budget: Budget,
+                open_end: bool = False) -> Fit:
     if not any(t.kind in ("num", "na") for t in tokens):
         return Fit([], "empty", None)  # a row that held nothing but a "- 4 -" page mark
     plain = _as_printed(tokens, [t for t in tokens if t.kind != "blank"], kinds)
@@ -145,7 +158,7 @@ def _fit_tokens(tokens: Sequence[Token], keys: Sequence[str], kinds: Sequence[Va
             keep = None if tier == 0 or not equations else (lambda r: all(_holds0(eq, r, keys) for eq in equations))
             found = _enumerate(tokens, kinds, tier, keep, row)
             if found.count:
-                return _choose(found, keys, equations, layout_prior, tier)
+                return _choose(found, keys, equations, layout_prior, tier, open_end, tokens)
             if found.too_many:  # the search ran out of steps before any reading: the next tier would too
                 return Fit([None] * len(keys), "ambiguous", None, tier=tier, too_many=True)
         return Fit([None] * len(keys), "ambiguous", None, tier=2)
@@ -183,7 +196,7 @@ def _sum_row_split(tokens: Sequence[Token], keys: Sequence[str], equations: Sequ
     """
     values = [t for t in tokens if t.kind != "blank"]
     n = len(keys)
-    if len(values) != 1 or not values[0].splittable or len(values[0].raw) < n:
+    if len(values) != 1 or not values[0].raw.isdecimal() or len(values[0].raw) < n:
         return None
     blocks = sum_blocks(keys, equations)
     if blocks is None:
@@ -196,8 +209,11 @@ def _sum_row_split(tokens: Sequence[Token], keys: Sequence[str], equations: Sequ
             return Fit([None] * n, "ambiguous", None, tier=1, too_many=True)
     if len(readings) == 1:
         return Fit(list(readings[0].cells), "arithmetic", readings[0], tier=1, proved_by=[e.id for e in equations])
-    # None adds up: nothing is safe to keep. Several do: the table's other equations may still decide.
-    return Fit([None] * n, "ambiguous", None, readings, tier=1)
+    # None adds up: nothing is safe to keep. Several do: the cells they all agree on are proved (as a unique
+    # cut would be), and the table's other equations may still decide the rest.
+    agreed: list[CellReading | None] = _agreement(readings) if readings else [None] * n
+    return Fit(agreed, "ambiguous", None, readings, tier=1,
+               agreed_by=tuple(e.id for e in equations) if any(c is not None for c in agreed) else ())
 
 
 def _split_reading(token: Token, pieces: list[str]) -> Reading:
@@ -231,15 +247,34 @@ def _page_mark_options(tokens: Sequence[Token], n: int) -> list[list[Token]]:
 
 
 def _choose(found: _Found, keys: Sequence[str], equations: Sequence[Equation],
-            layout_prior: int | None, tier: int) -> Fit:
+            layout_prior: int | None, tier: int, open_end: bool = False, tokens: Sequence[Token] = ()) -> Fit:
     readings = found.kept or found.others
     if found.too_many or (tier and found.count > 1 and len(found.kept) != 1):
-        # Several splits of a digit run: no cell is safe to keep, even where the splits happen to agree.
-        return Fit([None] * len(keys), "ambiguous", None, readings[:50], tier=tier, too_many=found.too_many)
-    if tier and equations and not found.kept:
-        # A split or a dropped number is an interpretation: only the row's equations can justify it.
-        return Fit([None] * len(keys), "ambiguous", None, readings[:50], tier=tier)
+        # Several splits of a digit run: the cells on which every reading agrees are kept. In a row without
+        # equations every reading is kept, and only cells printed whole count ("12+517": the sign starts a
+        # new cell, so 12 is one cell whatever the cut after it; a cut piece needs a proof). Where equations
+        # filtered the readings, a cell every satisfying reading gives the same value is proved by them, as
+        # a unique cut would be (and refused with it when the table's arithmetic is off, see ``settle``).
+        agreed: list[CellReading | None] = []
+        if not found.too_many and not open_end and found.kept:
+            agreed = _agreement(found.kept)
+            if not equations:
+                whole = {(t.start, t.end) for t in tokens}
+                agreed = [c if c is not None and (c.start, c.end) in whole else None for c in agreed]
+        proved = tuple(eq.id for eq in equations) if equations and any(c is not None for c in agreed) else ()
+        return Fit(agreed or [None] * len(keys), "ambiguous", None, readings[:MAX_ALTERNATIVES], tier=tier,
+                   too_many=found.too_many,
+                   complete=bool(found.kept) and len(found.kept) <= MAX_ALTERNATIVES and not found.too_many,
+                   agreed_by=proved)
+    if tier and (equations and not found.kept or not equations and (tier == 2 or open_end)):
+        # A split or a dropped number is an interpretation: only the row's equations can justify it. A
+        # row without equations may be cut only when every digit is surely its own (no stray number
+        # dropped, no text glued to the run) and one cut alone fills the columns.
+        return Fit([None] * len(keys), "ambiguous", None, readings[:MAX_ALTERNATIVES], tier=tier,
+                   complete=bool(found.kept) and len(found.kept) <= MAX_ALTERNATIVES)
     if found.count == 1:
+        if tier and not equations and _blank_may_have_vanished(readings[0], tokens):
+            return Fit([None] * len(keys), "ambiguous", None, readings, tier=tier)
         return Fit(list(readings[0].cells), "unique", readings[0], tier=tier,
                    proved_by=_passing(readings[0], keys, equations))
     passing = found.kept if tier else [r for r in readings if equations and
@@ -254,6 +289,23 @@ def _choose(found: _Found, keys: Sequence[str], equations: Sequence[Equation],
         if len(same_layout) == 1:
             return Fit(list(same_layout[0].cells), "layout", same_layout[0], pool, tier=tier)
     return Fit(agreed, "ambiguous", None, pool, tier=tier)
+
+
+def _blank_may_have_vanished(reading: Reading, tokens: Sequence[Token]) -> bool:
+    """Could a run cut into m cells also be fewer numbers, the row's other cells printed empty?
+
+    Run together, an empty cell leaves no trace: "125" in three columns is 1,2,5 — or 12,(empty),5. A row
+    without equations is cut only when none of its runs can be read as fewer numbers ("000": 00 is no
+    number, so three zeros are three cells).
+    """
+    for t in tokens:
+        if not t.splittable:
+            continue
+        parts = sum(1 for c in reading.cells if c.start is not None and t.start <= c.start < t.end)
+        digits = t.raw[sign_length(t.raw):]
+        if parts > 1 and (valid_piece(digits) or any(next(cuts(digits, k), None) for k in range(2, parts))):
+            return True
+    return False
 
 
 def _agreement(readings: Sequence[Reading]) -> list[CellReading | None]:
@@ -280,7 +332,7 @@ def _passing(reading: Reading, keys: Sequence[str], equations: Sequence[Equation
 
 def _fits(kind: ValueKind, raw: str) -> bool:
     """Is a printed number acceptable in a column of this kind?"""
-    signed = raw[:1] in "+-"
+    signed = sign_length(raw) > 0
     decimal = "." in raw
     if kind == "count":
         return not signed and not decimal
@@ -315,7 +367,7 @@ def _enumerate(tokens: Sequence[Token], kinds: Sequence[ValueKind], tier: int,
         t = tokens[i]
         t_lo, t_hi = (0, 1) if t.kind == "blank" else (1, 1)
         if tier >= 1 and t.splittable:
-            t_hi = min(len(t.raw), n)
+            t_hi = min(len(t.raw) - sign_length(t.raw), n)
         if tier >= 2 and t.kind != "blank" and values and (t is values[0] or t is values[-1]):
             t_lo = 0
         lo[i], hi[i] = lo[i + 1] + t_lo, hi[i + 1] + t_hi
@@ -363,16 +415,23 @@ def _enumerate(tokens: Sequence[Token], kinds: Sequence[ValueKind], tier: int,
                  split, dropped)
         if tier >= 1 and t.splittable:
             # Only as many parts as leave the rest of the row able to fill the remaining columns.
-            fewest, most = max(2, n - col - hi[i + 1]), min(len(t.raw), n - col - lo[i + 1])
+            sign = t.raw[:sign_length(t.raw)]  # "+517": the sign belongs to the first part ("+5", "17")
+            digits = t.raw[len(sign):]
+            fewest, most = max(2, n - col - hi[i + 1]), min(len(digits), n - col - lo[i + 1])
             for parts in range(fewest, most + 1):
-                for pieces in cuts(t.raw, parts):
+                for pieces in cuts(digits, parts):
                     if found.too_many:
                         return
                     cells, pos = [], t.start
-                    for piece in pieces:
-                        cells.append(CellReading("number", int(piece), piece, pos, pos + len(piece)))
-                        pos += len(piece)
-                    walk(i + 1, [*acc, *cells], lead, blanks, True, dropped)
+                    for j, piece in enumerate(pieces):
+                        raw = sign + piece if j == 0 else piece
+                        # An amount is never cut out of a run of digits (its decimals and unit are lost).
+                        if kinds[col + j] == "money" or not _fits(kinds[col + j], raw):
+                            break
+                        cells.append(CellReading("number", parse_number(raw), raw, pos, pos + len(raw)))
+                        pos += len(raw)
+                    else:
+                        walk(i + 1, [*acc, *cells], lead, blanks, True, dropped)
 
     walk(0, [], 0, 0, False, 0)
     return found

@@ -27,6 +27,9 @@ class RawRow:
     label_start: int
     label_end: int
     tokens: tuple[Token, ...]
+    open_end: bool = False  # the row's last digits touch text that may have taken some (``tokens.Tokens``)
+    displaced: bool = False  # another line of numbers follows before the next label (``tokens.Tokens``)
+    second: tuple[Token, ...] = ()  # when displaced: that line's tokens (``settle`` may realign the rows)
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,13 @@ def rows_from_text(view: str, compact: Compact, region: Region, table: TableSpec
     rows: list[RawRow] = []
     for i, (spec, start, begin) in enumerate(hits):
         stop = hits[i + 1][1] if i + 1 < len(hits) else region.end
-        rows.append(RawRow(spec, start, begin, tuple(tokenise_region(view, begin, stop))))
+        tokens = tokenise_region(view, begin, stop)
+        displaced = getattr(tokens, "displaced", False)
+        second = tokenise_region(view, getattr(tokens, "rest_at", stop), stop) if displaced else []
+        if getattr(second, "displaced", False):
+            second = []  # three lines of numbers: no pairing of lines and labels is offered
+        rows.append(RawRow(spec, start, begin, tuple(tokens), getattr(tokens, "open_end", False), displaced,
+                           tuple(second)))
     return rows
 
 

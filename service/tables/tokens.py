@@ -13,8 +13,10 @@ from typing import Literal, NamedTuple
 
 TokenKind = Literal["num", "na", "blank", "text"]
 
-_PIECE = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|[+-]?\d+(?:\.\d+)?|[^\s\d+-]+|[+-]")
-_NUMBER = re.compile(r"[+-]?\d[\d,]*(?:\.\d+)?")
+# A 2019 表二 change may be printed in words: "增加5" (+5), "减少2" (-2); the words are the sign.
+_PIECE = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|(?:[+-]|增加|减少)?\d+(?:\.\d+)?|[^\s\d+-]+|[+-]")
+_NUMBER = re.compile(r"(?:[+-]|增加|减少)?\d[\d,]*(?:\.\d+)?")
+_WORD_SIGN = {"增加": "+", "减少": "-"}
 _NA = re.compile(r"(?:[/\\—–\-－─]{1,3}|无|空|暂无|…+|—+)")
 _UNIT = re.compile(r"(?:万元|元|件|个|条|项|次|人次|户)")
 _DIGIT = re.compile(r"\d")
@@ -35,13 +37,30 @@ class Token(NamedTuple):
 
     @property
     def splittable(self) -> bool:
-        """A run of bare digits may hold several numbers printed without separators."""
-        return self.kind == "num" and self.raw.isdecimal() and len(self.raw) > 1
+        """A run of digits (after a sign, if any) may hold several numbers printed without separators."""
+        if self.kind != "num":
+            return False
+        digits = self.raw[sign_length(self.raw):]
+        return digits.isdecimal() and len(digits) > 1
 
     def number(self) -> int | Decimal:
         """The token's value (ints for counts, Decimal for anything with a decimal point)."""
-        raw = self.raw.replace(",", "")
-        return Decimal(raw) if "." in raw else int(raw)
+        return parse_number(self.raw)
+
+
+def sign_length(raw: str) -> int:
+    """Characters of the sign a printed number starts with: 1 for "+"/"-", 2 for "增加"/"减少", else 0."""
+    if raw[:1] in ("+", "-"):
+        return 1
+    return 2 if raw[:2] in _WORD_SIGN else 0
+
+
+def parse_number(raw: str) -> int | Decimal:
+    """The value of a printed number: "1,234" → 1234, "3.50" → Decimal, "减少2" → -2."""
+    raw = raw.replace(",", "")
+    if raw[:2] in _WORD_SIGN:
+        raw = _WORD_SIGN[raw[:2]] + raw[2:]
+    return Decimal(raw) if "." in raw else int(raw)
 
 
 def classify_cell(text: str, offset: int, line: int = 0) -> list[Token]:
@@ -106,7 +125,10 @@ def tokenise_region(view: str, start: int, end: int) -> list[Token]:
                     row = None  # a mark or a sign in the first cell: read it cell by cell below
                 else:  # the rest of the label: text
                     if seen_value:
-                        return _trim(tokens)
+                        out = _trim(tokens)
+                        out.displaced = _LATER_RUN.search(view, line_start, end) is not None
+                        out.rest_at = line_start
+                        return out
                     if line_no > 0 and not label_line and tokens:
                         label_line = tokens
                     tokens = []
@@ -143,7 +165,12 @@ def tokenise_region(view: str, start: int, end: int) -> list[Token]:
             for tok in cell_tokens:
                 if tok.kind == "text":
                     if seen_value:
-                        return _trim(tokens)
+                        text_at = tok.start if tok is not _TEXT else c_start + len(cell) - len(cell.lstrip())
+                        text = tok.raw if tok is not _TEXT else stripped
+                        out = _trim(tokens, open_end=_glued(tokens, text_at, text))
+                        out.displaced = _LATER_RUN.search(view, text_at, end) is not None
+                        out.rest_at = text_at
+                        return out
                     if line_no > 0 and not label_line and tokens:
                         label_line = tokens  # the empty cells printed after the label, kept for a blank row
                     tokens = []  # label debris and the empty cells of the label area
@@ -192,14 +219,39 @@ def _is_rule_line(segment: str) -> bool:
     return segment.count("-") + segment.count("—") >= 3 and _RULE_LINE.fullmatch(segment) is not None
 
 
-def _trim(tokens: list[Token]) -> list[Token]:
+class Tokens(list[Token]):
+    """A row's tokens; ``open_end``: the last run of digits touches text that may have taken some of them;
+    ``displaced``: after the text that ended the row, another line of numbers comes before the next label."""
+
+    open_end = False
+    displaced = False
+    rest_at = 0  # where the text that ended the row begins (the second line of numbers lies after it)
+
+
+# A line of three or more numbers apart: a row's values. After a row's values and some text, one more such
+# line before the next label means the numbers were printed beside the wrong label lines (pdftotext -layout
+# centres a wrapped label's numbers on any of its lines): which run is whose is not known from proximity.
+_LATER_RUN = re.compile(r"(?<![\d.])\d+(?:[ \t]+\d+){2,}(?![\d.])")
+
+
+def _glued(tokens: list[Token], text_at: int, text: str) -> bool:
+    """Does the text that ends the row touch its last value without being a Chinese word (the next label)?
+
+    "…0000000" then "2.其他" (an item number left unmatched), "12a", "12+": the run may hold digits that
+    are not the row's, so a cut that merely fills the columns is no proof.
+    """
+    last = next((t for t in reversed(tokens) if t.kind != "blank"), None)
+    return last is not None and last.end == text_at and not "\u4e00" <= text[:1] <= "\u9fff"
+
+
+def _trim(tokens: list[Token], open_end: bool = False) -> Tokens:
     """Only the lines that hold values belong to the row: empty cells on other lines are dropped."""
     n = len(tokens)
     first = 0
     while first < n and tokens[first].kind == "blank":
         first += 1
     if first == n:
-        return []
+        return Tokens()
     last = n - 1
     while tokens[last].kind == "blank":
         last -= 1
@@ -211,4 +263,6 @@ def _trim(tokens: list[Token]) -> list[Token]:
     keep = last + 1
     while keep < n and tokens[keep].line == line:
         keep += 1
-    return tokens[lead:keep]
+    out = Tokens(tokens[lead:keep])
+    out.open_end = open_end
+    return out
