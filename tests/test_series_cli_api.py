@@ -201,3 +201,36 @@ def test_the_route_is_documented(client: TestClient) -> None:
     assert set(operation["requestBody"]["content"]) == {"application/json", "multipart/form-data"}
     assert {p["name"] for p in operation["parameters"]} == {"charts", "one_agency"}
     assert {"200", "413", "415", "422"} <= set(operation["responses"])
+
+
+def test_a_series_of_documents(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """HTML, DOCX and PDF reports join text ones; passages point into the document's extracted text."""
+    import shutil
+
+    from service.pipeline import extract
+
+    fixtures = Path(__file__).parent / "documents" / "fixtures"
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "y2020.txt").write_text(as_year(sample(YUANZHOU), 2020, 2021), "utf-8")
+    for name in ("r001.docx", "r001_chrome.pdf"):
+        shutil.copy(fixtures / name, folder / name)
+    (folder / "y2022.html").write_bytes((fixtures / "r001.html").read_bytes().replace(b"2021", b"2022")
+                                        .replace("2022〕30".encode(), "2021〕30".encode()))
+    assert main(["series", str(folder), "--json"]) == 0
+    [series] = json.loads(capsys.readouterr().out)["series"]
+    assert series["years"] == [2020, 2021, 2022]
+    [duplicate] = [g for g in series["gaps"] if g["kind"] == "duplicate_year"]
+    assert duplicate["year"] == 2021 and {Path(s).name for s in duplicate["sources"]} == {"r001.docx",
+                                                                                        "r001_chrome.pdf"}
+    assert all(c["status"] == "pass" for c in series["checks"] if c["rule"] == "carry_over")
+    # 2021 (the fixture's own short narrative) shares nothing with sample 001's 2020; 2022 copies 2021.
+    share = {r["year"]: r["share"] for r in series["repetition"]}
+    assert share[2021] == 0.0 and share[2022] == 1.0
+    html = folder / "y2022.html"
+    document = extract(html.read_bytes(), source=str(html)).document
+    assert document is not None and document.text
+    [rep] = [r for r in series["repetition"] if r["year"] == 2022]
+    assert rep["passages"] and rep["problems_repeated"]
+    for passage in rep["passages"]:
+        assert document.text[passage["span"]["start"]:passage["span"]["end"]] == passage["text"]
