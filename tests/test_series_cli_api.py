@@ -234,3 +234,20 @@ def test_a_series_of_documents(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert rep["passages"] and rep["problems_repeated"]
     for passage in rep["passages"]:
         assert document.text[passage["span"]["start"]:passage["span"]["end"]] == passage["text"]
+
+
+def test_document_uploads_make_a_series(client: TestClient) -> None:
+    fixtures = Path(__file__).parent / "documents" / "fixtures"
+    y2022 = (fixtures / "r001.html").read_bytes().replace(b"2021", b"2022").replace(
+        "2022〕30".encode(), "2021〕30".encode())
+    files = [("file", ("r001.docx", (fixtures / "r001.docx").read_bytes())),
+             ("file", ("y2022.html", y2022, "text/html")),
+             ("file", ("r001_lo.pdf", (fixtures / "r001_lo.pdf").read_bytes(), "application/pdf"))]
+    response = client.post("/v1/series", files=files)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["failures"] == []
+    [series] = body["series"]
+    assert series["years"] == [2021, 2022]
+    assert [g["kind"] for g in series["gaps"]] == ["duplicate_year"]
+    assert [r["share"] for r in series["repetition"]] == [1.0]
