@@ -127,6 +127,24 @@ assert set(FACTS_ZH) == set(FACT_KEYS)
 
 META_ZH: Final = {"source": "来源文件", "meta.agency": "单位", "meta.year": "年度", "meta.format_version": "格式版本"}
 
+# The result's own vocabulary (cell states, qualifiers, checks, repairs, backends), for the review page.
+CELL_STATES_ZH: Final = {"number": "数值", "blank": "空白", "not_applicable": "不适用", "missing": "缺失",
+                         "unknown": "无法确定"}
+QUALIFIERS_ZH: Final = {"exact": "确数", "approx": "约数", "more_than": "多于", "at_least": "不少于"}
+GROUNDING_ZH: Final = {"exact": "原文逐字", "fuzzy": "近似对齐", "none": "未定位"}
+CHECK_STATUS_ZH: Final = {"pass": "通过", "fail": "未通过", "not_assessable": "无法核验"}
+RULES_ZH: Final = {
+    "T3-balance": "表三各列：新收 + 上年结转 = 办理结果总计 + 结转下年度",
+    "T3-results": "表三各列：（七）总计 = 各项办理结果之和",
+    "T3-columns": "表三各行：总计列 = 六类申请人之和",
+    "T4-blocks": "表四各部分：总计 = 维持 + 纠正 + 其他 + 尚未审结",
+}
+REPAIR_KINDS_ZH: Final = {"spurious_blank": "多余空单元格", "digit_split": "连写数字拆分", "alignment": "列对齐",
+                          "dropped_token": "舍弃多余数字"}
+BACKENDS_ZH: Final = {"rules": "规则", "llm": "大模型", "hybrid": "规则 + 大模型", "none": "未读取叙述部分"}
+TABLE_STATUS_ZH: Final = {"found": "完整", "truncated": "不完整（部分行缺失）", "missing": "未找到"}
+DOCUMENT_FORMATS_ZH: Final = {"text": "纯文本", "html": "网页（HTML）", "docx": "Word（DOCX）", "pdf": "PDF"}
+
 
 def row_col_zh(key: str) -> tuple[str, str, str]:
     """(表, 行, 列) of a canonical cell key in the form's own words, e.g. ("表三", "（一）予以公开", "自然人")."""

@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
 
 from service.api import install_error_handlers, probes, transport, v1
 from service.api.auth import admit_request, api_key_guard
@@ -23,6 +24,8 @@ from service.api.middleware import BodyLimit, RequestContext
 from service.api.openapi import install_openapi
 from service.api.quotas import Quotas
 from service.api.readiness import Readiness
+from service.api.review import REVIEW_STATIC, STATIC_DIR
+from service.api.review import router as review_router
 from service.api.routes import package_version
 from service.api.runner import Extractor
 from service.config import Settings, get_settings
@@ -78,6 +81,9 @@ def create_app(settings: Settings | None = None, *, llm_client: Any = None,
     # The key guard names the client; the quota counts its request.
     app.include_router(v1, dependencies=[Depends(api_key_guard(settings.api_keys)), Depends(admit_request)])
     app.include_router(probes)
+    # The review page is open to browsers; with API keys set, extracting on it needs a key in its form.
+    app.include_router(review_router)
+    app.mount(REVIEW_STATIC, StaticFiles(directory=STATIC_DIR), name="review-static")
     if on:
         install_openapi(app)
         install_docs(app)

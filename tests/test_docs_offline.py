@@ -8,19 +8,13 @@ Needs Debian's chromium and chromium-driver; skipped without them unless ``NIANB
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from browser_support import chromium, require_browser
 from gateway_helpers import Proc, run_app
-
-CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium") or "") if p and Path(p).exists()), None)
-DRIVER = next((p for p in ("/usr/bin/chromedriver", shutil.which("chromedriver") or "") if p and Path(p).exists()),
-              None)
 
 
 @pytest.fixture(scope="module")
@@ -32,29 +26,11 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proc]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if CHROMIUM is None or DRIVER is None:
-        message = "chromium and chromedriver are not installed (Debian: apt-get install chromium chromium-driver)"
-        if os.environ.get("NIANBAO_REQUIRE_SYSTEM_TESTS") == "1":
-            pytest.fail(f"{message}; NIANBAO_REQUIRE_SYSTEM_TESTS=1 requires it")
-        pytest.skip(message)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--disable-default-apps",
-                # No name resolves but the loopback address: a CDN request would fail, and shows in the log.
-                '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1'):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=DRIVER))
-    driver.set_page_load_timeout(60)
-    try:
+    require_browser()
+    # No name resolves but the loopback address: a CDN request would fail, and shows in the log.
+    with chromium(args=("--disable-default-apps", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"),
+                  logs={"performance": "ALL"}) as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def _requested_urls(driver: object) -> list[str]:

@@ -147,9 +147,7 @@ def document_of_item(item: Any, defaults: ExtractOptions, limit: int, client: st
     if parsed.text is None:
         raise RequestValidationError([{"loc": ("body", "text"), "type": "missing",
                                        "msg": "send the report as text, or a file as content_base64"}])
-    _check_size(parsed.text, limit)
-    require_plain_text(parsed.text)
-    return Document(text=parsed.text, source=parsed.source, options=options, client=client)
+    return text_document(parsed.text, parsed.source, options, limit, client)
 
 
 def merge_options(defaults: ExtractOptions, override: ExtractOptions | None) -> ExtractOptions:
@@ -213,9 +211,7 @@ def _check_keys(raw: bytes | str, max_keys: int) -> None:
 
 async def _from_json(request: Request, limit: int) -> Document:
     body = await _json_body(request, ExtractRequest, '{"text": "…"}', KEYS_PER_REPORT)
-    _check_size(body.text, limit)
-    require_plain_text(body.text)
-    return Document(text=body.text, source=body.source, options=_with_backend(body.options, body.backend))
+    return text_document(body.text, body.source, _with_backend(body.options, body.backend), limit)
 
 
 async def _body_bytes(request: Request, limit: int) -> bytes:
@@ -259,11 +255,8 @@ async def _from_form(request: Request, limit: int) -> Document:
         data = await upload.read(limit + 1)  # one byte more than allowed tells "too large" apart
         if len(data) > limit:
             raise too_large(upload.size or len(data), limit)
-        ctype = upload.content_type if upload.content_type not in (None, "", "application/octet-stream") else None
-        if sniff_format(data, filename=upload.filename, content_type=ctype) != "text":
-            text, encoding, file = "", None, data  # HTML, DOCX, PDF: the document readers take the bytes
-        else:
-            (text, encoding), file = await _decoded(data), None
+        document = await file_document(data, upload.filename, ExtractOptions(), limit, filename=upload.filename,
+                                       content_type=upload.content_type)
         source, backend, options = (_field(form.get(name)) for name in ("source", "backend", "options"))
         try:
             name = _backend_name.validate_python(backend)
@@ -272,8 +265,7 @@ async def _from_form(request: Request, limit: int) -> Document:
             parsed = ExtractOptions.model_validate_json(options, strict=True) if options else None
         except ValidationError as exc:
             raise _invalid(exc, "options" if options else "backend") from None
-        return Document(text=text, source=source or upload.filename, options=_with_backend(parsed, name),
-                        encoding=encoding, data=file, content_type=ctype, filename=upload.filename)
+        return replace(document, source=source or upload.filename, options=_with_backend(parsed, name))
 
 
 def _field(value: Any) -> str | None:
@@ -329,3 +321,25 @@ class CappedValidationError(RequestValidationError):
     def __init__(self, errors: list[dict[str, Any]], *, total: int) -> None:
         super().__init__(errors)
         self.total = total
+
+
+def text_document(text: str, source: str | None, options: ExtractOptions, limit: int, client: str = "-") -> Document:
+    """A report sent as text (a JSON body, a batch item, the review page's field): size and binary checked."""
+    _check_size(text, limit)
+    require_plain_text(text)
+    return Document(text=text, source=source, options=options, client=client)
+
+
+async def file_document(data: bytes, source: str | None, options: ExtractOptions, limit: int, *,
+                        filename: str | None = None, content_type: str | None = None, client: str = "-") -> Document:
+    """An uploaded file (multipart ``file``, the review page's files): HTML, DOCX and PDF keep their bytes for
+    the document readers (by content, name or declared type); text is decoded as the core does."""
+    if len(data) > limit:
+        raise too_large(len(data), limit)
+    ctype = content_type if content_type not in (None, "", "application/octet-stream") else None
+    if sniff_format(data, filename=filename, content_type=ctype) != "text":
+        return Document(text="", source=source, options=options, data=data, content_type=ctype, filename=filename,
+                        client=client)
+    text, encoding = await _decoded(data)
+    return Document(text=text, source=source, options=options, encoding=encoding, content_type=ctype,
+                    filename=filename, client=client)
