@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -114,9 +115,10 @@ def test_series_html_escapes_report_text() -> None:
     result = build_series([hostile, read(sample(YUANZHOU), "b")], one_agency=True)
     html = series_html(result)
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert html.count("<svg") == len(INDICATORS) and "<?xml" not in html
+    assert html.count('<img alt="') == len(INDICATORS) and html.count("data:image/svg+xml;base64,") == len(INDICATORS)
+    assert re.findall(r"<style\b|\sstyle=|\son[a-z]+=|<script", html) == []
     assert '<table class="indicators">' in html and "实质公开率" in html and "52.6%" in html
-    assert "<svg" not in series_html(result, charts=False)
+    assert "<img" not in series_html(result, charts=False)
 
 
 # --- HTTP ---------------------------------------------------------------------------------------------
@@ -251,3 +253,17 @@ def test_document_uploads_make_a_series(client: TestClient) -> None:
     assert series["years"] == [2021, 2022]
     assert [g["kind"] for g in series["gaps"]] == ["duplicate_year"]
     assert [r["share"] for r in series["repetition"]] == [1.0]
+
+
+def test_the_review_page_shows_the_series_of_several_files(client: TestClient) -> None:
+    files = [("file", ("y2020.txt", as_year(sample(YUANZHOU), 2020, 2021).encode(), "text/plain")),
+             ("file", ("y2021.txt", set_row(sample(YUANZHOU), CARRIED_OVER, [1, 0, 0, 0, 0, 0, 1]).encode(),
+                       "text/plain"))]
+    response = client.post("/review", files=files)
+    assert response.status_code == 200, response.text
+    html = response.text
+    assert '<section class="nianbao-series">' in html and "跨年度对比" in html
+    assert "carry_over[total]" in html and html.count("data:image/svg+xml;base64,") == len(INDICATORS)
+    assert re.findall(r"<style\b|\sstyle=|\son[a-z]+=", html) == []  # the page's markup rules still hold
+    one = client.post("/review", files=files[:1])
+    assert one.status_code == 200 and "nianbao-series" not in one.text  # one report: no series
