@@ -6,9 +6,12 @@ but the model answers scripted per case in DIR (see eval/replay.py), so the LLM 
 LLM runs require the LLM (a failure is a failed case, not a silent rules reading) and bypass the cache
 unless ``--use-cache``, so the cost columns are what the model really cost.
 
-Exit codes: 0 all thresholds met, 1 a threshold missed (or, with ``--fail-on-worse``, a field worse than
-the baseline), 2 the run could not be set up (bad gold, unknown folder, a backend that cannot be built, a
-service that cannot be reached, a case without replay answers).
+``--jobs N`` extracts in N worker processes (``service.batch``; the scores are the same for any N). As with
+``nianbao extract``, progress shows on a terminal's stderr and a case that fails is one JSON line on stderr.
+
+Exit codes: 0 all thresholds met, 1 a case failed or a threshold missed (or, with ``--fail-on-worse``, a
+field worse than the baseline), 2 the run could not be set up (bad gold, unknown folder, a backend that
+cannot be built, a service that cannot be reached, a case without replay answers).
 """
 
 from __future__ import annotations
@@ -17,12 +20,11 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TextIO
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from eval.dataset import DOCUMENT_SUFFIXES, SPLITS, Case, DatasetError, decode_text, load_cases
@@ -155,28 +157,72 @@ class ServiceExtractor:
         return Extraction.model_validate(response.json())
 
 
-def run(cases: Sequence[Case], extractor: Extractor, *, backend: str, url: str | None = None,
-        console: Console | None = None, problem_threshold: float = PROBLEM_THRESHOLD) -> EvalResult:
-    """Extract and score every case (with a progress bar); a case that fails is scored as an empty result."""
+Outcome = tuple[Case, Extraction | None, dict[str, Any] | None, float]  # case, result or failure, seconds
+
+
+def sequential(cases: Sequence[Case], extractor: Extractor) -> Iterator[Outcome]:
+    """Each case through ``extractor``, one after the other (a service, replayed answers, one job)."""
+    from service.pool import failure
+
+    for case in cases:
+        started = time.perf_counter()
+        try:
+            yield case, extractor(case), None, time.perf_counter() - started
+        except SetupError:
+            raise
+        except Exception as exc:  # one bad case must not hide the scores of the others
+            yield case, None, failure(case.text_path.name, exc), time.perf_counter() - started
+
+
+def parallel(cases: Sequence[Case], backend: str, options: ExtractOptions, jobs: int) -> Iterator[Outcome]:
+    """The cases extracted in process by ``jobs`` worker processes (``service.batch``), in case order."""
+    from service.batch import RecordFormat
+    from service.config import Settings
+    from service.pool import Job, outcomes
+
+    try:
+        settings = Settings()
+    except Exception as exc:  # settings validation: a setup problem, as for make_narrative
+        raise SetupError(f"invalid NIANBAO_* settings: {exc}") from exc
+    job = Job(RecordFormat("full", _dump_json), backend, settings, options=options, require_report=False)
+    tasks = [(i, case.text_path.name, case.data) for i, case in enumerate(cases)]
+    for outcome in outcomes(tasks, job, jobs):
+        case = cases[outcome.index]
+        if outcome.record is None:
+            yield case, None, json.loads(outcome.failure or "{}"), outcome.seconds
+        else:
+            yield case, Extraction.model_validate_json(outcome.record), None, outcome.seconds
+
+
+def _dump_json(result: Extraction) -> str:
+    return result.model_dump_json()
+
+
+def run(cases: Sequence[Case], extractor: Extractor | Iterator[Outcome], *, backend: str, url: str | None = None,
+        console: Console | None = None, problem_threshold: float = PROBLEM_THRESHOLD,
+        err: TextIO | None = None) -> EvalResult:
+    """Extract and score every case; a case that fails is scored as an empty result.
+
+    ``extractor`` is called on each case in turn, or is the outcomes of ``parallel``. Progress shows on
+    stderr when it is a terminal; each failure is one JSON line on ``err`` (stderr), as for ``nianbao extract``.
+    """
+    from service.progress import Display
+
     console = console or Console(stderr=True)
+    err = err or sys.stderr
     scores: list[CaseScore] = []
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("extracting", total=len(cases))
-        for case in cases:
-            progress.update(task, description=case.name)
-            started = time.perf_counter()
-            pred, error = None, None
-            try:
-                pred = extractor(case)
-            except SetupError:
-                raise
-            except Exception as exc:  # one bad case must not hide the scores of the others
-                error = f"{type(exc).__name__}: {exc}"
-            seconds = time.perf_counter() - started
-            scores.append(score_case(case.name, case.gold, pred, seconds=seconds, error=error,
+    done = sequential(cases, extractor) if callable(extractor) else extractor
+    failed = 0
+    show = not console.quiet and console.is_terminal and err.isatty()
+    with Display(err, total=len(cases), enabled=show, description="cases") as display:
+        for case, pred, error, seconds in done:
+            if error is not None:
+                failed += 1
+                display.failure(json.dumps({**error, "case": case.name}, ensure_ascii=False))
+            scores.append(score_case(case.name, case.gold, pred, seconds=seconds,
+                                     error=f"{error['error']}: {error['message']}" if error else None,
                                      problem_threshold=problem_threshold))
-            progress.advance(task)
+            display.advance(failed=failed)
     return EvalResult(backend=backend, url=url, scores=scores, summary=summarise(scores))
 
 
@@ -184,6 +230,13 @@ def _share(text: str) -> float:
     value = float(text)
     if not 0 <= value <= 1:
         raise argparse.ArgumentTypeError(f"{text} is not a share; give a number from 0 to 1 (0.95 = 95%)")
+    return value
+
+
+def _jobs(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number of jobs")
     return value
 
 
@@ -213,6 +266,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --backend llm|hybrid: answer the model's calls from DIR/<case>.json (no endpoint)")
     p.add_argument("--use-cache", action="store_true",
                    help="let LLM readings come from the cache (default: every case is asked afresh)")
+    p.add_argument("--jobs", "-j", type=_jobs, metavar="N",
+                   help="extract in N worker processes (default: the cores; in process with 1, --url or --replay)")
     return p
 
 
@@ -255,9 +310,14 @@ def main(argv: list[str] | None = None) -> int:
             narrative = Replay(args.backend, args.replay, cases)
             extractor = narrative.extractor(options)
         else:
-            narrative = make_narrative(args.backend)
+            narrative = make_narrative(args.backend)  # also checks the backend can be built, before forking
             extractor = in_process(narrative, options)
-        result = run(cases, extractor, backend=args.backend, url=args.url, console=console,
+        jobs = min(args.jobs or _cores(), len(cases))
+        source: Extractor | Iterator[Outcome] = extractor
+        if jobs > 1 and not (args.url or args.replay):
+            source = parallel(cases, args.backend, options, jobs)
+        started = time.perf_counter()
+        result = run(cases, source, backend=args.backend, url=args.url, console=console,
                      problem_threshold=args.problem_threshold)
     except SetupError as exc:
         console.print(Text("error: ", style="red") + Text(str(exc)))
@@ -265,8 +325,12 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         _close(narrative)
     result.thresholds = thresholds
+    errors = result.summary.get("errors") or 0
+    seconds = time.perf_counter() - started
     comparison = compare(result.to_dict(), baseline) if baseline is not None else None
     render(result, console, comparison)
+    console.print(Text(f"{len(cases)} cases: {len(cases) - int(errors)} read, {errors} failed; {seconds:.1f} s, "
+                       f"{jobs} jobs"))
     if args.out:
         paths = write_reports(result, args.out, comparison)
         console.print(Text(f"wrote {paths[0]} and {paths[1]}"))
@@ -276,7 +340,13 @@ def main(argv: list[str] | None = None) -> int:
     if comparison is not None and args.fail_on_worse and comparison.regressed:
         console.print(Text(f"worse than the baseline {args.baseline}", style="red"))
         return 1
-    return 1 if missed else 0
+    return 1 if missed or errors else 0
+
+
+def _cores() -> int:
+    from service.batch import default_jobs
+
+    return default_jobs()
 
 
 def _load_baseline(path: Path) -> dict[str, object]:

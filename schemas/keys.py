@@ -6,6 +6,7 @@ Mirrors the national format: 表二 ``active.*``, 表三 ``requests.<row>.<colum
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Final, Literal
 
 Version = Literal["2019", "2021"]
@@ -65,10 +66,16 @@ def result_rows(version: str) -> list[str]:
 
 def cell_keys(version: str) -> list[str]:
     """Every canonical cell key of a format version, in table order."""
+    return list(cell_keys_tuple(version))
+
+
+@cache
+def cell_keys_tuple(version: str) -> tuple[str, ...]:
+    """``cell_keys`` as a tuple made once per version (the flat view of every report walks them)."""
     keys = [f"active.{k}" for k in ACTIVE[version]]
     keys += [f"requests.{row}.{col}" for row in request_rows(version) for col in REQUEST_COLUMNS]
     keys += [f"review.{b}.{c}" for b in REVIEW_BLOCKS for c in REVIEW_COLUMNS]
-    return keys
+    return tuple(keys)
 
 
 def table_of(key: str) -> str:

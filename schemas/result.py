@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from schemas.keys import FACT_KEYS, Version, cell_keys
+from schemas.keys import FACT_KEYS, Version, cell_keys_tuple
 
 SCHEMA_VERSION = "1"
 
@@ -299,9 +299,13 @@ class Extraction(BaseModel):
             "meta.format_version": self.meta.format_version,
         }
         # Without a detected version the tables were read in the fallback format: its keys are the cells'.
-        keys = cell_keys(self.meta.format_version) if self.meta.format_version else list(self.cells)
-        for key in keys:
-            flat[key] = _json_number(self.cell_value(key))
+        keys = cell_keys_tuple(self.meta.format_version) if self.meta.format_version else tuple(self.cells)
+        flat.update(dict.fromkeys(keys))  # every key in table order, null until its cell has a number
+        number = CellState.number
+        for key, cell in self.cells.items():  # one pass, no lookups: ~200 cells per report of a corpus
+            if cell.state == number and key in flat:
+                value = cell.value
+                flat[key] = value if type(value) is int else _json_number(value)
         for key in FACT_KEYS:
             fact = self.facts.get(key)
             if fact is not None:

@@ -2,51 +2,55 @@
 
     nianbao extract PATH... [--flat | --csv | --excel] [--header keys|zh] [--xlsx FILE] [--lang en|zh]
                             [--fail-on failed|not_assessable] [--backend rules|llm|hybrid]
+                            [--glob PATTERN] [--jobs N] [--unordered] [-o FILE [--resume]]
+                            [--summary-json [FILE]]
     nianbao serve [--host HOST] [--port PORT] [--workers N] [--backend NAME] [--log-level LEVEL]
     nianbao eval [ARGS...]                     (the eval runner: ``nianbao eval --help``)
     nianbao series PATH... [--json | --csv] [--charts DIR] [--one-agency] [--backend NAME]
                                                (one agency across years: service/series/command.py)
 
-``extract`` reads each PATH as bytes ("-" is stdin): a text file, a web page (.html), a Word file (.docx) or a PDF,
-told apart by their magic bytes or extension. It writes to stdout one result per report, in input
-order: the full result as one JSON line (default), the flat view as one JSON line (``--flat``), or a CSV
-row under a header (``--csv``; ``--excel``: the same as UTF-8 with a BOM, ``--header zh``: Chinese column
-names). ``--xlsx FILE`` also writes the workbook (汇总, 错误清单, 表二, 表三, 表四, 自述问题); alone, it
-writes nothing to stdout. A file that cannot be read, cannot be decoded or is not an annual report
-writes nothing to stdout; it gets one JSON line on stderr instead,
-``{"source": PATH, "error": CODE, "message": ..., ...}``, and the others go on.
-Exit status: 0 when every file was read, 1 when any failed, 2 for a usage or configuration error, and 3
-when every file was read but, with ``--fail-on``, some report's verdict is that bad or worse.
+``extract`` reads each PATH as bytes ("-" is stdin; a directory is read recursively: ``service.batch``):
+a text file, a web page (.html), a Word file (.docx) or a PDF, told apart by their magic bytes or
+extension. With ``--jobs N`` worker processes (default: the cores) it writes to stdout (or ``-o FILE``,
+which ``--resume`` continues) one result per report, in input order (``--unordered``: as they finish): the
+full result as one JSON line (default), the flat view as one JSON line (``--flat``), or a CSV row under a
+header (``--csv``; ``--excel``: the same as UTF-8 with a BOM, ``--header zh``: Chinese column names).
+``--xlsx FILE`` also writes the workbook (汇总, 错误清单, 表二, 表三, 表四, 自述问题); alone, it writes
+nothing to stdout. A file that cannot be read, cannot be decoded or is not an annual report writes no
+record; it gets one JSON line on stderr instead, ``{"source": PATH, "error": CODE, "message": ..., ...}``,
+and the others go on. Exit status: 0 when every file was read, 1 when any failed, 2 for a usage or
+configuration error, 3 when every file was read but, with ``--fail-on``, some report's verdict is that bad
+or worse, and 130 when interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import io
 import json
 import logging
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, TextIO
 
 from pydantic import ValidationError
 
 from schemas import Extraction
+from service import batch
 from service.config import BACKENDS, Settings, is_loopback, open_access_refusal
 from service.errors import NianbaoError
-from service.export import CSV_COLUMNS, CsvExport, WorkbookExport, csv_row
-from service.gate import require_report
+from service.export import CSV_COLUMNS, WorkbookExport, csv_header, csv_row
+from service.export.csv_out import BOM
 from service.narrative import NarrativeBackend
 from service.narrative.factory import make_backend
-from service.pipeline import extract
-from service.text import decode
-from service.zh import error_zh
+from service.pool import Job, Outcome
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_VERDICT = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports it
 VERDICT_RANK = {"pass": 0, "not_assessable": 1, "failed": 2}
-__all__ = ["CSV_COLUMNS", "csv_row", "main", "run_extract"]  # CSV_COLUMNS, csv_row: kept for old imports
+__all__ = ["CSV_COLUMNS", "csv_row", "main"]  # CSV_COLUMNS, csv_row: kept for old imports
 _OVERRIDES = ("backend", "host", "port", "workers", "log_level")  # options that override NIANBAO_* settings
 
 
@@ -72,12 +76,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     _utf8(sys.stderr)
     try:
         if args.command == "series":
+            from service.pool import failure
             from service.series.command import run_series
 
             return run_series(args.paths, backend, fmt=args.format, charts=args.charts, out=sys.stdout,
-                              err=sys.stderr, failure=_failure, one_agency=args.one_agency)
-        return run_extract(args.paths, backend, fmt=args.format, out=sys.stdout, err=sys.stderr,
-                           header=args.header, lang=args.lang, xlsx=args.xlsx, fail_on=args.fail_on)
+                              err=sys.stderr, failure=failure, one_agency=args.one_agency)
+        return _extract(args, settings, backend)
     except BrokenPipeError:
         # The reader went away (`... | head`): stop quietly, as other Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -96,7 +100,8 @@ def _parser() -> argparse.ArgumentParser:
                          description="Read reports (text files in UTF-8, UTF-16 or GB18030/GBK, web pages, "
                          ".docx or PDF files) into JSON Lines or CSV on stdout; failures go to stderr as JSON lines, "
                          "exit status 1.")
-    ext.add_argument("paths", nargs="+", metavar="PATH", help='report files ("-" reads stdin)')
+    ext.add_argument("paths", nargs="+", metavar="PATH",
+                     help='report files, or directories read recursively ("-" reads stdin)')
     fmt = ext.add_mutually_exclusive_group()
     fmt.add_argument("--flat", dest="format", action="store_const", const="flat",
                      help="one flat JSON object per report (Extraction.to_flat)")
@@ -114,6 +119,19 @@ def _parser() -> argparse.ArgumentParser:
                      help="exit 3 when a report's verdict is this or worse (failed > not_assessable > pass)")
     ext.add_argument("--backend", choices=BACKENDS,
                      help="narrative backend (default: NIANBAO_BACKEND or rules)")
+    ext.add_argument("--glob", action="append", default=[], metavar="PATTERN",
+                     help="in directories, only files matching PATTERN (the name, or the path below the "
+                     "directory when PATTERN has a '/'); repeatable")
+    ext.add_argument("--jobs", "-j", type=_positive, metavar="N",
+                     help="worker processes (default: the number of cores; 1 runs in this process)")
+    ext.add_argument("--unordered", action="store_true",
+                     help="write records as they finish, not in input order")
+    ext.add_argument("-o", "--output", metavar="FILE", help="write the records to FILE (one flushed append "
+                     "per record) instead of stdout")
+    ext.add_argument("--resume", action="store_true",
+                     help="with -o: skip the sources FILE already holds and append the others")
+    ext.add_argument("--summary-json", nargs="?", const="-", metavar="FILE",
+                     help="write the run's summary as JSON to FILE (no FILE: one line on stderr)")
     srv = sub.add_parser("serve", help="run the HTTP API (uvicorn)")
     srv.add_argument("--host", help="address to bind (default: NIANBAO_HOST or 127.0.0.1)")
     srv.add_argument("--port", type=int, help="port (default: NIANBAO_PORT or 8000)")
@@ -146,72 +164,120 @@ def _series_parser(sub: Any) -> None:
                      help="narrative backend (default: NIANBAO_BACKEND or rules)")
 
 
-def run_extract(paths: Sequence[str], backend: NarrativeBackend, *, fmt: str | None, out: TextIO, err: TextIO,
-                header: str = "keys", lang: str = "en", xlsx: str | None = None, fail_on: str | None = None) -> int:
-    """Extract each path, writing results to ``out`` and failures to ``err``; the exit status."""
-    fmt = fmt or ("none" if xlsx else "full")
-    writer = CsvExport(out, header="zh" if header == "zh" else "keys", bom=fmt == "excel") \
-        if fmt in ("csv", "excel") else None
-    book = WorkbookExport() if xlsx else None
-    failed = worst = False
-    for path in paths:
-        try:
-            data = _read(path)
-            result = require_report(extract(data, source=path, narrative=backend))
-        except Exception as exc:  # one bad file must not stop the others
-            failed = True
-            print(json.dumps(_failure(path, exc, lang), ensure_ascii=False), file=err, flush=True)
-            continue
-        worst = worst or (fail_on is not None and VERDICT_RANK[result.verdict] >= VERDICT_RANK[fail_on])
-        if book is not None:
-            book.add(result, _text_of(result, data))
-        if writer is not None:
-            writer.add(result.to_flat())
-        elif fmt in ("flat", "full"):
-            body = result.to_flat() if fmt == "flat" else result.model_dump(mode="json")
-            out.write(json.dumps(body, ensure_ascii=False) + "\n")
-        out.flush()
-    if book is not None and xlsx is not None:
-        try:
-            book.save(xlsx)
-        except OSError as exc:  # a bad path must not end in a traceback: one JSON line, like a failed file
-            reason = exc.strerror or str(exc)
-            line = {"source": xlsx, "error": "unwritable", "message": f"cannot write {xlsx}: {reason}"}
-            print(json.dumps(line, ensure_ascii=False), file=err, flush=True)
-            return EXIT_FAILED
-    return EXIT_FAILED if failed else EXIT_VERDICT if worst else EXIT_OK
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+    return value
 
 
-def _text_of(result: Extraction, data: bytes) -> str:
-    """The text the result's spans point into: the document's extracted text, else the decoded bytes."""
-    if result.document is not None and result.document.text is not None:
-        return result.document.text
-    return decode(data)[0]
+def _extract(args: argparse.Namespace, settings: Settings, backend: NarrativeBackend) -> int:
+    """``nianbao extract``: the batch of the PATHs (see ``service.batch``), its summary; the exit status."""
+    if args.resume and not args.output:
+        print("nianbao: --resume needs -o FILE (the output to resume)", file=sys.stderr)
+        return EXIT_USAGE
+    if args.resume and args.xlsx:
+        print("nianbao: --xlsx holds the reports of one run; resume without it, then write the workbook in a "
+              "run of its own", file=sys.stderr)
+        return EXIT_USAGE
+    fmt = record_format(args.format or ("none" if args.xlsx else "full"), args.header)
+    sources = batch.discover(args.paths, args.glob, exclude=args.output)
+    try:
+        sink = batch.OutputFile(args.output, fmt, resume=args.resume) if args.output else \
+            batch.StreamOutput(sys.stdout, fmt)
+    except batch.BatchError as exc:
+        print(f"nianbao: cannot resume {args.output}: {exc}; give a file this command wrote with the same "
+              "output options, or another -o FILE", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"nianbao: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    book = WorkbookExport() if args.xlsx else None
+    verdicts: list[str] = []
+
+    def collect(outcome: Outcome) -> None:
+        if outcome.verdict is not None:
+            verdicts.append(outcome.verdict)
+        if book is not None and outcome.kept is not None:  # the workbook needs the result and its text
+            book.add(Extraction.model_validate_json(outcome.kept[0]), outcome.kept[1])
+
+    job = Job(fmt, settings.backend, settings, backend=backend, lang=args.lang, keep=book is not None)
+    try:
+        summary = batch.run_batch(sources, job, sink, sys.stderr, jobs=args.jobs or batch.default_jobs(),
+                                  unordered=args.unordered, progress=sys.stderr.isatty(), on_record=collect)
+    except KeyboardInterrupt:
+        rest = f"; the records so far are in {args.output}: add --resume to read only the rest" if args.output else ""
+        print(f"nianbao: interrupted{rest}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        sink.close()
+    _report(summary, args.summary_json)
+    if book is not None and not _save(book, args.xlsx):
+        return EXIT_FAILED
+    worst = args.fail_on is not None and any(VERDICT_RANK[v] >= VERDICT_RANK[args.fail_on] for v in verdicts)
+    return EXIT_FAILED if summary.failed else EXIT_VERDICT if worst else EXIT_OK
 
 
-def _read(path: str) -> bytes:
-    return sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+def _report(summary: batch.Summary, summary_json: str | None) -> None:
+    """The summary: a line on a terminal's stderr; JSON to a file or stderr with ``--summary-json``."""
+    if sys.stderr.isatty():
+        print(summary.line(), file=sys.stderr)
+    if summary_json:
+        text = json.dumps(summary.to_dict(), ensure_ascii=False)
+        if summary_json == "-":
+            print(text, file=sys.stderr, flush=True)
+        else:
+            with open(summary_json, "w", encoding="utf-8") as out:
+                out.write(text + "\n")
 
 
-def _failure(path: str, exc: Exception, lang: str = "en") -> dict[str, Any]:
-    """The stderr line for a file that failed: its code, what to do (in ``lang``), and the error's details."""
-    line = _failure_en(path, exc)
-    if lang == "zh":
-        line["message_en"] = line["message"]
-        line["message"] = error_zh(line["error"], line)[1]
-    return line
-
-
-def _failure_en(path: str, exc: Exception) -> dict[str, Any]:
-    if isinstance(exc, NianbaoError):
-        line: dict[str, Any] = {"source": path, "error": exc.code, "message": exc.message}
-        for key, value in exc.detail.items():
-            line.setdefault(key, value)  # details add to the three fixed members, never replace them
-        return line
-    if isinstance(exc, OSError):
+def _save(book: WorkbookExport, path: str) -> bool:
+    try:
+        book.save(path)
+    except OSError as exc:  # a bad path must not end in a traceback: one JSON line, like a failed file
         reason = exc.strerror or str(exc)
-        return {"source": path, "error": "unreadable", "message": f"cannot read {path}: {reason}"}
-    return {"source": path, "error": "internal_error", "message": f"{type(exc).__name__}: {exc}"}
+        line = {"source": path, "error": "unwritable", "message": f"cannot write {path}: {reason}"}
+        print(json.dumps(line, ensure_ascii=False), file=sys.stderr, flush=True)
+        return False
+    return True
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False)  # what json.dumps(..., ensure_ascii=False) makes on every call
+
+
+def _encode_full(result: Extraction) -> str:
+    return _JSON.encode(result.model_dump(mode="json")) + "\n"
+
+
+def _encode_flat(result: Extraction) -> str:
+    return _JSON.encode(result.to_flat()) + "\n"
+
+
+def _encode_csv(result: Extraction) -> str:
+    return _csv_line(csv_row(result.to_flat()))
+
+
+def _encode_nothing(result: Extraction) -> str:
+    return ""  # --xlsx alone: the workbook is the output
+
+
+def _csv_line(fields: list[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(fields)
+    return buffer.getvalue()
+
+
+def record_format(fmt: str, header: str = "keys") -> batch.RecordFormat:
+    """How one output option writes a record (and reads it back for --resume): see ``batch.RecordFormat``."""
+    if fmt in ("csv", "excel"):
+        line = _csv_line(csv_header("zh" if header == "zh" else "keys"))
+        return batch.RecordFormat(f"{fmt} ({header} header)", _encode_csv, kind="csv",
+                                  header=(BOM if fmt == "excel" else "") + line)
+    if fmt == "flat":
+        return batch.RecordFormat("flat", _encode_flat, marker="meta.agency")
+    if fmt == "none":
+        return batch.RecordFormat("none", _encode_nothing)
+    return batch.RecordFormat("full", _encode_full, marker="cells")
 
 
 def _serve(settings: Settings, overrides: dict[str, Any]) -> int:

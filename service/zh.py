@@ -158,6 +158,7 @@ ERRORS_ZH: Mapping[str, tuple[str, str]] = {
     "llm_output_invalid": ("大模型输出无效", "大模型多次返回不符合格式的结果；去掉 llm_required 可改用规则读取"),
     "llm_budget_exceeded": ("超出令牌预算",
                             "该报告所需令牌超过 NIANBAO_LLM_TOKEN_BUDGET；去掉 llm_required 或提高预算"),
+    "worker_died": ("工作进程中止", "读取该文件的工作进程被终止（内存不足或崩溃）；其余文件已读取"),
     "internal_error": ("内部错误", "服务意外出错；请重试，如仍出错请提供 request_id"),
 }
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from schemas.series import SeriesResult
+from service.batch import discover
 from service.gate import require_report
 from service.narrative import NarrativeBackend
 from service.pipeline import extract
@@ -18,16 +19,8 @@ Failure = Callable[[str, Exception], dict[str, Any]]
 
 
 def expand(paths: Sequence[str]) -> list[str]:
-    """The files named: a directory stands for the files under it (hidden ones skipped), sorted."""
-    out: list[str] = []
-    for path in paths:
-        p = Path(path)
-        if p.is_dir():
-            out += sorted(str(f) for f in p.rglob("*") if f.is_file()
-                          and not any(part.startswith(".") for part in f.relative_to(p).parts))
-        else:
-            out.append(path)
-    return out
+    """The files named: a directory stands for the files under it, as ``nianbao extract`` walks it."""
+    return discover(paths)
 
 
 def read_series(paths: Sequence[str], backend: NarrativeBackend | None, failure: Failure,
