@@ -12,10 +12,12 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from schemas import Extraction
 from service.api.bodies import FILE_TYPES, FORM_TYPE, JSON_TYPE, TEXT_TYPE
 from service.api.models import FLAT_VIEW_SCHEMA, BatchRequest, ExtractRequest
+from service.api.series import SeriesRequest
 
 REF = "#/components/schemas/{model}"
 _MODELS: tuple[tuple[type[BaseModel], JsonSchemaMode], ...] = (
-    (ExtractRequest, "validation"), (BatchRequest, "validation"), (Extraction, "serialization"))
+    (ExtractRequest, "validation"), (BatchRequest, "validation"), (SeriesRequest, "validation"),
+    (Extraction, "serialization"))
 
 
 def ref(model: type[BaseModel]) -> dict[str, str]:
@@ -50,6 +52,19 @@ for _media in FILE_TYPES:
         "type": "string", "format": "binary", "description": "the report's file itself (HTML, PDF or .docx; "
         "octet-stream: told apart by its magic bytes); name it with ?source="}}
 BATCH_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {JSON_TYPE: {"schema": ref(BatchRequest)}}}}
+SERIES_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
+    JSON_TYPE: {"schema": ref(SeriesRequest)},
+    FORM_TYPE: {"schema": {
+        "type": "object",
+        "required": ["file"],
+        "additionalProperties": False,
+        "properties": {
+            "file": {"type": "array", "minItems": 1, "items": {"type": "string", "format": "binary"},
+                     "description": "the reports, one file each (repeat the field)"},
+            "options": _OPTIONS_FIELD,
+        },
+    }},
+}}}
 RESULT_SCHEMA: dict[str, Any] = {"anyOf": [ref(Extraction), FLAT_VIEW_SCHEMA]}
 
 
