@@ -6,6 +6,8 @@
                             [--summary-json [FILE]]
     nianbao serve [--host HOST] [--port PORT] [--workers N] [--backend NAME] [--log-level LEVEL]
     nianbao eval [ARGS...]                     (the eval runner: ``nianbao eval --help``)
+    nianbao series PATH... [--json | --csv] [--charts DIR] [--one-agency] [--backend NAME]
+                                               (one agency across years: service/series/command.py)
 
 ``extract`` reads each PATH as bytes ("-" is stdin; a directory is read recursively: ``service.batch``):
 a text file, a web page (.html), a Word file (.docx) or a PDF, told apart by their magic bytes or
@@ -74,6 +76,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     _utf8(sys.stdout)
     _utf8(sys.stderr)
     try:
+        if args.command == "series":
+            from service.pool import failure
+            from service.series.command import run_series
+
+            return run_series(args.paths, backend, fmt=args.format, charts=args.charts, out=sys.stdout,
+                              err=sys.stderr, failure=failure, one_agency=args.one_agency)
         return _extract(args, settings, backend)
     except BrokenPipeError:
         # The reader went away (`... | head`): stop quietly, as other Unix tools do.
@@ -88,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nianbao",
                                      description="Structured data from 政府信息公开工作年度报告.")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{extract,serve,eval}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{extract,serve,eval,series}")
     ext = sub.add_parser("extract", help="read reports into JSON Lines or CSV on stdout",
                          description="Read reports (text files in UTF-8, UTF-16 or GB18030/GBK, web pages, "
                          ".docx or PDF files) into JSON Lines or CSV on stdout; failures go to stderr as JSON lines, "
@@ -133,9 +141,28 @@ def _parser() -> argparse.ArgumentParser:
                      help="default narrative backend (default: NIANBAO_BACKEND or rules)")
     srv.add_argument("--log-level", choices=("debug", "info", "warning", "error"),
                      help="default: NIANBAO_LOG_LEVEL or info")
+    _series_parser(sub)
     sub.add_parser("eval", add_help=False, help="score extractions against the labelled samples "
                    "(options: nianbao eval --help)")
     return parser
+
+
+def _series_parser(sub: Any) -> None:
+    ser = sub.add_parser("series", help="one agency across years: cross-year checks, repetition, indicators",
+                         description="Group reports by agency, order them by year, and report the cross-year "
+                         "checks, the repetition of last year's text, the indicators per year and the gaps.")
+    ser.add_argument("paths", nargs="+", metavar="PATH", help="report files or directories of them")
+    fmt = ser.add_mutually_exclusive_group()
+    fmt.add_argument("--json", dest="format", action="store_const", const="json",
+                     help='one JSON object: {"series": [...], "unplaced": [...]}')
+    fmt.add_argument("--csv", dest="format", action="store_const", const="csv",
+                     help="the indicators, one row per agency and year")
+    ser.set_defaults(format="terminal")
+    ser.add_argument("--charts", metavar="DIR", help="write one SVG chart per agency and indicator under DIR")
+    ser.add_argument("--one-agency", action="store_true",
+                     help="the reports are one agency's, whatever their titles say (a name changed by a reform)")
+    ser.add_argument("--backend", choices=BACKENDS,
+                     help="narrative backend (default: NIANBAO_BACKEND or rules)")
 
 
 def _positive(text: str) -> int:

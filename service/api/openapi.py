@@ -13,10 +13,12 @@ from schemas import Extraction, ExtractOptions
 from schemas.backends import BACKENDS
 from service.api.bodies import FILE_TYPES, FORM_TYPE, JSON_TYPE, TEXT_TYPE
 from service.api.models import FLAT_VIEW_SCHEMA, NOT_EMPTY, BatchRequest, ExtractRequest
+from service.api.series import SeriesRequest
 
 REF = "#/components/schemas/{model}"
 _MODELS: tuple[tuple[type[BaseModel], JsonSchemaMode], ...] = (
-    (ExtractRequest, "validation"), (BatchRequest, "validation"), (Extraction, "serialization"))
+    (ExtractRequest, "validation"), (BatchRequest, "validation"), (SeriesRequest, "validation"),
+    (Extraction, "serialization"))
 
 
 def ref(model: type[BaseModel]) -> dict[str, str]:
@@ -51,6 +53,19 @@ for _media in FILE_TYPES:
         "type": "string", "format": "binary", "minLength": 1, "description": "the report's file itself (HTML, PDF "
         "or .docx; octet-stream: told apart by its magic bytes); name it with ?source="}}
 BATCH_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {JSON_TYPE: {"schema": ref(BatchRequest)}}}}
+SERIES_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
+    JSON_TYPE: {"schema": ref(SeriesRequest)},
+    FORM_TYPE: {"schema": {
+        "type": "object",
+        "required": ["file"],
+        "additionalProperties": False,
+        "properties": {
+            "file": {"type": "array", "minItems": 1, "items": {"type": "string", "format": "binary"},
+                     "description": "the reports, one file each (repeat the field)"},
+            "options": _OPTIONS_FIELD,
+        },
+    }},
+}}}
 RESULT_SCHEMA: dict[str, Any] = {"anyOf": [ref(Extraction), FLAT_VIEW_SCHEMA]}
 
 
@@ -65,9 +80,14 @@ def install_openapi(app: FastAPI) -> None:
             components = schema.setdefault("components", {}).setdefault("schemas", {})
             for name, definition in defs.get("$defs", {}).items():
                 components.setdefault(name, definition)
-            # This server's limit (NIANBAO_BATCH_MAX_ITEMS): a longer batch is answered 413 too_many_items.
-            items = components["BatchRequest"]["properties"]["items"]
-            items["maxItems"] = app.state.settings.batch_max_items
+            # This server's limit (NIANBAO_BATCH_MAX_ITEMS): more reports are answered 413 too_many_items.
+            limit = app.state.settings.batch_max_items
+            for model in ("BatchRequest", "SeriesRequest"):
+                components[model]["properties"]["items"]["maxItems"] = limit
+            for path, operations in schema.get("paths", {}).items():
+                if path.endswith("/series") and "post" in operations:
+                    form = operations["post"]["requestBody"]["content"][FORM_TYPE]["schema"]
+                    form["properties"]["file"]["maxItems"] = limit
         return app.openapi_schema or {}
 
     app.openapi = openapi  # type: ignore[method-assign]

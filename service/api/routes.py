@@ -18,8 +18,9 @@ from service.api.bodies import read_batch, read_document
 from service.api.deps import BackendsDep, ExtractorDep, MetricsDep, ReadinessDep, SettingsDep
 from service.api.errors import NotReady, problem_responses, request_id_of
 from service.api.models import BatchResponse, Health, Ready, View
-from service.api.openapi import BATCH_BODY, EXTRACT_BODY, RESULT_SCHEMA
+from service.api.openapi import BATCH_BODY, EXTRACT_BODY, RESULT_SCHEMA, SERIES_BODY
 from service.api.runner import respond
+from service.api.series import SeriesResponse, read_series_body, run_series
 
 v1 = APIRouter(prefix="/v1", responses=problem_responses(401, 500))
 probes = APIRouter()
@@ -84,6 +85,32 @@ async def extract_batch(request: Request, extractor: ExtractorDep, settings: Set
     results = await extractor.run_batch(items, defaults, view=view, request_id=request_id_of(request),
                                         client=client_of(request))
     return JSONResponse({"results": results})
+
+
+@v1.post(
+    "/series",
+    response_model=SeriesResponse,
+    responses=problem_responses(400, 413, 415, 422, 429),
+    openapi_extra=SERIES_BODY,
+    summary="One agency across years",
+)
+async def series(request: Request, extractor: ExtractorDep, settings: SettingsDep,
+                 charts: Annotated[bool, Query(description="add each agency's SVG chart per indicator "
+                                                           "(`charts`: indicator → SVG text)")] = False,
+                 one_agency: Annotated[bool, Query(description="the reports are one agency's, whatever their "
+                                                               "titles say (a name changed by a reform)")] = False,
+                 ) -> JSONResponse:
+    """Group reports by agency, order them by year, and compare them: cross-year checks (carry_over,
+    in_force, project_count), the repetition of last year's narrative, the indicators per year, and the gaps.
+
+    Send the reports as multipart `file` fields (repeat the field), or as JSON `{"items": [{"text", "source"}],
+    "options": {…}}`; at most NIANBAO_BATCH_MAX_ITEMS. A report that cannot be read is listed in `failures`
+    with its problem document; the others still make their series.
+    """
+    reports = await read_series_body(request, settings.max_upload_bytes, settings.batch_max_items,
+                                     client_of(request))
+    return JSONResponse(await run_series(extractor, reports, charts=charts, one_agency=one_agency,
+                                         request_id=request_id_of(request)))
 
 
 @v1.get("/schema", response_model=dict[str, Any], summary="The result's JSON Schema")

@@ -4,6 +4,7 @@ the metrics. The pipeline's CPU-bound work runs in worker threads (``aextract``)
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from fastapi.exceptions import RequestValidationError
@@ -67,22 +68,28 @@ class Extractor:
 
         async def one(index: int, item: Any) -> dict[str, Any]:
             async with slots:
-                try:
-                    document = document_of_item(item, defaults, self.settings.max_upload_bytes, client)
-                    result = await self.run(document)
-                except NianbaoError as exc:
-                    return {"index": index, "ok": False, "error": error_body(exc, request_id)}
-                except RequestValidationError as exc:
-                    errors = exc.errors()
-                    error = invalid_request_body(validation_errors(errors), request_id,
-                                                 getattr(exc, "total", None) or len(errors))
-                    return {"index": index, "ok": False, "error": error}
-                except Exception as exc:  # one item's crash is that item's 500, not the batch's
-                    log_unexpected(exc, request_id, self.settings.log_report_text)
-                    return {"index": index, "ok": False, "error": internal_error_body(request_id)}
-                return {"index": index, "ok": True, "result": render(result, view)}
+                outcome = await self.attempt(
+                    lambda: document_of_item(item, defaults, self.settings.max_upload_bytes, client), request_id)
+            if isinstance(outcome, dict):
+                return {"index": index, "ok": False, "error": outcome}
+            return {"index": index, "ok": True, "result": render(outcome, view)}
 
         return list(await asyncio.gather(*(one(i, item) for i, item in enumerate(items))))
+
+    async def attempt(self, document: Callable[[], Document], request_id: str | None) -> Extraction | dict[str, Any]:
+        """The extraction of the document ``document()`` makes, or the problem document of its failure (one
+        item of several: its error is its own, never the request's)."""
+        try:
+            return await self.run(document())
+        except NianbaoError as exc:
+            return error_body(exc, request_id)
+        except RequestValidationError as exc:
+            errors = exc.errors()
+            return invalid_request_body(validation_errors(errors), request_id,
+                                        getattr(exc, "total", None) or len(errors))
+        except Exception as exc:  # one item's crash is that item's 500, not the request's
+            log_unexpected(exc, request_id, self.settings.log_report_text)
+            return internal_error_body(request_id)
 
 
 def render(result: Extraction, view: View) -> dict[str, Any]:

@@ -16,9 +16,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
@@ -34,6 +36,7 @@ from service.api.review.view import TEMPLATE_FILTERS, TEMPLATE_HELPERS, ReportVi
 from service.config import Settings, allowed_backends
 from service.errors import EmptyInput, NianbaoError
 from service.export import CsvExport
+from service.series import SeriesInput, build_series, series_html
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -99,6 +102,7 @@ async def review(request: Request, extractor: ExtractorDep, settings: SettingsDe
         return _page(request, settings, [], [failure], failure.status, fields)
     reports: list[ReportView] = []
     results: list[Extraction] = []
+    series_inputs: list[SeriesInput] = []
     failures: list[Failure] = []
     for document in documents:
         if isinstance(document, Failure):
@@ -117,8 +121,17 @@ async def review(request: Request, extractor: ExtractorDep, settings: SettingsDe
         text = (dumped.get("document") or {}).get("text") or document.text
         reports.append(build_report(dumped, text, len(reports)))
         results.append(result)
+        series_inputs.append(SeriesInput(result, text))
     status = 200 if reports else failures[0].status
-    return _page(request, settings, reports, failures, status, fields, results)
+    series = await anyio.to_thread.run_sync(_series_html, series_inputs) if len(series_inputs) > 1 else None
+    return _page(request, settings, reports, failures, status, fields, results, series)
+
+
+def _series_html(inputs: list[SeriesInput]) -> Markup:
+    """Several reports: their series by agency (service.series), charts for the agencies with two years or
+    more. The fragment escapes every text of a report itself."""
+    result = build_series(inputs)
+    return Markup(series_html(result, charts=any(len(s.years) > 1 for s in result.series)))
 
 
 def _authorise(request: Request, settings: Settings, form_key: str) -> str:
@@ -149,11 +162,13 @@ def _options(backend: str | None) -> ExtractOptions:
 
 
 def _page(request: Request, settings: Settings, reports: list[ReportView], failures: list[Failure],
-          status: int, fields: dict[str, str] | None = None, results: list[Extraction] | None = None) -> HTMLResponse:
+          status: int, fields: dict[str, str] | None = None, results: list[Extraction] | None = None,
+          series: Markup | None = None) -> HTMLResponse:
     results = results or []
     downloads = [_downloads(result, result.source or f"report-{n + 1}") for n, result in enumerate(results)]
     combined = _combined(results) if len(results) > 1 else None
     context = {"reports": list(zip(reports, downloads, strict=True)), "failures": failures, "combined": combined,
+               "series": series,
                "fields": {k: v for k, v in (fields or {}).items() if k != "api_key"},
                "needs_key": bool(settings.api_keys), "default_backend": settings.backend,
                # Only the backends this client may ask for (NIANBAO_CLIENT_BACKENDS), in their usual order.
