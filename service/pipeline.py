@@ -195,7 +195,8 @@ def _deterministic(data: bytes | str, source: str | None, clock: _Clock,
         if document is not None and document.grids:
             _grid_refs(result, document)
     with clock.step("checks"):
-        values = {k: (c.value if c.state == CellState.number else None) for k, c in result.cells.items()}
+        number = CellState.number  # (an enum member looked up once, not per cell)
+        values = {k: (c.value if c.state == number else None) for k, c in result.cells.items()}
         result.checks = run_checks(version, values)
         _judge_completeness(result, tables)
     if not result.is_report:

@@ -50,6 +50,18 @@ class Flow:
 
 def running_headers(view: str) -> frozenset[str]:
     """Short lines that recur (a report's title repeated at the top of each PDF page)."""
+    last_view, last_headers = _LAST[0]  # facts and problems both flow the same view: count its lines once
+    if last_view is view:
+        return last_headers
+    headers = _running_headers(view)
+    _LAST[0] = (view, headers)  # one tuple, swapped whole: safe across threads
+    return headers
+
+
+_LAST: list[tuple[str | None, frozenset[str]]] = [(None, frozenset())]
+
+
+def _running_headers(view: str) -> frozenset[str]:
     counts = Counter(line.strip(_BLANKS) for line in view.split("\n"))
     return frozenset(line for line, n in counts.items()
                      if n >= 2 and 6 <= len(line) <= 60 and line[-1] not in _TERMINAL + ",，、")
