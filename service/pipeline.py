@@ -250,10 +250,12 @@ def _review(result: Extraction, doc: NarrativeInput | None, options: ExtractOpti
     """文表不一致 checks (when the prose was read), Chinese messages, line numbers, verdict."""
     if doc is not None and options.narrative:
         result.checks += prose_checks(result, doc)
+    # Straight into the instance dicts, as ``annotate_spans`` does: pydantic's __setattr__ costs more than the
+    # sentence for ~40 checks a report, and a str needs no validation.
     for check in result.checks:
-        check.message_zh = check_message_zh(check)
+        check.__dict__["message_zh"] = check_message_zh(check)
     for warning in result.warnings:
-        warning.message_zh = warning_message_zh(warning)
+        warning.__dict__["message_zh"] = warning_message_zh(warning)
     if doc is not None:
         annotate_spans(result, LineIndex(doc.text))
     judge(result)

@@ -70,8 +70,8 @@ def _running_headers(view: str) -> frozenset[str]:
 def flow(view: str, zones: Sequence[tuple[int, int]], headers: frozenset[str] | None = None) -> Flow:
     """The prose of ``zones`` of the view as a flow; zones are separated by a line break."""
     headers = running_headers(view) if headers is None else headers
-    chars: list[str] = []
-    offsets: list[int] = []
+    pieces: list[str] = []  # whole lines, not characters: one join at the end
+    offsets: list[int] = []  # one per character of the flow
     for start, end in zones:
         start, end = max(0, start), min(end, len(view))
         lines = _lines(view, start, end, headers)
@@ -83,15 +83,15 @@ def flow(view: str, zones: Sequence[tuple[int, int]], headers: frozenset[str] | 
                 joined = (view[pe - 1] not in _TERMINAL and plen >= _FULL_SHARE * full
                           and not _OPENS_ITEM.match(view, s, e))
                 if not joined:
-                    chars.append("\n")
+                    pieces.append("\n")
                     offsets.append(pe)
-            elif chars:
-                chars.append("\n")
+            elif offsets:
+                pieces.append("\n")
                 offsets.append(s)
-            chars.extend(view[s:e])
+            pieces.append(view[s:e])
             offsets.extend(range(s, e))
             previous = (s, e, raw_len)
-    return Flow("".join(chars), tuple(offsets))
+    return Flow("".join(pieces), tuple(offsets))
 
 
 def _lines(view: str, start: int, end: int, headers: frozenset[str]) -> list[tuple[int, int, int]]:
