@@ -302,18 +302,27 @@ class Extraction(BaseModel):
         # Without a detected version the tables were read in the fallback format: its keys are the cells'.
         keys = cell_keys_tuple(self.meta.format_version) if self.meta.format_version else tuple(self.cells)
         flat.update(dict.fromkeys(keys))  # every key in table order, null until its cell has a number
-        number = CellState.number
+        number, unknown_state = CellState.number, CellState.unknown
+        unknown: list[str] = []
+        repaired: list[str] = []
         for key, cell in self.cells.items():  # one pass, no lookups: ~200 cells per report of a corpus
-            if cell.state == number and key in flat:
-                value = cell.value
-                flat[key] = value if type(value) is int else _json_number(value)
+            state = cell.state
+            if state == number:
+                if key in flat:
+                    value = cell.value
+                    flat[key] = value if type(value) is int else _json_number(value)
+            elif state == unknown_state:
+                unknown.append(key)
+            if cell.repaired:
+                repaired.append(key)
         for key in FACT_KEYS:
             fact = self.facts.get(key)
             if fact is not None:
                 flat[f"facts.{key}"] = _json_number(fact.value)
                 flat[f"facts.{key}.qualifier"] = fact.qualifier
         flat["problems"] = [p.text for p in self.problems]
-        flat["checks.failed"] = self.failed_checks()
+        failed, not_assessable = CheckStatus.failed, CheckStatus.not_assessable
+        flat["checks.failed"] = [c.id for c in self.checks if c.status == failed]
         flat["verdict"] = self.verdict
         for name, value in self.counts.model_dump().items():
             if name == "repaired_by_method":
@@ -321,10 +330,10 @@ class Extraction(BaseModel):
                     flat[f"counts.repaired.{method}"] = value.get(method, 0)
             else:
                 flat[f"counts.{name}"] = value
-        flat["checks.failed_zh"] = [c.message_zh for c in self.checks if c.status == CheckStatus.failed]
-        flat["checks.not_assessable"] = [c.id for c in self.checks if c.status == CheckStatus.not_assessable]
-        flat["cells.unknown"] = [k for k, c in self.cells.items() if c.state == CellState.unknown]
-        flat["cells.repaired"] = [k for k, c in self.cells.items() if c.repaired]
+        flat["checks.failed_zh"] = [c.message_zh for c in self.checks if c.status == failed]
+        flat["checks.not_assessable"] = [c.id for c in self.checks if c.status == not_assessable]
+        flat["cells.unknown"] = unknown
+        flat["cells.repaired"] = repaired
         flat["warnings"] = [w.code for w in self.warnings]
         return flat
 
