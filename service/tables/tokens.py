@@ -113,7 +113,7 @@ def tokenise_region(view: str, start: int, end: int) -> list[Token]:
         segment = view[line_start:pos]
         pos += 1
         line_no += 1
-        if not segment or segment.isspace() or _is_rule_line(segment):
+        if not segment or segment.isspace() or ("-" in segment or "—" in segment) and _is_rule_line(segment):
             continue
         if len(tokens) + segment.count("\t") + segment.count("|") >= MAX_ROW_CELLS:
             return [_BLANK] * (MAX_ROW_CELLS + 1)  # not a row: too many cells (``fit`` leaves it unknown)
