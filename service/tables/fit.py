@@ -171,7 +171,7 @@ def _as_printed(tokens: Sequence[Token], values: Sequence[Token], kinds: Sequenc
     tokens that are not empty cells)."""
     if len(values) != len(kinds):
         return None
-    cells = []
+    cells: list[CellReading] = []
     append = cells.append
     # Unpacked, not read field by field: this loop runs for nearly every cell of every report.
     for (what, start, end, raw, _line), kind in zip(values, kinds, strict=True):
