@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from schemas import Check, CheckStatus, Repair, Warning
@@ -29,8 +30,11 @@ def number_zh(value: Decimal | int | None) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        if value.as_tuple().exponent == 0:  # the common check side: a whole count printed as such
-            return str(value)
+        text = str(value)
+        # The common check side, a whole count printed as such (exponent 0): its str has no point, no exponent
+        # (and is short: normalize() rounds beyond the context's 28 digits, so long ones take that path).
+        if len(text) < 20 and text[-1].isdigit() and "." not in text and "E" not in text and "e" not in text:
+            return text
         value = value.normalize() if value == value.to_integral_value() else value
         return format(value, "f")
     return str(value)
@@ -85,6 +89,7 @@ def _row(row: str) -> str:
     return short_row_zh(row).replace("/", "")
 
 
+@lru_cache(maxsize=2048)  # canonical keys only: a bounded set, named again in report after report
 def _cell_name(key: str) -> str:
     table, row, col = row_col_zh(key)
     if not row:
