@@ -500,12 +500,112 @@ CASES_4: dict[str, tuple[Any, ...]] = {
 }
 
 
+# A fifth batch, after ten more real reports from provinces the corpus had not covered (湖南, 江西, 河南, 山西, 吉林),
+# written and labelled before any rule change, scored once blind.
+CASES_5: dict[str, tuple[Any, ...]] = {
+    "hand5-01": (
+        "怀化市鹤城区人民政府", 2025, "paragraph_lines",
+        "http://www.hechengqu.gov.cn/hechengqu/c115486/202602/3d55cf662f0c4602bc23e38005e980f4.shtml",
+        ["（一）主动公开信息情况", "本年度区政府门户网站共发布各类信息6003条，其中本站采编4933条，转载上级网站稿件706篇；围绕重要政策"
+         "制作解读材料31条，公布人事招考信息50条。区长信箱全年收到群众来信359件，已答复351件，8件正在办理。开展调查征集7期。"
+         "区政府微信公众号全年发布各类信息742条，订阅数达7473个。", "（二）依申请公开情况",
+         "2025年，我区共接收政府信息公开申请101件，上年结转1件，其中自然人提出100件、法人或其他组织提出1件。"],
+        ["（一）存在的问题", "个别单位信息发布不够及时，栏目更新存在滞后；政策解读以文字为主，图解、视频等形式运用不多。",
+         "（二）改进措施", "一是压实各单位发布责任，定期巡查栏目；二是丰富解读形式，提高解读质量。"],
+        "本年度未收取信息处理费。",
+        [("website_posts", 6003, "exact", "6003", "各类信息"), ("policy_interpretations", 31, "exact", "31", "解读材料"),
+         ("online_messages", 359, "exact", "359", "群众来信"), ("wechat_posts", 742, "exact", "742", "各类信息"),
+         ("wechat_followers", 7473, "exact", "7473", "订阅数达"), ("requests_received", 101, "exact", "101", "公开申请"),
+         ("fees_collected", 0, "exact", "", "")],
+        ["个别单位信息发布不够及时，栏目更新存在滞后", "政策解读以文字为主，图解、视频等形式运用不多"]),
+    "hand5-02": (
+        "桃江县人民政府", 2025, "pdf_wrapped", "http://jw.taojiang.gov.cn/24398/24415/44784/content_2145630.html",
+        ["（一）主动公开情况。全年通过县人民政府网站和县政府微信公众号公开各类政务信息8223条，其中门户网站发布7287条，包括概况类"
+         "信息12条、政务动态5940条、信息公开目录信息1335条；微信公众号推送政策解读、工作动态等信息936条。主动公开新增规范性文件"
+         "12个，发布政策解读24份，召开新闻发布会1次，开设专题专栏18个。", "（二）依申请公开情况。2025年，县政府共收到政府信息公开"
+         "申请27件，均在法定期限内答复。"],
+        ["我县政务公开工作取得一定成效，但对照上级要求仍有差距，主要表现在：一是部分乡镇和部门公开意识不强，存在重发布轻解读的现象；"
+         "二是基层政务公开专区作用发挥不充分。下一步，我县将从以下方面加以改进：一是加强业务培训，二是推动专区提质。"],
+        "无。",
+        [("website_posts", 7287, "exact", "7287", "发布"), ("wechat_posts", 936, "exact", "936", "等信息"),
+         ("policy_interpretations", 24, "exact", "24", "政策解读"), ("press_conferences", 1, "exact", "1", "发布会"),
+         ("requests_received", 27, "exact", "27", "申请")],
+        ["部分乡镇和部门公开意识不强，存在重发布轻解读的现象", "基层政务公开专区作用发挥不充分"]),
+    "hand5-03": (
+        "湖口县人民政府办公室", 2025, "section_one_line", "https://www.hukou.gov.cn/zfb/zfxxgknb/t_7158622.html",
+        ["1.主动公开：集中公开县政府常务会议15次、政府公报3期，督促各单位公开人大建议、政协提案答复办理情况110件，通过政府网站"
+         "公开征求意见事项199项。", "2.依申请公开：全年受理并答复依申请公开申请2件，按时办结率100%，未收取信息处理费。",
+         "3.政府信息管理：集中发布现行有效的县政府规范性文件3件。", "4.平台建设：政府办网站全年发布信息2471条，开设民生实事专栏。"],
+        ["我办政务公开工作虽取得一定进展，但仍有不足。如部分单位对主动公开的重视程度不够，公开内容不够全面，"
+         "解读材料质量参差不齐等。2026年，我办将加强督促指导，提升公开质量。"],
+        "无。",
+        [("requests_received", 2, "exact", "2", "申请"), ("fees_collected", 0, "exact", "", ""),
+         ("website_posts", 2471, "exact", "2471", "发布信息")],
+        ["部分单位对主动公开的重视程度不够", "公开内容不够全面", "解读材料质量参差不齐"]),
+    "hand5-04": (
+        "湖口县流泗镇人民政府", 2023, "paragraph_lines", "https://www.hukou.gov.cn/lsz/zfxxgknb_171215/202401/t20240129_6385303.html",
+        ["（一）主动公开", "2023年我镇共主动公开政府信息578条，其中在县政府网站政务公开专栏发布485条，通过镇微信公众号发布工作信息93条。",
+         "（二）依申请公开", "2023年度我镇收到1条依申请公开信息，已依法依规办理，无行政复议、诉讼情况。",
+         "（三）政府信息管理", "一是加强组织建设，每季度召开政务信息公开培训；二是增强保密意识，严格审核拟公开信息。"],
+        ["我镇政务公开工作存在的问题主要有：工作人员多为兼职，业务能力有待提升；部分信息公开不够及时。",
+         "针对上述问题，我镇将配强工作力量，加强业务学习，确保信息及时公开。"],
+        "无。",
+        [("website_posts", 485, "exact", "485", "专栏发布"), ("wechat_posts", 93, "exact", "93", "工作信息"),
+         ("requests_received", 1, "exact", "1", "收到")],
+        ["工作人员多为兼职，业务能力有待提升", "部分信息公开不够及时"]),
+    "hand5-05": (
+        "赣州经济技术开发区凤岗镇人民政府", 2023, "report_one_line",
+        "https://gzjkq.ganzhou.gov.cn/jkqxxgk/c110595/202401/a593a6f767664f1ca010d95c353cf504.shtml",
+        ["（一）主动公开 2023年，我镇主动公开各类政府信息约297条，其中镇政务网发布约110条，“聚力凤岗”微信公众号推送187条。"
+         "（二）依申请公开 本年度我镇未收到政府信息公开申请。"],
+        ["目前我镇政府信息公开工作还存在一些不足，具体体现在：一是信息更新频率不高；二是公开内容以工作动态为主，政策性信息偏少；"
+         "三是工作人员专业水平有限。针对以上问题，我镇将采取以下措施：一是建立定期更新机制；二是加强政策信息公开；三是开展业务培训。"],
+        "无。",
+        [("website_posts", 110, "approx", "约110", "发布"), ("wechat_posts", 187, "exact", "187", "推送"),
+         ("requests_received", 0, "exact", "", "")],
+        ["信息更新频率不高", "公开内容以工作动态为主，政策性信息偏少", "工作人员专业水平有限"]),
+    "hand5-06": (
+        "驻马店市人民政府办公室", 2022, "paragraph_lines", "http://www.zhumadian.gov.cn/html/site_gov/articles/202301/171064.html",
+        ["（一）主动公开情况", "通过市门户网站、政务新媒体主动公开各类政务信息1.85万条，公开各类政府文件121件，政策解读111篇。"
+         "召开新闻发布会45场次，“政策问答平台”提供线上咨询5132条；举办“一把手”在线访谈41期。", "（二）依申请公开情况",
+         "全年共受理依申请公开112件，其中当面申请2件，信函申请40件，网络申请70件，均依法依规按时答复。", "（三）政府信息管理情况",
+         "在市政府网站集中发布全市“政务要闻”4210条，转载国务院、省政府重要政策860条。"],
+        ["（一）存在问题", "政策解读的针对性和可读性仍需增强，基层政务公开标准化规范化水平还不够高。",
+         "（二）改进措施", "2023年，市政府办公室将聚焦群众关切，提升解读质量，推动基层公开规范化。"],
+        "无。",
+        [("documents_disclosed", 121, "exact", "121", "政府文件"), ("policy_interpretations", 111, "exact", "111", "政策解读"),
+         ("press_conferences", 45, "exact", "45", "发布会"), ("requests_received", 112, "exact", "112", "依申请公开")],
+        ["政策解读的针对性和可读性仍需增强", "基层政务公开标准化规范化水平还不够高"]),
+    "hand5-07": (
+        "朔州市人民政府办公室", 2021, "pdf_wrapped",
+        "http://szxxgk.shuozhou.gov.cn/szfgzbm/szsrmzfbgt/zfxxgknb_10590/202201/t20220129_380343.shtml",
+        ["（一）主动公开情况。全年在市政府门户网站发布政府信息10504条，公开市政府、市政府办公室文件117件，发布政策性文件图解"
+         "58件，印发《朔州市人民政府公报》6期。", "（二）依申请公开情况。2021年，市政府办公室共受理政府信息公开申请16件，均在法定"
+         "期限内答复，涉及信息公开的行政复议0件，行政诉讼2件。"],
+        ["2021年我办政务公开工作还存在一些薄弱环节。政策解读形式不够多样，解读的深度和广度有待拓展；依申请公开答复的规范性还需"
+         "提高。2022年，我办将丰富解读形式，规范答复文书，进一步提升公开质效。"],
+        "无。",
+        [("website_posts", 10504, "exact", "10504", "政府信息"), ("documents_disclosed", 117, "exact", "117", "文件"),
+         ("requests_received", 16, "exact", "16", "公开申请")],
+        ["政策解读形式不够多样，解读的深度和广度有待拓展", "依申请公开答复的规范性还需提高"]),
+    "hand5-08": (
+        "山西省人民政府外事办公室", 2021, "paragraph_lines", "http://wsb.shanxi.gov.cn/zfxxgk/zfxxgkndbg/202201/t20220130_4723360.shtml",
+        ["主动公开方面。全年利用本办门户网站，在“政府信息公开”“要闻动态”等栏目发布信息713条，微信公众号发布信息二百余条。",
+         "依申请公开方面。2021年，我办未收到政府信息公开申请。"],
+        ["我办政务公开工作存在的问题是：公开栏目设置不够合理，部分栏目长期未更新。下一步，我办将优化栏目设置，加强日常维护。"],
+        "无。",
+        [("website_posts", 713, "exact", "713", "发布信息"), ("wechat_posts", 200, "more_than", "二百余", "发布信息"),
+         ("requests_received", 0, "exact", "", "")],
+        ["公开栏目设置不够合理，部分栏目长期未更新"]),
+}
+
+
 def main() -> None:
     """Write every hand case with its label, and its rows in the manifest."""
     manifest_path = HERE / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
-    rows = [row for row in manifest.get("cases", []) if not row["name"].startswith(("hand-", "hand2-", "hand3-", "hand4-"))]
-    for name, (agency, year, layout, imitates, one, five, six, facts, problems) in {**CASES, **CASES_2, **CASES_3, **CASES_4}.items():
+    rows = [row for row in manifest.get("cases", []) if not row["name"].startswith(("hand-", "hand2-", "hand3-", "hand4-", "hand5-"))]
+    for name, (agency, year, layout, imitates, one, five, six, facts, problems) in {**CASES, **CASES_2, **CASES_3, **CASES_4, **CASES_5}.items():
         rng = random.Random(name)
         title = f"{agency}{year}年政府信息公开工作年度报告"
         preface = f"根据《中华人民共和国政府信息公开条例》规定，编制本报告。本报告所列数据的统计期限为{year}年1月1日至12月31日。"
@@ -524,7 +624,7 @@ def main() -> None:
                      "agency": agency, "year": year, "imitates": [imitates]})
     manifest["cases"] = rows
     manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {len(CASES) + len(CASES_2) + len(CASES_3) + len(CASES_4)} hand cases")
+    print(f"wrote {len(CASES) + len(CASES_2) + len(CASES_3) + len(CASES_4) + len(CASES_5)} hand cases")
 
 
 if __name__ == "__main__":
