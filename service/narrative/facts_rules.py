@@ -136,6 +136,9 @@ RULES: tuple[Rule, ...] = (
 
     _rule("website_posts", r"<WEB><G><PUB><g><NOUN><N>", _POSTS + "|件", _NOT_WEBSITE, part_ok=True),
     _rule("website_posts", r"<WEB><G><PUB><N>(?:<g><NOUN>)?", _POSTS, _NOT_WEBSITE, part_ok=True),
+    # The kinds listed before the noun (公开财政资金、发展规划、稳岗就业等各类信息12500余条): the site's total.
+    _rule("website_posts", r"<WEB><G><PUB>[^,;:。!?\n\d]{0,40}?等(?:各类|各项)?<NOUN><N>", _POSTS, _NOT_WEBSITE,
+          part_ok=True),
     # A part of the year's total by channel: 主动公开信息775条，其中政务网站162条
     _rule("website_posts", r"<WEB><N>", _POSTS, _NOT_WEBSITE, part_ok=True),
     # The site named before a cumulative count, then this year's (…累计发布信息20437条，本年度新增发布3673条).
@@ -204,6 +207,9 @@ RULES: tuple[Rule, ...] = (
     _rule("requests_received", r"<GET><g><APPLICATION>(?:数量|事项)?<g><N>", "件|份|个|条|宗|例", _NOT_REQUESTS),
     _rule("requests_received", r"<GET><g><N><g>(?:(?:政府)?信息公开申请|依申请公开)", "件|份|个|条|宗|例",
           _NOT_REQUESTS),
+    # Who filed them named between (收到公众向州政府办公室提交的政府信息公开申请42件)
+    _rule("requests_received", r"<GET>[^,;:。!?\n申\d]{0,24}?(?:提出|提交)的<APPLICATION>(?:数量|事项)?<g><N>",
+          "件|份|个|条|宗|例", _NOT_REQUESTS),
     # 全区共收到…申请1801件，其中本局本级收到68件: the agency's part of a region's total
     _rule("requests_received", r"<GET><g><APPLICATION>[^;。!?\n]{0,20}?,(?P<q>其中[^,;。!?\n]{0,12}?<GET><N>)",
           "件|份|个|条|宗|例", _NOT_REQUESTS),

@@ -508,6 +508,11 @@ def test_no_problems_even_with_measures_listed(section_five: str) -> None:
     # documents named by their kind or issuing bodies
     ("公开各类区政府文件64件。", "某区人民政府办公室", {"documents_disclosed": "64"}),
     ("公开县政府、县政府办公室文件38件。", "某县人民政府办公室", {"documents_disclosed": "38"}),
+    # kinds listed before the noun; who filed the applications named before them
+    ("依托县政府门户网站，公开预决算、招投标、征地补偿等各类信息812条。", "某县人民政府", {"website_posts": "812"}),
+    ("依托县政府门户网站，公开预决算、招投标、征地补偿等各类信息812条。", "某市某县某镇人民政府", {"website_posts": "812"}),
+    ("依托市政府门户网站，公开预决算、招投标等各类信息812条。", "某市某县人民政府", {}),
+    ("本年度收到群众向县政府办公室提出的政府信息公开申请9件。", "某县人民政府办公室", {"requests_received": "9"}),
 ])
 def test_fact_scope_wordings(prose: str, agency: str, want: dict[str, str]) -> None:
     got = {k: str(v) for k, (v, _) in facts_for(prose, agency).items()}
