@@ -81,7 +81,8 @@ _NOT_PETITION = "热线|12345|留言|信箱|申请|" + _EVENTS
 _NOT_MESSAGES = "热线|电话|" + _EVENTS
 # Trainings of the public (farming, jobs, safety) are not the agency's disclosure trainings.
 _NOT_TRAINING = "技能|就业|职业|农|种植|养殖|安全生产|消防|创业|家政|电商|培训人员|人次"
-_NOT_REQUESTS = "结转|上年|去年|办结|答复|行政复议|诉讼|举报|投诉|信访|" + _EVENTS
+# 受理并答复…申请2件 counts what was received (and answered); a bare 答复…件 counts replies.
+_NOT_REQUESTS = "结转|上年|去年|办结|(?<![并和及])答复|行政复议|诉讼|举报|投诉|信访|" + _EVENTS
 # What a disclosure application is called.
 _APPLICATION = (r"(?:(?:政府)?信息公开(?:的)?申请|公开申请|依申请公开(?:政府信息)?(?:的)?(?:申请|事项)?"
                 r"|申请公开政府信息(?:的申请|(?:办理)?事项)?)")
@@ -122,6 +123,10 @@ RULES: tuple[Rule, ...] = (
     _rule("documents_issued", r"(?:印发|制发|下发)<g><N><g>(?:文件|公文)", _ITEMS, _NOT_ISSUED),
 
     _rule("documents_disclosed", r"公开(?:政府|行政)?(?:文件|公文)<g><N>", _ITEMS, _NOT_DISCLOSED, part_ok=True),
+    # The kind or the issuing bodies named between (公开各类政府文件121件, 公开市政府、市政府办公室文件117件)
+    _rule("documents_disclosed",
+          r"公开(?:各类|各项)?[^,;:。!?\n\d]{0,12}?(?:政府|办公室|办公厅|行政)(?:文件|公文)<g><N>",
+          _ITEMS, _NOT_DISCLOSED, part_ok=True),
     # 公开以区政府、区政府办名义下发的文件23件
     _rule("documents_disclosed", r"公开[^,;:。!?\n]{0,16}?(?:下发|印发|制发)的(?:文件|公文)<g><N>", _ITEMS,
           _NOT_DISCLOSED,
@@ -131,6 +136,9 @@ RULES: tuple[Rule, ...] = (
 
     _rule("website_posts", r"<WEB><G><PUB><g><NOUN><N>", _POSTS + "|件", _NOT_WEBSITE, part_ok=True),
     _rule("website_posts", r"<WEB><G><PUB><N>(?:<g><NOUN>)?", _POSTS, _NOT_WEBSITE, part_ok=True),
+    # The kinds listed before the noun (公开财政资金、发展规划、稳岗就业等各类信息12500余条): the site's total.
+    _rule("website_posts", r"<WEB><G><PUB>[^,;:。!?\n\d]{0,40}?等(?:各类|各项)?<NOUN><N>", _POSTS, _NOT_WEBSITE,
+          part_ok=True),
     # A part of the year's total by channel: 主动公开信息775条，其中政务网站162条
     _rule("website_posts", r"<WEB><N>", _POSTS, _NOT_WEBSITE, part_ok=True),
     # The site named before a cumulative count, then this year's (…累计发布信息20437条，本年度新增发布3673条).
@@ -164,7 +172,9 @@ RULES: tuple[Rule, ...] = (
     _rule("new_media_accounts", r"<RUN><g><N><g>新媒体", "个|家", _NOT_ACCOUNTS),
     _rule("new_media_accounts", r"政务新媒体(?:账号|帐号|平台)?(?:共|总数|数量)?(?:为|达)?<N>", "个|家", _NOT_ACCOUNTS),
 
-    _rule("policy_interpretations", r"解读(?:文章|材料|稿件|信息|文件|类信息)?<g><N>", "篇|件|条|期|个|份|次",
+    # Not across a list of kinds (推送政策解读、工作动态等信息936条): that counts the whole list.
+    _rule("policy_interpretations", r"解读(?:文章|材料|稿件|信息|文件|类信息)?(?:(?!等)[^,;:。!?\n、]){0,10}?<N>",
+          "篇|件|条|期|个|份|次",
           _FIXTURES + "|" + _EVENTS),
     _rule("policy_interpretations", r"(?:发布|制作|推出|编发|撰写|刊发)<g><N><g>解读", "篇|件|条|期|个|份",
           _FIXTURES + "|" + _EVENTS),
@@ -197,6 +207,9 @@ RULES: tuple[Rule, ...] = (
     _rule("requests_received", r"<GET><g><APPLICATION>(?:数量|事项)?<g><N>", "件|份|个|条|宗|例", _NOT_REQUESTS),
     _rule("requests_received", r"<GET><g><N><g>(?:(?:政府)?信息公开申请|依申请公开)", "件|份|个|条|宗|例",
           _NOT_REQUESTS),
+    # Who filed them named between (收到公众向州政府办公室提交的政府信息公开申请42件)
+    _rule("requests_received", r"<GET>[^,;:。!?\n申\d]{0,24}?(?:提出|提交)的<APPLICATION>(?:数量|事项)?<g><N>",
+          "件|份|个|条|宗|例", _NOT_REQUESTS),
     # 全区共收到…申请1801件，其中本局本级收到68件: the agency's part of a region's total
     _rule("requests_received", r"<GET><g><APPLICATION>[^;。!?\n]{0,20}?,(?P<q>其中[^,;。!?\n]{0,12}?<GET><N>)",
           "件|份|个|条|宗|例", _NOT_REQUESTS),
@@ -259,9 +272,10 @@ _GOVERNMENT = re.compile(r"(?:省|市|州|盟|县|区|旗|镇|乡|街道)(?:人�
 _RANK = {"省": 4, "自治区": 4, "市": 3, "州": 3, "盟": 3, "县": 2, "区": 2, "旗": 2, "乡": 1, "镇": 1, "街道": 1}
 # The places an agency's name is made of, each with its level word (盐城市 大丰区).
 _PLACE = re.compile(r"[\u4e00-\u9fff]{1,8}?(?P<lvl>省|自治区|市(?!场)|州(?!市)|盟|县|区|旗|乡|镇|街道)")
-# A government website named by its level, maybe after a place (哈尔滨市政府网站, 县政府门户网站).
-_SITE = re.compile(r"(?P<cn>中国政府网)|(?:(?<=[在通过托用于向、,和及])|(?<=其中)|^)"
-                   r"(?P<place>[^\W\d_在通过依托利用于向和及的对其]{0,5}?)"
+# A government website named by its level, maybe after a place (哈尔滨市政府网站, 县政府门户网站), or after a time
+# word (本年度区政府门户网站: 本年度 is no place).
+_SITE = re.compile(r"(?P<cn>中国政府网)|(?:(?<=[在通过托用于向、,和及年度内])|(?<=其中)|^)"
+                   r"(?P<place>[^\W\d_在通过依托利用于向和及的对其年度]{0,5}?)"
                    r"(?P<lvl>省|市|州|县|区)(?:人民)?政府(?:门户)?(?:网|信息公开)", re.M)
 _CUMULATIVE_OK = frozenset({"weibo_followers", "wechat_followers", "new_media_accounts"})
 _SENTENCE_END = ";。!?\n"

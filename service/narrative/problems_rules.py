@@ -5,7 +5,8 @@ improvement measures (下一步 / 针对上述问题 / 2023年我局将…). The
 begin, then split by the first of these that fits:
 
 1. a run of enumeration markers 一是、二是… / （一）（二）… / 1. 2. … (at least two, counting up from one);
-2. after an introduction (…问题：, …不足，如), the parts between ；(or the sentences);
+2. after an introduction (…问题：, …不足，如), the parts between ；, or between ，in a list framed by 如 or
+   closed by 等 (如X，Y，Z等); else the sentences (X偏少，质量有待提高 after a colon is one problem);
 3. otherwise the sentences, each kept only when it reads as a shortcoming (不够, 有待, 缺乏 …), the
    introduction's "但仍存在" cut away.
 
@@ -49,7 +50,7 @@ _MEASURE_OPENINGS = (
 _MEASURES = re.compile(_LINE_START + rf"(?:{_ENUM})?[ \t*]*+(?:" + "|".join(_MEASURE_OPENINGS) + ")", re.M)
 # An introduction after which the problems are listed: 主要问题：/ 存在以下不足：/ 存在一些不足，如…
 _INTRO = re.compile(r"(?:问题|不足|差距|短板|薄弱环节|困难|弱项)(?:[^。:;\n]{0,12}?:|(?:和|与|及)?(?:问题|不足)?"
-                    r"(?:,?(?:如|例如|比如|主要是|主要有)|,?(?:主要|具体)?(?:表现在|表现为|体现在)))")
+                    r"(?:[,。]?(?:如|例如|比如)|,?(?:主要是|主要有)|,?(?:主要|具体)?(?:表现在|表现为|体现在)))")
 _INTRO_REACH = 400  # characters from the section start within which an introduction is looked for
 # The turn of an introduction sentence: 但仍然存在 …
 _CONCESSION = re.compile(r"(?:但|然而|不过|同时)[^。;:\n]{0,16}?(?:存在着?|表现在|表现为)")
@@ -97,6 +98,9 @@ _BUT = re.compile(r"[,，](?:但是?|然而|不过|只是)")
 # The problem a sentence names between 存在 and 的问题/等问题 (由于…，存在信息公开不够及时的问题).
 _NAMED = re.compile(r"存在(?P<p>[^。;]{2,40}?)(?:的|等)(?:问题|不足|情况|现象)$")
 _SHORT_ITEM = 12  # characters: an item of 存在X、Y等问题 or 如X，Y，Z等 is a short phrase
+# A list the sentence frames itself (如X，Y，Z等): its items may be longer clauses.
+_FRAMED_ITEM = 24
+_FRAME = re.compile(r"(?:如|例如|比如)$")
 # What 存在 may announce before naming the problems: 一定的差距， / 一些问题，
 _ANNOUNCE_LEAD = re.compile(r"(?:一些|一定的?|不少|诸多)?的?(?:问题|不足|差距|短板)(?:和不足)?[,:]")
 # Where an inline list closes: 等 / 等等 / 等问题, before a comma or the sentence end.
@@ -175,8 +179,8 @@ def _run(matches: Iterator[re.Match[str]]) -> list[re.Match[str]]:
 
 
 def _after_intro(view: str, first: int, last: int) -> list[tuple[int, int]]:
-    """The parts of the sentence after an introduction split at ；(or at ，between short phrases: 如X，Y，Z等等),
-    or else its sentences."""
+    """The parts of the sentence after an introduction split at ；(or at ，in a list of short phrases framed by
+    如 or closed by 等: 如X，Y，Z等等), or else its sentences."""
     stop = view.find("。", first, last)
     stop = last if stop < 0 else stop
     closing = _LIST_END.search(view, first, stop)
@@ -185,7 +189,10 @@ def _after_intro(view: str, first: int, last: int) -> list[tuple[int, int]]:
     if len(parts) >= 2:
         return parts
     parts = _pieces(view, first, end, ",")
-    if len(parts) >= 2 and all(b - a <= _SHORT_ITEM for a, b in parts):
+    listed = _FRAME.search(view, max(0, first - 2), first) is not None
+    framed = closing is not None and listed
+    if (len(parts) >= 2 and (closing is not None or listed)
+            and all(b - a <= (_FRAMED_ITEM if framed else _SHORT_ITEM) for a, b in parts)):
         return parts
     # The first sentence after the introduction is a problem; later ones must read as shortcomings.
     sentences = [(m.start(), m.end()) for m in _SENTENCE.finditer(view, first, last)

@@ -283,6 +283,15 @@ def test_rule_table_covers_every_fact_key() -> None:
      ["部分单位对政务公开工作重视不够", "信息公开的及时性有待提高"]),
     ("**（1）公开内容不够全面**；**（2）互动回应不够及时**。在今后的工作中，我们将认真改进。",
      ["公开内容不够全面", "互动回应不够及时"]),
+    # 如 after the introduction's full stop, its list closed by 等: longer clauses are still its items
+    ("工作虽有进展，但仍有短板。如个别科室对信息发布的重视程度不高，办事指南更新不够及时，"
+     "政策解读的篇幅普遍偏短等。下一步，我局将加强督导。",
+     ["个别科室对信息发布的重视程度不高", "办事指南更新不够及时", "政策解读的篇幅普遍偏短"]),
+    # after a colon without 如 or 等, a sentence of comma clauses is one problem
+    ("存在的不足是：网站栏目更新频率偏低，内容较为单薄。下一步，我局将加强维护。",
+     ["网站栏目更新频率偏低，内容较为单薄"]),
+    ("存在的不足主要是：网站栏目更新频率偏低，内容较为单薄等。下一步，我局将加强维护。",
+     ["网站栏目更新频率偏低", "内容较为单薄"]),
 ])
 def test_problem_layouts(section_five: str, want: list[str]) -> None:
     assert problems_of(section_five) == want
@@ -486,6 +495,24 @@ def test_no_problems_even_with_measures_listed(section_five: str) -> None:
     ("通过政务新媒体（微信公众号等）公开229条。", "某镇人民政府", {}),
     ("“滦平教育”微信公众号日均发布信息3条以上，全年发布信息800多条，用户总数已逾2万人。", "某局",
      {"wechat_posts": "800", "wechat_followers": "20000"}),
+    # a time word before the site is not a place (本年度区政府门户网站 is the district's own site)
+    ("本年度区政府门户网站共更新各类信息4120条。", "某市某某区人民政府", {"website_posts": "4120"}),
+    ("本年度市政府门户网站共更新各类信息4120条。", "某市某某区人民政府", {}),
+    # a list of kinds counts the whole list, not the interpretations in it
+    ("公众号全年推送政策解读、通知公告等内容615条，另发布政策解读19份。", "某局",
+     {"wechat_posts": "615", "policy_interpretations": "19"}),
+    ("公众号全年推送政策解读、通知公告等内容615条。", "某局", {"wechat_posts": "615"}),
+    # received and answered is received; answered alone is not
+    ("全年受理并答复政府信息公开申请5件。", "某局", {"requests_received": "5"}),
+    ("全年答复政府信息公开申请5件。", "某局", {}),
+    # documents named by their kind or issuing bodies
+    ("公开各类区政府文件64件。", "某区人民政府办公室", {"documents_disclosed": "64"}),
+    ("公开县政府、县政府办公室文件38件。", "某县人民政府办公室", {"documents_disclosed": "38"}),
+    # kinds listed before the noun; who filed the applications named before them
+    ("依托县政府门户网站，公开预决算、招投标、征地补偿等各类信息812条。", "某县人民政府", {"website_posts": "812"}),
+    ("依托县政府门户网站，公开预决算、招投标、征地补偿等各类信息812条。", "某市某县某镇人民政府", {"website_posts": "812"}),
+    ("依托市政府门户网站，公开预决算、招投标等各类信息812条。", "某市某县人民政府", {}),
+    ("本年度收到群众向县政府办公室提出的政府信息公开申请9件。", "某县人民政府办公室", {"requests_received": "9"}),
 ])
 def test_fact_scope_wordings(prose: str, agency: str, want: dict[str, str]) -> None:
     got = {k: str(v) for k, (v, _) in facts_for(prose, agency).items()}
