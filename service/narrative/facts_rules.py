@@ -23,6 +23,7 @@ from typing import Literal
 from schemas import Fact, Span
 from service.narrative.flow import Flow, flow
 from service.narrative.grounding import NUMBER, clean_bounds, parse_number
+from service.places import TOWNSHIP, split_name, unit_level
 
 # ---- the pieces rules are written in ---------------------------------------------------------------
 
@@ -269,9 +270,8 @@ _THIS_YEAR_PART = re.compile(r"其中[^,;。]{0,4}?(?:本年度?|今年|全年|�
 # for it: 原州区人民政府办公室's 全区开设…政务新媒体22个), a street office; a title may name the place alone
 # (隆德县联财镇: 全镇已通过政务网公开发布…82条).
 _GOVERNMENT = re.compile(r"(?:省|市|州|盟|县|区|旗|镇|乡|街道)(?:人民政府|政府)?(?:办公室|办公厅)?$|办事处$")
-_RANK = {"省": 4, "自治区": 4, "市": 3, "州": 3, "盟": 3, "县": 2, "区": 2, "旗": 2, "乡": 1, "镇": 1, "街道": 1}
-# The places an agency's name is made of, each with its level word (盐城市 大丰区).
-_PLACE = re.compile(r"[\u4e00-\u9fff]{1,8}?(?P<lvl>省|自治区|市(?!场)|州(?!市)|盟|县|区|旗|乡|镇|街道)")
+# The level of a site's level word (1 a province … 3 a county), as service.places counts a unit's.
+_SITE_LEVEL = {"省": 1, "市": 2, "州": 2, "县": 3, "区": 3}
 # A government website named by its level, maybe after a place (哈尔滨市政府网站, 县政府门户网站), or after a time
 # word (本年度区政府门户网站: 本年度 is no place).
 _SITE = re.compile(r"(?P<cn>中国政府网)|(?:(?<=[在通过托用于向、,和及年度内])|(?<=其中)|^)"
@@ -379,7 +379,8 @@ def _superior_site(view: str, scope: int, at: int, agency: str | None) -> bool:
     site named with a place higher in the chain or outside it (哈尔滨市政府网站 for 五常市民意乡), or by a
     level word above that (市政府网站 for a county), is a superior's; 中国政府网 always.
     """
-    chain = [(m.group(0), _RANK[m.group("lvl")]) for m in _PLACE.finditer(agency or "")]
+    units, _ = split_name(agency or "")
+    chain = [(unit, unit_level(unit)) for unit in units]
     if not chain:
         return False
     site = None
@@ -389,12 +390,12 @@ def _superior_site(view: str, scope: int, at: int, agency: str | None) -> bool:
         return False
     if site.group("cn"):
         return True
-    allowed = len(chain) - (2 if chain[-1][1] == 1 and len(chain) > 1 else 1)
+    allowed = len(chain) - (2 if chain[-1][1] == TOWNSHIP and len(chain) > 1 else 1)
     place, level = site.group("place"), site.group("lvl")
     if place:
         names = [name for name, _ in chain]
         return place + level not in names or names.index(place + level) < allowed
-    return _RANK[level] > chain[allowed][1]
+    return _SITE_LEVEL[level] < chain[allowed][1]
 
 
 def _names_other(exclude: re.Pattern[str], view: str, lo: int, hi: int) -> bool:
