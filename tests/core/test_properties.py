@@ -388,7 +388,7 @@ def _last_rule(facts_rules: ModuleType, key: str) -> re.Pattern[str]:
 
 
 def _regex_cases() -> dict[str, tuple[re.Pattern[str], str]]:
-    from service import meta
+    from service import meta, places
     from service.narrative import excerpt, facts_rules, problems_rules
     from service.narrative.grounding import _NUMBER_IN_QUOTE
     from service.tables.rows import _EMPTY_CELLS
@@ -414,7 +414,7 @@ def _regex_cases() -> dict[str, tuple[re.Pattern[str], str]]:
         "yardstick: 对照 repeated": (problems_rules._YARDSTICK, "对照有" * 60_000),
         "superior site: a place without a level": (facts_rules._SITE, "在" + "政" * 200_000),
         "superior site: levels without a site": (facts_rules._SITE, "在市政府" * 50_000),
-        "places of a name": (facts_rules._PLACE, "杭州" * 100_000),
+        "places of a name": (places._UNIT, "杭州" * 100_000),
         "cumulative: 自 without 以来": (facts_rules._CUMULATIVE, "自" * 200_000),
         "this year after cumulative: a platform, then clauses": (
             [r for r in facts_rules.RULES if r.key == "hotline_cases"][-1].pattern, "热线," * 100_000),
